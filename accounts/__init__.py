@@ -1,0 +1,1 @@
+"""Accounts: the custom user (email login) and the JWT auth endpoints."""

@@ -1,0 +1,3 @@
+"""Routes of the ai_agent app (filled in by its issue)."""
+
+urlpatterns = []

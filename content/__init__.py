@@ -1,0 +1,1 @@
+"""Content: brands, social posts with media, and blogs."""

@@ -1,0 +1,7 @@
+"""App config for content."""
+
+from django.apps import AppConfig
+
+
+class ContentConfig(AppConfig):
+    name = "content"

@@ -1,0 +1,1 @@
+"""Store: categories, products, orders, deposit proofs and the wallet ledger."""

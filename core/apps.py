@@ -1,0 +1,7 @@
+"""App config for core."""
+
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    name = "core"

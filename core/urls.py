@@ -1,0 +1,3 @@
+"""Routes of the core app (filled in by its issue)."""
+
+urlpatterns = []

@@ -1,0 +1,22 @@
+"""gunicorn settings for Koyeb and any container platform: everything tunable from the environment.
+
+Threads, so one slow upstream call (S3, Gemini, Cloudinary) does not block every request; two
+workers × four threads fit the smallest instance (0.1 vCPU, 512 MB).
+"""
+
+import os
+
+bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+worker_class = "gthread"
+# Above the AI provider's timeout, so a slow generation ends in our 504, not a killed worker.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "120"))
+graceful_timeout = 30
+keepalive = 5
+# Recycle workers now and then to contain memory creep; jitter avoids restarting all at once.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "1000"))
+max_requests_jitter = 100
+accesslog = "-"
+errorlog = "-"
+forwarded_allow_ips = "*"  # TLS ends at the platform's edge, the only thing that can reach us

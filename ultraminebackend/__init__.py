@@ -1,0 +1,1 @@
+"""Ultramine backend: Django project package (settings, URLs and the shared file plumbing)."""

@@ -1,0 +1,127 @@
+"""Builds the ``STORAGES`` setting for both modes; settings.py and the tests share this definition.
+
+Three roles:
+
+* ``default``  public media (product photos, generated images): browsers load it directly.
+* ``private``  payment evidence: only reachable through a signed URL that expires.
+* ``staticfiles``  built into the image and served by WhiteNoise in both modes, so static files
+  survive Koyeb's ephemeral disk without S3.
+"""
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+PUBLIC_S3_STORAGE = "ultraminebackend.files.storages.PublicS3Storage"
+PRIVATE_S3_STORAGE = "ultraminebackend.files.storages.PrivateS3Storage"
+PUBLIC_LOCAL_STORAGE = "ultraminebackend.files.storages.PublicFileSystemStorage"
+PRIVATE_LOCAL_STORAGE = "ultraminebackend.files.storages.PrivateFileSystemStorage"
+
+# Generated names are never reused, so public objects can be cached "forever" by browsers and CDNs.
+PUBLIC_CACHE_CONTROL = "public, max-age=31536000, immutable"
+PRIVATE_CACHE_CONTROL = "private, no-store"
+
+
+@dataclass(frozen=True)
+class S3Config:
+    bucket_name: str
+    region_name: str = ""
+    endpoint_url: str = ""
+    access_key: str = ""
+    secret_key: str = ""
+    custom_domain: str = ""
+    connect_timeout_s: float = 3.0
+    read_timeout_s: float = 10.0
+
+    def options(self) -> dict:
+        from botocore.config import Config
+
+        return {
+            "bucket_name": self.bucket_name,
+            "region_name": self.region_name or None,
+            "endpoint_url": self.endpoint_url or None,
+            # Empty credentials fall back to boto3's chain (instance role, ~/.aws, env).
+            "access_key": self.access_key or None,
+            "secret_key": self.secret_key or None,
+            "signature_version": "s3v4",
+            # Uploads must fail fast (a clear 503) instead of hanging a worker thread.
+            "client_config": Config(
+                connect_timeout=self.connect_timeout_s,
+                read_timeout=self.read_timeout_s,
+                retries={"max_attempts": 2, "mode": "standard"},
+                signature_version="s3v4",
+            ),
+            # Buckets created since 2023 have ACLs disabled: public read comes from the bucket
+            # policy, and sending an ACL header would make every upload fail.
+            "default_acl": None,
+            "file_overwrite": False,
+        }
+
+
+def build_storages(
+    *,
+    use_s3: bool,
+    media_root: Path,
+    private_media_root: Path,
+    private_url_ttl: int,
+    static_backend: str,
+    s3: S3Config | None = None,
+) -> dict:
+    if use_s3:
+        if s3 is None:
+            raise ValueError("use_s3=True needs an S3Config")
+        common = s3.options()
+        public = {
+            "BACKEND": PUBLIC_S3_STORAGE,
+            "OPTIONS": {
+                **common,
+                "location": "media",
+                "querystring_auth": False,
+                "custom_domain": s3.custom_domain or None,
+                "object_parameters": {"CacheControl": PUBLIC_CACHE_CONTROL},
+            },
+        }
+        private = {
+            "BACKEND": PRIVATE_S3_STORAGE,
+            "OPTIONS": {
+                **common,
+                "location": "private",
+                "querystring_auth": True,
+                "querystring_expire": private_url_ttl,
+                # Never the CDN: a custom-domain URL would be unsigned, hence public.
+                "custom_domain": None,
+                "object_parameters": {"CacheControl": PRIVATE_CACHE_CONTROL},
+            },
+        }
+    else:
+        public = {
+            "BACKEND": PUBLIC_LOCAL_STORAGE,
+            "OPTIONS": {"location": str(media_root), "base_url": "/media/"},
+        }
+        private = {
+            "BACKEND": PRIVATE_LOCAL_STORAGE,
+            "OPTIONS": {"location": str(private_media_root), "url_ttl": private_url_ttl},
+        }
+    return {"default": public, "private": private, "staticfiles": {"BACKEND": static_backend}}
+
+
+def public_media_policy(bucket: str) -> str:
+    """The bucket policy that makes ``media/`` (and nothing else) publicly readable.
+
+    With ACLs disabled this is how public media becomes loadable by browsers; ``private/`` stays
+    reachable only through presigned URLs. The README's deploy section shows the same document.
+    """
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "PublicReadMedia",
+                    "Effect": "Allow",
+                    "Principal": "*",
+                    "Action": "s3:GetObject",
+                    "Resource": f"arn:aws:s3:::{bucket}/media/*",
+                }
+            ],
+        }
+    )

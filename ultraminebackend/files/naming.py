@@ -1,0 +1,32 @@
+"""Generated storage names: ``<folder>/<random>.<ext>``; client file names never reach a key."""
+
+import secrets
+from pathlib import PurePosixPath
+
+from django.utils.deconstruct import deconstructible
+
+# Extensions we are willing to keep; anything else is stored without one.
+_SAFE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".webp", ".gif", ".pdf", ".mp4", ".webm", ".mov"}
+
+
+def random_name(folder: str, extension: str) -> str:
+    """A fresh, unguessable name: 128 bits, so URLs cannot be enumerated."""
+    extension = extension.lower()
+    suffix = extension if extension in _SAFE_EXTENSIONS else ""
+    if suffix == ".jpeg":
+        suffix = ".jpg"
+    return f"{folder}/{secrets.token_hex(16)}{suffix}"
+
+
+@deconstructible
+class UploadTo:
+    """``upload_to`` callable: ``ImageField(upload_to=UploadTo("orders"))``."""
+
+    def __init__(self, folder: str):
+        self.folder = folder.strip("/")
+
+    def __call__(self, instance, filename: str) -> str:
+        return random_name(self.folder, PurePosixPath(filename or "").suffix)
+
+    def __eq__(self, other):
+        return isinstance(other, UploadTo) and other.folder == self.folder

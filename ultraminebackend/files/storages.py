@@ -1,0 +1,114 @@
+"""The storage backends behind the ``default`` (public) and ``private`` roles of ``STORAGES``.
+
+Model fields that hold payment evidence use ``storage=private_storage``: a callable, so migrations
+stay identical whichever mode ``USE_S3`` picks, returning a lazy proxy, so tests that override
+``STORAGES`` reach the new backend too.
+"""
+
+import time
+from functools import cached_property
+from urllib.parse import quote, urlencode
+
+from django.core import signing
+from django.core.files.storage import FileSystemStorage, storages
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.urls import reverse
+from django.utils.crypto import constant_time_compare
+from django.utils.functional import LazyObject, empty
+from storages.backends.s3 import S3Storage
+from storages.utils import clean_name
+
+PRIVATE_SIGNING_SALT = "ultraminebackend.files.private"
+
+
+class PublicFileSystemStorage(FileSystemStorage):
+    """Local public media under ``MEDIA_ROOT``, served at ``/media/`` by Django itself."""
+
+    is_private = False
+
+
+class PrivateFileSystemStorage(FileSystemStorage):
+    """Local private files, outside ``MEDIA_ROOT``; ``url()`` returns a signed, expiring link.
+
+    The link has the shape of an S3 presigned URL (``?expires=…&signature=…``) and is checked by
+    ``ultraminebackend.files.views.private_file``. The signature covers the name and the expiry, so
+    neither can be changed without invalidating it.
+    """
+
+    is_private = True
+
+    def __init__(self, *, location=None, url_ttl: int = 900, **kwargs):
+        super().__init__(location=location, base_url=None, **kwargs)
+        self.url_ttl = url_ttl
+
+    def url(self, name, expire: int | None = None):
+        expires = int(time.time()) + (self.url_ttl if expire is None else expire)
+        query = urlencode({"expires": expires, "signature": sign_private_name(name, expires)})
+        return f"{reverse('private-file', kwargs={'name': name})}?{query}"
+
+
+def sign_private_name(name: str, expires: int) -> str:
+    return signing.Signer(salt=PRIVATE_SIGNING_SALT).signature(f"{name}\n{expires}")
+
+
+def private_signature_is_valid(name: str, expires: str, signature: str) -> bool:
+    """True when the signature matches and the link has not expired."""
+    try:
+        expires_at = int(expires)
+    except (TypeError, ValueError):
+        return False
+    if expires_at < time.time():
+        return False
+    return constant_time_compare(sign_private_name(name, expires_at), signature or "")
+
+
+class PublicS3Storage(S3Storage):
+    """Public media on S3 whose URLs cost a string join instead of a botocore round.
+
+    django-storages builds every URL with botocore's presigner, even unsigned ones, unless a
+    ``custom_domain`` is set (django-storages issue 1553): that is pipeline work per image, for
+    lists of hundreds of images. The bucket's base URL is computed once through the presigner and
+    reused; keys are quoted exactly as botocore quotes them (``safe="/~"``), which the tests check.
+    """
+
+    is_private = False
+
+    def url(self, name, parameters=None, expire=None, http_method=None):
+        if parameters or http_method or self.custom_domain or self.querystring_auth:
+            return super().url(name, parameters, expire, http_method)
+        return self._base_url + quote(self._normalize_name(clean_name(name)), safe="/~")
+
+    @cached_property
+    def _base_url(self) -> str:
+        probe_key = self._normalize_name("probe")
+        probe_url = super().url("probe")
+        suffix = quote(probe_key, safe="/~")
+        if not probe_url.endswith(suffix):  # pragma: no cover - botocore changed its URL shape
+            raise RuntimeError(f"Unexpected S3 URL shape: {probe_url}")
+        return probe_url[: -len(suffix)]
+
+
+class PrivateS3Storage(S3Storage):
+    """Payment evidence on S3: every URL is presigned and expires after ``PRIVATE_URL_TTL``."""
+
+    is_private = True
+
+
+class _PrivateStorageProxy(LazyObject):
+    def _setup(self):
+        self._wrapped = storages["private"]
+
+
+_private = _PrivateStorageProxy()
+
+
+def private_storage():
+    """Storage callable for private file fields (``FileField(storage=private_storage)``)."""
+    return _private
+
+
+@receiver(setting_changed)
+def _reset_private_storage(*, setting, **kwargs):
+    if setting == "STORAGES":
+        _private._wrapped = empty

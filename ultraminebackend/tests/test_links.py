@@ -1,0 +1,136 @@
+"""The URL builder: absolute public URLs in local mode, behind a proxy, with SITE_URL, and on S3."""
+
+import urllib.error
+import urllib.request
+
+import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage, storages
+from django.db import models
+from django.db.models.fields.files import FieldFile
+from rest_framework import serializers
+from rest_framework.test import APIRequestFactory
+from storages.backends.s3 import S3Storage
+
+from ultraminebackend.files.fields import FileUrlField
+from ultraminebackend.files.storages import PublicS3Storage, private_storage
+from ultraminebackend.files.testing import image_bytes
+
+public_field = models.FileField(name="image")
+private_field = models.FileField(name="proof", storage=private_storage)
+
+
+class Holder:
+    def __init__(self, image=None, proof=None):
+        self.image = FieldFile(self, public_field, image)
+        self.proof = FieldFile(self, private_field, proof)
+
+
+class HolderSerializer(serializers.Serializer):
+    image_url = FileUrlField(source="image")
+    proof_url = FileUrlField(source="proof")
+
+
+def render(holder, **headers):
+    request = APIRequestFactory().get("/anything", **headers)
+    return HolderSerializer(holder, context={"request": request}).data
+
+
+def fetch(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - test URL
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, b""
+
+
+def test_local_public_url_is_absolute_from_the_request(client):
+    name = default_storage.save("orders/a1.jpg", ContentFile(image_bytes()))
+
+    data = render(Holder(image=name))
+
+    assert data["image_url"] == f"http://testserver/media/{name}"
+    assert client.get(f"/media/{name}").status_code == 200
+
+
+def test_proxy_headers_make_https_urls_with_the_forwarded_host(settings):
+    settings.ALLOWED_HOSTS = ["api.example.com"]
+
+    data = render(
+        Holder(image="orders/a1.jpg"),
+        HTTP_X_FORWARDED_PROTO="https",
+        HTTP_X_FORWARDED_HOST="api.example.com",
+    )
+
+    assert data["image_url"] == "https://api.example.com/media/orders/a1.jpg"
+
+
+def test_site_url_overrides_the_request_host(settings):
+    settings.SITE_URL = "https://cdn.ultramine.example"
+
+    data = render(Holder(image="orders/a1.jpg"))
+
+    assert data["image_url"] == "https://cdn.ultramine.example/media/orders/a1.jpg"
+
+
+def test_empty_file_fields_render_as_null():
+    assert render(Holder()) == {"image_url": None, "proof_url": None}
+
+
+def test_private_local_url_is_signed_and_absolute():
+    name = private_storage().save("txid_proofs/p.jpg", ContentFile(b"evidence"))
+
+    url = render(Holder(proof=name))["proof_url"]
+
+    assert url.startswith(f"http://testserver/files/private/{name}?expires=")
+    assert "signature=" in url
+
+
+@pytest.mark.usefixtures("s3")
+def test_s3_public_url_is_fetchable_and_private_needs_its_presigned_url(moto_endpoint):
+    # given
+    payload = image_bytes()
+    public_name = default_storage.save("orders/s3.jpg", ContentFile(payload))
+    private_name = private_storage().save("txid_proofs/s3.jpg", ContentFile(b"evidence"))
+
+    # when
+    data = render(Holder(image=public_name, proof=private_name))
+
+    # then the public URL is plain, unsigned and loads with an ordinary GET
+    assert data["image_url"].startswith(moto_endpoint)
+    assert "?" not in data["image_url"]
+    assert fetch(data["image_url"]) == (200, payload)
+    # and the private object loads only through its presigned URL
+    assert "X-Amz-Signature=" in data["proof_url"]
+    assert fetch(data["proof_url"]) == (200, b"evidence")
+    unsigned = data["proof_url"].split("?")[0]
+    assert fetch(unsigned)[0] == 403
+
+
+@pytest.mark.usefixtures("s3")
+@pytest.mark.parametrize(
+    "name", ["orders/plain.jpg", "orders/with space.jpg", "orders/ünï~cøde!(1).png", "a/b/c.webp"]
+)
+def test_cached_s3_base_builds_the_same_url_as_botocore(name):
+    storage = storages["default"]
+
+    assert isinstance(storage, PublicS3Storage)
+    assert storage.url(name) == S3Storage.url(storage, name)
+
+
+@pytest.mark.usefixtures("s3")
+def test_s3_custom_domain_is_used_for_public_urls_only(settings):
+    options = settings.STORAGES["default"]["OPTIONS"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            **settings.STORAGES["default"],
+            "OPTIONS": {**options, "custom_domain": "cdn.example.com"},
+        },
+    }
+
+    data = render(Holder(image="orders/x.jpg", proof="txid_proofs/y.jpg"))
+
+    assert data["image_url"] == "https://cdn.example.com/media/orders/x.jpg"
+    assert "cdn.example.com" not in data["proof_url"]
+    assert "X-Amz-Signature=" in data["proof_url"]

@@ -1,0 +1,26 @@
+"""Root URL configuration. Every API route accepts an optional trailing slash (no redirects)."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from ultraminebackend.files import views as file_views
+from ultraminebackend.health import HealthView
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    re_path(r"^api/health/?$", HealthView.as_view(), name="health"),
+    re_path(r"^api/schema/?$", SpectacularAPIView.as_view(), name="schema"),
+    re_path(r"^api/docs/?$", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("api/auth/", include("accounts.urls")),
+    path("api/core/", include("core.urls")),
+    path("api/ai-agent/", include("ai_agent.urls")),
+    path("api/", include("content.urls")),
+    path("files/private/<path:name>", file_views.private_file, name="private-file"),
+]
+
+if not settings.USE_S3:
+    # Local public media is served by Django itself, also with DEBUG=False, so that a
+    # single-container deploy shows its images. Private files are never under this root.
+    urlpatterns.append(re_path(r"^media/(?P<path>.+)$", file_views.public_media, name="media"))
