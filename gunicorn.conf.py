@@ -1,7 +1,7 @@
 """gunicorn settings for Koyeb and any container platform: everything tunable from the environment.
 
 Threads, so one slow upstream call (S3, Gemini, Cloudinary) does not block every request; two
-workers × four threads fit the smallest instance (0.1 vCPU, 512 MB).
+workers with four threads each fit the smallest instance (0.1 vCPU, 512 MB).
 """
 
 import os
