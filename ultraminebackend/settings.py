@@ -188,9 +188,26 @@ STORAGES = build_storages(
     if USE_S3
     else None,
 )
+# Upload caps (the image intake enforces them; see ultraminebackend/files/intake.py).
+IMAGE_MAX_BYTES = env_int("IMAGE_MAX_BYTES", 15 * 1024 * 1024)
+IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 40_000_000)
+IMAGE_THUMBNAIL_SIZE = env_int("IMAGE_THUMBNAIL_SIZE", 400)
+VIDEO_MAX_BYTES = env_int("VIDEO_MAX_BYTES", 100 * 1024 * 1024)
 # Request bodies above this are streamed to a temporary file instead of held in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+# --- AI agent and Cloudinary --------------------------------------------------------------------
+# Unset provider: Gemini when GEMINI_API_KEY is set, else the offline placeholder (no keys needed).
+AI_IMAGE_PROVIDER = env_str("AI_IMAGE_PROVIDER")
+GEMINI_API_KEY = env_str("GEMINI_API_KEY")
+# gemini-3-pro-image-preview (the seed's id) was retired in 2026; the GA id is the default.
+GEMINI_IMAGE_MODEL = env_str("GEMINI_IMAGE_MODEL", "gemini-3-pro-image")
+GEMINI_BASE_URL = env_str("GEMINI_BASE_URL")  # proxies and tests only
+AI_TIMEOUT_S = env_int("AI_TIMEOUT_S", 60)
+AI_DAILY_LIMIT = env_int("AI_DAILY_LIMIT", 50)
+# cloudinary://key:secret@cloud (query parameters such as upload_prefix pass through); empty = off.
+CLOUDINARY_URL = env_str("CLOUDINARY_URL")
 
 # --- REST framework ---------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -1,0 +1,63 @@
+"""Time S3 public URL building: our cached base vs django-storages' presigner path.
+
+Run: .venv/bin/python bench/s3_urls.py   (no network: URL building never talks to S3)
+
+Prints microseconds per URL for PublicS3Storage.url, for S3Storage.url with the same unsigned
+options (what django-storages does by default) and for a signed (presigned) URL, as private files
+need, plus the ratios.
+"""
+
+import os
+import sys
+import timeit
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ultraminebackend.settings")
+os.environ.setdefault("DEBUG", "1")
+
+import django
+
+django.setup()
+
+from storages.backends.s3 import S3Storage  # noqa: E402
+
+from ultraminebackend.files.storages import PrivateS3Storage, PublicS3Storage  # noqa: E402
+from ultraminebackend.files.testing import s3_storages  # noqa: E402
+
+N = 5000
+
+
+def per_url_us(fn) -> float:
+    runs = timeit.repeat(fn, number=N, repeat=5)
+    return min(runs) / N * 1e6
+
+
+def main() -> None:
+    config = s3_storages(endpoint_url="", bucket="ultramine-media")
+    for role in ("default", "private"):
+        config[role]["OPTIONS"]["endpoint_url"] = None
+        config[role]["OPTIONS"]["region_name"] = "eu-central-1"
+    public = PublicS3Storage(**config["default"]["OPTIONS"])
+    private = PrivateS3Storage(**config["private"]["OPTIONS"])
+    names = [f"products/{i:032x}.jpg" for i in range(64)]
+    counter = iter(range(10**9))
+
+    def name():
+        return names[next(counter) % 64]
+
+    ours = per_url_us(lambda: public.url(name()))
+    stock = per_url_us(lambda: S3Storage.url(public, name()))
+    signed = per_url_us(lambda: private.url(name()))
+    print(f"{'S3 URL builder':<40}{'us/URL':>10}{'x ours':>10}")
+    for label, value in (
+        ("PublicS3Storage.url (cached base)", ours),
+        ("S3Storage.url unsigned (presigner)", stock),
+        ("S3Storage.url presigned (private)", signed),
+    ):
+        print(f"{label:<40}{value:>10.2f}{value / ours:>10.1f}")
+    print(f"sample: {public.url('products/a b.jpg')}")
+
+
+if __name__ == "__main__":
+    main()
