@@ -10,3 +10,6 @@ class FilesConfig(AppConfig):
 
     def ready(self):
         from . import checks  # noqa: F401  (registers the checks)
+        from .cleanup import connect_signals
+
+        connect_signals()

@@ -20,3 +20,7 @@ class FileUrlField(serializers.Field):
 
     def to_representation(self, value):
         return file_url(value, self.context.get("request"))
+
+
+class ImageUploadField(serializers.ImageField):
+    """The upload field for every image: validates the content before anything is stored."""

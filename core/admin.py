@@ -1,0 +1,162 @@
+"""Admin for the store: previews, review actions that call the same services as the API."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.template.response import TemplateResponse
+
+from ultraminebackend.exceptions import Conflict
+from ultraminebackend.files.admin import ImagePreviewMixin
+
+from . import services
+from .models import Category, Deposit, Order, Product, ProductImage, WalletEntry
+
+
+def _run_service(modeladmin, request, queryset, call, done: str):
+    """Apply a service to each selected row, reporting each refusal instead of failing all."""
+    succeeded = 0
+    for obj in queryset:
+        try:
+            call(obj)
+            succeeded += 1
+        except (ValidationError, Conflict) as exc:
+            text = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc.detail)
+            modeladmin.message_user(request, f"{obj}: {text}", messages.ERROR)
+    if succeeded:
+        modeladmin.message_user(request, f"{succeeded} {done}.", messages.SUCCESS)
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "is_active")
+    list_filter = ("is_active",)
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+
+
+class ProductImageInline(ImagePreviewMixin, admin.TabularInline):
+    model = ProductImage
+    extra = 0
+    preview_fields = ("image",)
+    fields = ("image", "previews", "alt_text", "is_primary", "position")
+
+
+@admin.register(Product)
+class ProductAdmin(ImagePreviewMixin, admin.ModelAdmin):
+    preview_fields = ("image",)
+    list_display = ("name", "previews", "category", "price", "stock", "is_active", "created_at")
+    list_filter = ("is_active", "category")
+    list_select_related = ("category",)
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+    inlines = [ProductImageInline]
+
+
+class OrderStatusForm(forms.Form):
+    status = forms.ChoiceField(choices=Order.Status.choices)
+
+
+@admin.register(Order)
+class OrderAdmin(ImagePreviewMixin, admin.ModelAdmin):
+    preview_fields = ("image", "txid_proof")
+    list_display = ("id", "user", "product", "quantity", "total_price", "status", "payment_method")
+    list_filter = ("status", "payment_method", "created_at")
+    list_select_related = ("user", "product")
+    search_fields = ("id", "user__email", "customer_name", "email", "txid")
+    readonly_fields = ("user", "product", "quantity", "unit_price", "total_price", "status")
+    actions = ["mark_paid", "mark_shipped", "mark_delivered", "mark_cancelled"]
+
+    def _move(self, request, queryset, status):
+        _run_service(
+            self,
+            request,
+            queryset,
+            lambda order: services.order_set_status(order=order, status=status),
+            f"order(s) marked {status}",
+        )
+
+    @admin.action(description="Mark selected orders as paid")
+    def mark_paid(self, request, queryset):
+        self._move(request, queryset, Order.Status.PAID)
+
+    @admin.action(description="Mark selected orders as shipped")
+    def mark_shipped(self, request, queryset):
+        self._move(request, queryset, Order.Status.SHIPPED)
+
+    @admin.action(description="Mark selected orders as delivered")
+    def mark_delivered(self, request, queryset):
+        self._move(request, queryset, Order.Status.DELIVERED)
+
+    @admin.action(description="Cancel selected orders (restock, refund wallet payments)")
+    def mark_cancelled(self, request, queryset):
+        self._move(request, queryset, Order.Status.CANCELLED)
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+
+
+@admin.register(Deposit)
+class DepositAdmin(ImagePreviewMixin, admin.ModelAdmin):
+    preview_fields = ("proof",)
+    list_display = ("id", "user", "amount", "method", "status", "reviewed_by", "created_at")
+    list_filter = ("status", "method", "created_at")
+    list_select_related = ("user", "reviewed_by")
+    search_fields = ("id", "user__email", "reference")
+    readonly_fields = ("status", "reviewed_by", "reviewed_at", "rejection_reason")
+    actions = ["approve", "reject"]
+
+    @admin.action(description="Approve selected deposits (credit the wallet)")
+    def approve(self, request, queryset):
+        _run_service(
+            self,
+            request,
+            queryset,
+            lambda deposit: services.deposit_approve(deposit=deposit, reviewer=request.user),
+            "deposit(s) approved",
+        )
+
+    @admin.action(description="Reject selected deposits…")
+    def reject(self, request, queryset):
+        """Asks for the reason on an intermediate page, then rejects each selected deposit."""
+        form = RejectForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            reason = form.cleaned_data["reason"]
+            _run_service(
+                self,
+                request,
+                queryset,
+                lambda deposit: services.deposit_reject(
+                    deposit=deposit, reviewer=request.user, reason=reason
+                ),
+                "deposit(s) rejected",
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Reject deposits",
+            "form": form,
+            "deposits": queryset,
+            "opts": self.model._meta,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/core/deposit/reject.html", context)
+
+
+@admin.register(WalletEntry)
+class WalletEntryAdmin(admin.ModelAdmin):
+    """The ledger is append-only: entries are written by services, never edited here."""
+
+    list_display = ("id", "user", "kind", "amount", "deposit", "order", "created_at")
+    list_filter = ("kind", "created_at")
+    list_select_related = ("user",)
+    search_fields = ("user__email", "note")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,232 @@
+"""Store data: catalogue, orders with payment evidence, deposit proofs and the wallet ledger.
+
+Invariants live in the database where it can hold them (non-negative stock and prices, one primary
+image per product, one wallet credit per deposit, reviewed deposits carry who and when); the rules
+that need a sequence of steps live in ``core/services.py``.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from ultraminebackend.files.modelfields import PrivateFileField, PublicImageField
+
+ZERO = Decimal("0.00")
+
+
+class Category(models.Model):
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=140, unique=True)
+    description = models.TextField(blank=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name_plural = "categories"
+
+    def __str__(self):
+        return self.name
+
+
+class Product(models.Model):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=220, unique=True)
+    description = models.TextField(blank=True)
+    price = models.DecimalField(max_digits=12, decimal_places=2)
+    stock = models.PositiveIntegerField(default=0)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products")
+    is_active = models.BooleanField(default=True)
+    image = PublicImageField(folder="products", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(price__gte=0), name="product_price_not_negative"),
+            # PositiveIntegerField is only a CHECK on some backends; say it explicitly.
+            models.CheckConstraint(condition=Q(stock__gte=0), name="product_stock_not_negative"),
+        ]
+        indexes = [models.Index(fields=["is_active", "category"])]
+
+    def __str__(self):
+        return self.name
+
+
+class ProductImage(models.Model):
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images")
+    image = PublicImageField(folder="products")
+    alt_text = models.CharField(max_length=200, blank=True)
+    is_primary = models.BooleanField(default=False)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["product"],
+                condition=Q(is_primary=True),
+                name="product_one_primary_image",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.product} #{self.position}"
+
+
+class Order(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        PAID = "paid"
+        SHIPPED = "shipped"
+        DELIVERED = "delivered"
+        CANCELLED = "cancelled"
+
+    class PaymentMethod(models.TextChoices):
+        COD = "cod", "Cash on delivery"
+        BANK_TRANSFER = "bank_transfer", "Bank transfer"
+        CRYPTO = "crypto", "Crypto"
+        WALLET = "wallet", "Wallet"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders"
+    )
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="orders")
+    quantity = models.PositiveIntegerField()
+    unit_price = models.DecimalField(max_digits=12, decimal_places=2)
+    total_price = models.DecimalField(max_digits=14, decimal_places=2)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    payment_method = models.CharField(max_length=16, choices=PaymentMethod.choices)
+    customer_name = models.CharField(max_length=150)
+    phone = models.CharField(max_length=40)
+    email = models.EmailField()
+    shipping_address = models.TextField()
+    image = PublicImageField(folder="orders", blank=True)
+    txid = models.CharField("transaction id", max_length=200, blank=True)
+    txid_proof = PrivateFileField(folder="txid_proofs", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="order_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(total_price=F("unit_price") * F("quantity")),
+                name="order_total_is_unit_price_times_quantity",
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "-created_at"]), models.Index(fields=["status"])]
+
+    def __str__(self):
+        return f"Order #{self.pk}"
+
+
+class Deposit(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        APPROVED = "approved"
+        REJECTED = "rejected"
+
+    class Method(models.TextChoices):
+        BANK_TRANSFER = "bank_transfer", "Bank transfer"
+        CRYPTO = "crypto", "Crypto"
+        OTHER = "other", "Other"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="deposits"
+    )
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    method = models.CharField(max_length=16, choices=Method.choices)
+    reference = models.CharField(max_length=200, blank=True, help_text="txid or bank reference")
+    proof = PrivateFileField(folder="deposit_proofs")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reviewed_deposits",
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    rejection_reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="deposit_amount_positive"),
+            models.CheckConstraint(
+                condition=(
+                    Q(status="pending", reviewed_at__isnull=True, reviewed_by__isnull=True)
+                    | Q(status="approved", reviewed_at__isnull=False, reviewed_by__isnull=False)
+                    | (
+                        Q(status="rejected", reviewed_at__isnull=False, reviewed_by__isnull=False)
+                        & ~Q(rejection_reason="")
+                    )
+                ),
+                name="deposit_review_is_recorded",
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "-created_at"]), models.Index(fields=["status"])]
+
+    def __str__(self):
+        return f"Deposit #{self.pk} ({self.amount})"
+
+
+class WalletEntry(models.Model):
+    """One line of a user's wallet ledger; the balance is the sum of the amounts."""
+
+    class Kind(models.TextChoices):
+        DEPOSIT_CREDIT = "deposit_credit", "Deposit credit"
+        ORDER_PAYMENT = "order_payment", "Order payment"
+        REFUND = "refund", "Refund"
+        ADJUSTMENT = "adjustment", "Adjustment"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="wallet_entries"
+    )
+    amount = models.DecimalField(max_digits=14, decimal_places=2, help_text="signed")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    deposit = models.ForeignKey(
+        Deposit, on_delete=models.PROTECT, null=True, blank=True, related_name="wallet_entries"
+    )
+    order = models.ForeignKey(
+        Order, on_delete=models.PROTECT, null=True, blank=True, related_name="wallet_entries"
+    )
+    note = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "wallet entries"
+        constraints = [
+            # The database, not only the service, makes a second credit for a deposit impossible.
+            models.UniqueConstraint(
+                fields=["deposit"],
+                condition=Q(kind="deposit_credit"),
+                name="wallet_one_credit_per_deposit",
+            ),
+            models.UniqueConstraint(
+                fields=["order", "kind"],
+                condition=Q(kind__in=["order_payment", "refund"]),
+                name="wallet_one_payment_and_refund_per_order",
+            ),
+            models.CheckConstraint(condition=~Q(amount=0), name="wallet_entry_amount_not_zero"),
+            models.CheckConstraint(
+                condition=(
+                    Q(kind="deposit_credit", deposit__isnull=False, amount__gt=0)
+                    | Q(kind="order_payment", order__isnull=False, amount__lt=0)
+                    | Q(kind="refund", order__isnull=False, amount__gt=0)
+                    | Q(kind="adjustment")
+                ),
+                name="wallet_entry_kind_matches_link_and_sign",
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "-created_at"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.amount}"

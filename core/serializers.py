@@ -1,0 +1,164 @@
+"""API shapes of the store. Write endpoints with rules take a separate input serializer."""
+
+from decimal import Decimal
+
+from rest_framework import serializers
+
+from ultraminebackend.files.fields import FileUrlField, ImageUploadField
+
+from .models import Category, Deposit, Order, Product, ProductImage, WalletEntry
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Category
+        fields = ["id", "name", "slug", "description", "is_active"]
+
+
+class ProductImageSerializer(serializers.ModelSerializer):
+    image = ImageUploadField()
+    image_url = FileUrlField(source="image")
+
+    class Meta:
+        model = ProductImage
+        fields = ["id", "image", "image_url", "alt_text", "is_primary", "position"]
+        read_only_fields = ["position"]
+
+
+class ProductImageUpdateSerializer(serializers.Serializer):
+    alt_text = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    is_primary = serializers.BooleanField(required=False)
+
+
+class ProductImagesReorderSerializer(serializers.Serializer):
+    order = serializers.ListField(child=serializers.IntegerField(min_value=1), max_length=500)
+
+
+class ProductSerializer(serializers.ModelSerializer):
+    """Read by anyone, written by staff (multipart with an optional ``image``)."""
+
+    category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.all())
+    category_name = serializers.CharField(source="category.name", read_only=True)
+    image = ImageUploadField(required=False, allow_null=True)
+    image_url = FileUrlField(source="image")
+    images = ProductImageSerializer(many=True, read_only=True)
+    price = serializers.DecimalField(min_value=Decimal("0"), **MONEY)
+
+    class Meta:
+        model = Product
+        fields = [
+            "id",
+            "name",
+            "slug",
+            "description",
+            "price",
+            "stock",
+            "category",
+            "category_name",
+            "is_active",
+            "image",
+            "image_url",
+            "images",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+
+
+class OrderCreateSerializer(serializers.Serializer):
+    """What a customer may send; prices, totals and status are computed by the server."""
+
+    product = serializers.PrimaryKeyRelatedField(queryset=Product.objects.filter(is_active=True))
+    quantity = serializers.IntegerField(min_value=1, max_value=1000)
+    payment_method = serializers.ChoiceField(choices=Order.PaymentMethod.choices)
+    customer_name = serializers.CharField(max_length=150)
+    phone = serializers.CharField(max_length=40)
+    email = serializers.EmailField()
+    shipping_address = serializers.CharField(max_length=2000)
+    txid = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    image = ImageUploadField(required=False)
+    txid_proof = ImageUploadField(required=False)
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    product_name = serializers.CharField(source="product.name", read_only=True)
+    image_url = FileUrlField(source="image")
+    txid_proof_url = FileUrlField(source="txid_proof")
+
+    class Meta:
+        model = Order
+        fields = [
+            "id",
+            "user",
+            "product",
+            "product_name",
+            "quantity",
+            "unit_price",
+            "total_price",
+            "status",
+            "payment_method",
+            "customer_name",
+            "phone",
+            "email",
+            "shipping_address",
+            "image",
+            "image_url",
+            "txid",
+            "txid_proof",
+            "txid_proof_url",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class OrderStatusSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Order.Status.choices)
+
+
+class DepositCreateSerializer(serializers.Serializer):
+    amount = serializers.DecimalField(min_value=Decimal("0.01"), **MONEY)
+    method = serializers.ChoiceField(choices=Deposit.Method.choices)
+    reference = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    proof = ImageUploadField()
+
+
+class DepositSerializer(serializers.ModelSerializer):
+    proof_url = FileUrlField(source="proof")
+
+    class Meta:
+        model = Deposit
+        fields = [
+            "id",
+            "user",
+            "amount",
+            "method",
+            "reference",
+            "proof",
+            "proof_url",
+            "status",
+            "reviewed_by",
+            "reviewed_at",
+            "rejection_reason",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class DepositRejectSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000)
+
+
+class WalletEntrySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = WalletEntry
+        fields = ["id", "amount", "kind", "deposit", "order", "note", "created_at"]
+        read_only_fields = fields
+
+
+class WalletSerializer(serializers.Serializer):
+    balance = serializers.DecimalField(max_digits=14, decimal_places=2)
+    entries = WalletEntrySerializer(many=True)

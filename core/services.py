@@ -1,0 +1,313 @@
+"""Store writes: orders, stock, deposits and the wallet ledger. Views and admin actions call these.
+
+Every function that changes state is atomic, and ``files_atomic`` also deletes the files it stored
+if anything fails, so a failed request leaves neither a row nor a file behind.
+"""
+
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.db import IntegrityError
+from django.db.models import F, Sum
+from django.utils import timezone
+
+from ultraminebackend.exceptions import Conflict
+from ultraminebackend.files.cleanup import files_atomic
+
+from .models import Deposit, Order, Product, ProductImage, WalletEntry
+
+User = get_user_model()
+ZERO = Decimal("0.00")
+
+# Order status machine: where each status may go next (a table, not an if-chain).
+ORDER_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    Order.Status.PENDING: (Order.Status.PAID, Order.Status.CANCELLED),
+    Order.Status.PAID: (Order.Status.SHIPPED, Order.Status.CANCELLED),
+    Order.Status.SHIPPED: (Order.Status.DELIVERED,),
+    Order.Status.DELIVERED: (),
+    Order.Status.CANCELLED: (),
+}
+
+
+# --- Wallet ---------------------------------------------------------------------------------
+
+
+def wallet_balance(*, user) -> Decimal:
+    total = WalletEntry.objects.filter(user=user).aggregate(total=Sum("amount"))["total"]
+    return (total or ZERO).quantize(Decimal("0.01"))
+
+
+def _lock_wallet(user) -> None:
+    # Every ledger write for a user first locks that user's row, so balance checks and the
+    # entries that depend on them happen one at a time (PostgreSQL; SQLite serialises writers).
+    User.objects.select_for_update().filter(pk=user.pk).first()
+
+
+def _wallet_debit_for_order(*, order: Order) -> WalletEntry:
+    _lock_wallet(order.user)
+    balance = wallet_balance(user=order.user)
+    if balance < order.total_price:
+        raise ValidationError(
+            {
+                "payment_method": ValidationError(
+                    f"Insufficient wallet balance: {balance} available, "
+                    f"{order.total_price} needed.",
+                    code="insufficient_balance",
+                )
+            }
+        )
+    return WalletEntry.objects.create(
+        user=order.user,
+        amount=-order.total_price,
+        kind=WalletEntry.Kind.ORDER_PAYMENT,
+        order=order,
+        note=f"Payment for order #{order.pk}",
+    )
+
+
+# --- Orders ---------------------------------------------------------------------------------
+
+
+@files_atomic
+def order_create(
+    *,
+    user,
+    product: Product,
+    quantity: int,
+    payment_method: str,
+    customer_name: str,
+    phone: str,
+    email: str,
+    shipping_address: str,
+    txid: str = "",
+    image: File | None = None,
+    txid_proof: File | None = None,
+) -> Order:
+    """Place an order: take stock atomically, price it on the server, pay from the wallet if asked.
+
+    Stock is taken with one conditional UPDATE (``stock >= quantity``), which the database
+    serialises per row: concurrent orders can never oversell, and no lock is held for long.
+    """
+    taken = Product.objects.filter(pk=product.pk, is_active=True, stock__gte=quantity).update(
+        stock=F("stock") - quantity
+    )
+    if not taken:
+        current = Product.objects.filter(pk=product.pk).values("is_active", "stock").first()
+        if not current or not current["is_active"]:
+            raise ValidationError(
+                {"product": ValidationError("This product is not available.", code="inactive")}
+            )
+        raise ValidationError(
+            {
+                "quantity": ValidationError(
+                    f"Only {current['stock']} left in stock.", code="insufficient_stock"
+                )
+            }
+        )
+    unit_price = Product.objects.values_list("price", flat=True).get(pk=product.pk)
+    order = Order(
+        user=user,
+        product_id=product.pk,
+        quantity=quantity,
+        unit_price=unit_price,
+        total_price=unit_price * quantity,
+        payment_method=payment_method,
+        customer_name=customer_name,
+        phone=phone,
+        email=email,
+        shipping_address=shipping_address,
+        txid=txid,
+    )
+    if image is not None:
+        order.image = image
+    if txid_proof is not None:
+        order.txid_proof = txid_proof
+    order.save()
+    if payment_method == Order.PaymentMethod.WALLET:
+        _wallet_debit_for_order(order=order)
+        Order.objects.filter(pk=order.pk).update(status=Order.Status.PAID)
+        order.status = Order.Status.PAID
+    return order
+
+
+def _lock_order(order: Order) -> Order:
+    return Order.objects.select_for_update().get(pk=order.pk)
+
+
+def _restock_and_refund(order: Order) -> None:
+    Product.objects.filter(pk=order.product_id).update(stock=F("stock") + order.quantity)
+    paid = WalletEntry.objects.filter(order=order, kind=WalletEntry.Kind.ORDER_PAYMENT).first()
+    if paid is not None:
+        WalletEntry.objects.create(
+            user=order.user,
+            amount=-paid.amount,
+            kind=WalletEntry.Kind.REFUND,
+            order=order,
+            note=f"Refund for cancelled order #{order.pk}",
+        )
+
+
+@files_atomic
+def order_set_status(*, order: Order, status: str) -> Order:
+    """Move an order along ``ORDER_TRANSITIONS``; cancelling restocks and refunds the wallet."""
+    order = _lock_order(order)
+    allowed = ORDER_TRANSITIONS[order.status]
+    if status not in allowed:
+        allowed_text = ", ".join(allowed) if allowed else "none (final status)"
+        raise ValidationError(
+            {
+                "status": ValidationError(
+                    f"Cannot change an order from '{order.status}' to '{status}'. "
+                    f"Allowed: {allowed_text}.",
+                    code="invalid_transition",
+                )
+            }
+        )
+    if status == Order.Status.CANCELLED:
+        _restock_and_refund(order)
+    order.status = status
+    order.save(update_fields=["status", "updated_at"])
+    return order
+
+
+@files_atomic
+def order_cancel_by_owner(*, order: Order) -> Order:
+    """Customers may cancel only while the order is pending (staff use ``order_set_status``)."""
+    order = _lock_order(order)
+    if order.status != Order.Status.PENDING:
+        raise ValidationError(
+            {
+                "status": ValidationError(
+                    f"Only pending orders can be cancelled; this one is '{order.status}'.",
+                    code="not_cancellable",
+                )
+            }
+        )
+    return order_set_status(order=order, status=Order.Status.CANCELLED)
+
+
+# --- Deposits -------------------------------------------------------------------------------
+
+
+@files_atomic
+def deposit_create(*, user, amount: Decimal, method: str, reference: str, proof: File) -> Deposit:
+    return Deposit.objects.create(
+        user=user, amount=amount, method=method, reference=reference, proof=proof
+    )
+
+
+def _lock_pending_deposit(deposit: Deposit) -> Deposit:
+    deposit = Deposit.objects.select_for_update().get(pk=deposit.pk)
+    if deposit.status != Deposit.Status.PENDING:
+        raise Conflict(
+            f"Deposit #{deposit.pk} was already {deposit.status}; a review is final.",
+            code="already_reviewed",
+        )
+    return deposit
+
+
+@files_atomic
+def deposit_approve(*, deposit: Deposit, reviewer) -> Deposit:
+    """Approve and credit the wallet exactly once, even when staff click twice at once.
+
+    The row lock makes concurrent approvals queue; the second sees "approved" and gets a 409.
+    The unique constraint on the credit is the database's own guarantee behind the lock.
+    """
+    deposit = _lock_pending_deposit(deposit)
+    deposit.status = Deposit.Status.APPROVED
+    deposit.reviewed_by = reviewer
+    deposit.reviewed_at = timezone.now()
+    deposit.save(update_fields=["status", "reviewed_by", "reviewed_at", "updated_at"])
+    _lock_wallet(deposit.user)
+    try:
+        WalletEntry.objects.create(
+            user=deposit.user,
+            amount=deposit.amount,
+            kind=WalletEntry.Kind.DEPOSIT_CREDIT,
+            deposit=deposit,
+            note=f"Deposit #{deposit.pk} approved",
+        )
+    except IntegrityError:  # pragma: no cover - only reachable if the lock were bypassed
+        raise Conflict("This deposit was already credited.", code="already_credited") from None
+    return deposit
+
+
+@files_atomic
+def deposit_reject(*, deposit: Deposit, reviewer, reason: str) -> Deposit:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(
+            {"reason": ValidationError("A reason is required to reject.", code="required")}
+        )
+    deposit = _lock_pending_deposit(deposit)
+    deposit.status = Deposit.Status.REJECTED
+    deposit.reviewed_by = reviewer
+    deposit.reviewed_at = timezone.now()
+    deposit.rejection_reason = reason
+    deposit.save(
+        update_fields=["status", "reviewed_by", "reviewed_at", "rejection_reason", "updated_at"]
+    )
+    return deposit
+
+
+# --- Product gallery ------------------------------------------------------------------------
+
+
+@files_atomic
+def product_image_add(
+    *, product: Product, image: File, alt_text: str = "", is_primary: bool = False
+) -> ProductImage:
+    """Append an image to the gallery; the first image, or ``is_primary``, becomes primary."""
+    Product.objects.select_for_update().filter(pk=product.pk).first()  # serialise gallery edits
+    siblings = ProductImage.objects.filter(product=product)
+    is_primary = is_primary or not siblings.exists()
+    if is_primary:
+        siblings.filter(is_primary=True).update(is_primary=False)
+    last = siblings.order_by("-position").values_list("position", flat=True).first()
+    return ProductImage.objects.create(
+        product=product,
+        image=image,
+        alt_text=alt_text,
+        is_primary=is_primary,
+        position=0 if last is None else last + 1,
+    )
+
+
+@files_atomic
+def product_image_update(
+    *, gallery_image: ProductImage, alt_text: str | None = None, is_primary: bool | None = None
+) -> ProductImage:
+    Product.objects.select_for_update().filter(pk=gallery_image.product_id).first()
+    if is_primary:
+        ProductImage.objects.filter(product_id=gallery_image.product_id, is_primary=True).exclude(
+            pk=gallery_image.pk
+        ).update(is_primary=False)
+        gallery_image.is_primary = True
+    elif is_primary is False:
+        gallery_image.is_primary = False
+    if alt_text is not None:
+        gallery_image.alt_text = alt_text
+    gallery_image.save(update_fields=["alt_text", "is_primary"])
+    return gallery_image
+
+
+@files_atomic
+def product_images_reorder(*, product: Product, ordered_ids: list[int]) -> list[ProductImage]:
+    """Set gallery positions from a list that must name every image of the product once."""
+    Product.objects.select_for_update().filter(pk=product.pk).first()
+    images = {image.pk: image for image in ProductImage.objects.filter(product=product)}
+    if sorted(ordered_ids) != sorted(images) or len(set(ordered_ids)) != len(ordered_ids):
+        raise ValidationError(
+            {
+                "order": ValidationError(
+                    f"Give every image id of this product exactly once: {sorted(images)}.",
+                    code="invalid_order",
+                )
+            }
+        )
+    for position, pk in enumerate(ordered_ids):
+        images[pk].position = position
+    ProductImage.objects.bulk_update(images.values(), ["position"])
+    return [images[pk] for pk in ordered_ids]

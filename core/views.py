@@ -1,0 +1,228 @@
+"""Store endpoints. Thin: validate input, call one service or selector, answer one serializer."""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import IsAdminUser, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from ultraminebackend.files.viewsets import FilesAtomicMixin
+
+from . import selectors, services
+from .filters import DepositFilter, OrderFilter, ProductFilter
+from .models import Category, Deposit, Order, ProductImage
+from .permissions import IsStaffOrReadOnly
+from .serializers import (
+    CategorySerializer,
+    DepositCreateSerializer,
+    DepositRejectSerializer,
+    DepositSerializer,
+    OrderCreateSerializer,
+    OrderSerializer,
+    OrderStatusSerializer,
+    ProductImageSerializer,
+    ProductImagesReorderSerializer,
+    ProductImageUpdateSerializer,
+    ProductSerializer,
+    WalletSerializer,
+)
+
+UPLOAD_PARSERS = [MultiPartParser, FormParser, JSONParser]
+
+
+class CategoryViewSet(viewsets.ModelViewSet):
+    serializer_class = CategorySerializer
+    permission_classes = [IsStaffOrReadOnly]
+    search_fields = ["name"]
+    ordering_fields = ["name", "id"]
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        categories = Category.objects.all()
+        return categories if self.request.user.is_staff else categories.filter(is_active=True)
+
+
+class ProductViewSet(FilesAtomicMixin, viewsets.ModelViewSet):
+    serializer_class = ProductSerializer
+    permission_classes = [IsStaffOrReadOnly]
+    parser_classes = UPLOAD_PARSERS
+    filterset_class = ProductFilter
+    search_fields = ["name"]
+    ordering_fields = ["created_at", "price", "name", "id"]
+
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        return selectors.product_list(user=self.request.user)
+
+    def _gallery_image(self, image_id) -> ProductImage:
+        return get_object_or_404(ProductImage, pk=image_id, product=self.get_object())
+
+    @extend_schema(request=ProductImageSerializer, responses=ProductImageSerializer(many=True))
+    @action(detail=True, methods=["get", "post"], url_path="images")
+    def images(self, request, pk=None):
+        """The gallery: list it (anyone) or add an image (staff, multipart ``image``)."""
+        product = self.get_object()
+        if request.method == "GET":
+            images = product.images.all()
+            return Response(
+                ProductImageSerializer(
+                    images, many=True, context=self.get_serializer_context()
+                ).data
+            )
+        serializer = ProductImageSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        gallery_image = services.product_image_add(product=product, **serializer.validated_data)
+        data = ProductImageSerializer(gallery_image, context=self.get_serializer_context()).data
+        return Response(data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ProductImageUpdateSerializer, responses=ProductImageSerializer)
+    @action(detail=True, methods=["patch", "delete"], url_path=r"images/(?P<image_id>\d+)")
+    def image_detail(self, request, pk=None, image_id=None):
+        """Change an image's alt text or make it primary (PATCH), or remove it (DELETE)."""
+        gallery_image = self._gallery_image(image_id)
+        if request.method == "DELETE":
+            gallery_image.delete()  # the file goes after commit (ultraminebackend.files.cleanup)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        serializer = ProductImageUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        gallery_image = services.product_image_update(
+            gallery_image=gallery_image, **serializer.validated_data
+        )
+        return Response(
+            ProductImageSerializer(gallery_image, context=self.get_serializer_context()).data
+        )
+
+    @extend_schema(
+        request=ProductImagesReorderSerializer, responses=ProductImageSerializer(many=True)
+    )
+    @action(detail=True, methods=["post"], url_path="images/reorder")
+    def images_reorder(self, request, pk=None):
+        """Set the gallery order: ``{"order": [image ids…]}`` naming every image once."""
+        serializer = ProductImagesReorderSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        images = services.product_images_reorder(
+            product=self.get_object(), ordered_ids=serializer.validated_data["order"]
+        )
+        return Response(
+            ProductImageSerializer(images, many=True, context=self.get_serializer_context()).data
+        )
+
+
+class OrderViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Customers' own orders (staff: all). Another user's order answers 404."""
+
+    serializer_class = OrderSerializer
+    permission_classes = [IsAuthenticated]
+    parser_classes = UPLOAD_PARSERS
+    filterset_class = OrderFilter
+    ordering_fields = ["created_at", "total_price", "id"]
+
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
+            return Order.objects.none()
+        return selectors.order_list(user=self.request.user)
+
+    @extend_schema(request=OrderCreateSerializer, responses={201: OrderSerializer})
+    def create(self, request, *args, **kwargs):
+        serializer = OrderCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        order = services.order_create(user=request.user, **serializer.validated_data)
+        data = OrderSerializer(order, context=self.get_serializer_context()).data
+        return Response(data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses=OrderSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        """The owner cancels a pending order: stock goes back, a wallet payment is refunded."""
+        order = self.get_object()
+        if order.user_id != request.user.pk:
+            raise PermissionDenied("Only the customer who placed the order can cancel it.")
+        order = services.order_cancel_by_owner(order=order)
+        return Response(OrderSerializer(order, context=self.get_serializer_context()).data)
+
+    @extend_schema(request=OrderStatusSerializer, responses=OrderSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[IsAdminUser])
+    def status(self, request, pk=None):
+        """Staff move the order along pending → paid → shipped → delivered, or cancel it."""
+        serializer = OrderStatusSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        order = services.order_set_status(
+            order=self.get_object(), status=serializer.validated_data["status"]
+        )
+        return Response(OrderSerializer(order, context=self.get_serializer_context()).data)
+
+
+class DepositViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Customers' own deposit proofs (staff: all); staff approve or reject each once."""
+
+    serializer_class = DepositSerializer
+    permission_classes = [IsAuthenticated]
+    parser_classes = UPLOAD_PARSERS
+    filterset_class = DepositFilter
+    ordering_fields = ["created_at", "amount", "id"]
+
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
+            return Deposit.objects.none()
+        return selectors.deposit_list(user=self.request.user)
+
+    @extend_schema(request=DepositCreateSerializer, responses={201: DepositSerializer})
+    def create(self, request, *args, **kwargs):
+        serializer = DepositCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        deposit = services.deposit_create(user=request.user, **serializer.validated_data)
+        data = DepositSerializer(deposit, context=self.get_serializer_context()).data
+        return Response(data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: DepositSerializer, 409: None})
+    @action(detail=True, methods=["post"], permission_classes=[IsAdminUser])
+    def approve(self, request, pk=None):
+        """Approve and credit the wallet exactly once; a second review answers 409."""
+        deposit = services.deposit_approve(deposit=self.get_object(), reviewer=request.user)
+        return Response(DepositSerializer(deposit, context=self.get_serializer_context()).data)
+
+    @extend_schema(request=DepositRejectSerializer, responses={200: DepositSerializer, 409: None})
+    @action(detail=True, methods=["post"], permission_classes=[IsAdminUser])
+    def reject(self, request, pk=None):
+        """Reject with a ``reason``; a second review answers 409."""
+        serializer = DepositRejectSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        deposit = services.deposit_reject(
+            deposit=self.get_object(),
+            reviewer=request.user,
+            reason=serializer.validated_data["reason"],
+        )
+        return Response(DepositSerializer(deposit, context=self.get_serializer_context()).data)
+
+
+class WalletView(APIView):
+    """The signed-in user's balance and latest 50 ledger entries (newest first)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=WalletSerializer)
+    def get(self, request):
+        data = {
+            "balance": services.wallet_balance(user=request.user),
+            "entries": selectors.wallet_entries(user=request.user),
+        }
+        return Response(WalletSerializer(data).data)
