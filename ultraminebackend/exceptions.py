@@ -8,6 +8,7 @@ import logging
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
+from django.db.models import ProtectedError, RestrictedError
 from rest_framework import exceptions, status
 
 logger = logging.getLogger(__name__)
@@ -31,6 +32,11 @@ def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         exc = exceptions.ValidationError(detail=detail)
+    elif isinstance(exc, ProtectedError | RestrictedError):
+        # e.g. deleting a product that orders still reference: history is kept, not cascaded.
+        related = getattr(exc, "protected_objects", None) or exc.restricted_objects
+        names = sorted({str(obj._meta.verbose_name_plural) for obj in related})
+        exc = Conflict(f"Cannot delete: still referenced by {', '.join(names)}.", code="protected")
     elif isinstance(exc, OperationalError | InterfaceError):
         # The database went away or refused the write: transient, and the transaction (with the
         # files stored inside it) was rolled back, so "try again" is the honest answer.

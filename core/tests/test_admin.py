@@ -1,0 +1,85 @@
+"""The admin: every page renders with previews, review actions call the same services."""
+
+import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+
+from core.models import Deposit, Order, WalletEntry
+from ultraminebackend.files.testing import image_file
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client(client, staff_user):
+    staff_user.is_superuser = True
+    staff_user.save()
+    client.force_login(staff_user)
+    return client
+
+
+@pytest.mark.parametrize("model", ["category", "product", "order", "deposit", "walletentry"])
+def test_changelists_and_change_pages_render(
+    admin_client, model, user, order_for, deposit_for, credit, product
+):
+    order_for(user, image=image_file(), txid_proof=image_file())
+    credit(user)
+
+    changelist = admin_client.get(f"/admin/core/{model}/")
+
+    assert changelist.status_code == 200
+
+
+def test_order_page_previews_public_image_and_signs_private_proof(admin_client, user, order_for):
+    order = order_for(user, image=image_file(), txid_proof=image_file())
+
+    page = admin_client.get(f"/admin/core/order/{order.pk}/change/").content.decode()
+
+    assert f'<img src="/media/{order.image.name}"' in page
+    assert f"/files/private/{order.txid_proof.name}?expires=" in page
+
+
+def test_approve_action_credits_once(admin_client, user, deposit_for):
+    deposit = deposit_for(user, "30.00")
+    body = {"action": "approve", ACTION_CHECKBOX_NAME: [deposit.pk]}
+
+    admin_client.post("/admin/core/deposit/", body)
+    admin_client.post("/admin/core/deposit/", body)
+
+    assert Deposit.objects.get(pk=deposit.pk).status == "approved"
+    assert WalletEntry.objects.filter(deposit=deposit).count() == 1
+
+
+def test_reject_action_asks_for_a_reason_first(admin_client, user, deposit_for):
+    deposit = deposit_for(user)
+    body = {"action": "reject", ACTION_CHECKBOX_NAME: [deposit.pk]}
+
+    confirm = admin_client.post("/admin/core/deposit/", body)
+    applied = admin_client.post("/admin/core/deposit/", {**body, "apply": "1", "reason": "Fake"})
+
+    assert confirm.status_code == 200 and b"reason" in confirm.content
+    assert applied.status_code == 302
+    deposit.refresh_from_db()
+    assert (deposit.status, deposit.rejection_reason) == ("rejected", "Fake")
+
+
+def test_order_status_actions_follow_the_machine(admin_client, user, order_for):
+    order = order_for(user)
+
+    admin_client.post(
+        "/admin/core/order/", {"action": "mark_shipped", ACTION_CHECKBOX_NAME: [order.pk]}
+    )
+    assert Order.objects.get(pk=order.pk).status == "pending"  # pending → shipped is refused
+    admin_client.post(
+        "/admin/core/order/", {"action": "mark_paid", ACTION_CHECKBOX_NAME: [order.pk]}
+    )
+    assert Order.objects.get(pk=order.pk).status == "paid"
+
+
+def test_ledger_is_read_only(admin_client, user, credit):
+    credit(user)
+    entry = WalletEntry.objects.get()
+
+    assert admin_client.get("/admin/core/walletentry/add/").status_code == 403
+    response = admin_client.post(f"/admin/core/walletentry/{entry.pk}/change/", {"amount": "999"})
+    assert response.status_code == 403
+    assert WalletEntry.objects.get().amount == entry.amount

@@ -1,0 +1,109 @@
+"""Deposit proofs: private evidence, one review, the wallet credited exactly once."""
+
+import pytest
+
+from core.models import Deposit, WalletEntry
+from ultraminebackend.files.testing import image_file
+
+pytestmark = pytest.mark.django_db
+
+
+def post_deposit(client, **overrides):
+    body = {"amount": "150.00", "method": "crypto", "reference": "0xfeed", "proof": image_file()}
+    return client.post("/api/core/deposits/", {**body, **overrides}, format="multipart")
+
+
+def test_create_deposit_with_private_proof(client_for, client, user):
+    response = post_deposit(client_for(user))
+
+    assert response.status_code == 201, response.json()
+    data = response.json()
+    assert data["status"] == "pending" and data["amount"] == "150.00"
+    assert data["proof"].startswith("deposit_proofs/")
+    assert client.get(data["proof_url"]).status_code == 200
+    assert client.get(f"/files/private/{data['proof']}").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"amount": "0"}, "amount"),
+        ({"amount": "-5"}, "amount"),
+        ({"amount": "1e3"}, None),
+        ({"amount": "abc"}, "amount"),
+        ({"method": "cash"}, "method"),
+        ({"proof": ""}, "proof"),
+    ],
+)
+def test_invalid_deposit_is_a_400(client_for, user, overrides, field):
+    response = post_deposit(client_for(user), **overrides)
+
+    if field is None:  # exponent notation is a valid decimal: accepted as 1000.00
+        assert response.status_code == 201
+        assert response.json()["amount"] == "1000.00"
+        return
+    assert response.status_code == 400
+    assert field in response.json()
+
+
+def test_deposit_without_proof_is_a_400(client_for, user):
+    response = client_for(user).post(
+        "/api/core/deposits/", {"amount": "10.00", "method": "crypto"}, format="multipart"
+    )
+
+    assert response.status_code == 400
+    assert "proof" in response.json()
+
+
+def test_approve_credits_the_wallet_once_and_records_the_reviewer(
+    client_for, staff_user, user, deposit_for
+):
+    deposit = deposit_for(user, "80.00")
+    staff = client_for(staff_user)
+
+    first = staff.post(f"/api/core/deposits/{deposit.pk}/approve/")
+    second = staff.post(f"/api/core/deposits/{deposit.pk}/approve/")
+
+    assert first.status_code == 200
+    assert first.json()["status"] == "approved"
+    assert first.json()["reviewed_by"] == staff_user.pk
+    assert first.json()["reviewed_at"] is not None
+    assert second.status_code == 409
+    assert WalletEntry.objects.filter(deposit=deposit).count() == 1
+    assert client_for(user).get("/api/core/wallet/").json()["balance"] == "80.00"
+
+
+def test_reject_needs_a_reason_and_is_final(client_for, staff_user, user, deposit_for):
+    deposit = deposit_for(user)
+    staff = client_for(staff_user)
+
+    without = staff.post(f"/api/core/deposits/{deposit.pk}/reject/", {"reason": "  "})
+    rejected = staff.post(f"/api/core/deposits/{deposit.pk}/reject/", {"reason": "Blurry proof"})
+    approve_after = staff.post(f"/api/core/deposits/{deposit.pk}/approve/")
+
+    assert without.status_code == 400 and "reason" in without.json()
+    assert rejected.status_code == 200
+    assert rejected.json()["rejection_reason"] == "Blurry proof"
+    assert approve_after.status_code == 409
+    assert not WalletEntry.objects.exists()
+    deposit.refresh_from_db()
+    assert deposit.status == Deposit.Status.REJECTED
+
+
+def test_deposits_filter_by_status(client_for, staff_user, user, deposit_for):
+    pending, approved = deposit_for(user), deposit_for(user)
+    client_for(staff_user).post(f"/api/core/deposits/{approved.pk}/approve/")
+
+    data = client_for(user).get("/api/core/deposits/?status=pending").json()
+
+    assert [d["id"] for d in data["results"]] == [pending.pk]
+
+
+def test_wallet_lists_entries_newest_first(client_for, user, credit):
+    credit(user, "10.00")
+    credit(user, "5.50")
+
+    wallet = client_for(user).get("/api/core/wallet").json()
+
+    assert wallet["balance"] == "15.50"
+    assert [e["amount"] for e in wallet["entries"]] == ["5.50", "10.00"]

@@ -1,0 +1,50 @@
+"""Every list costs the same number of queries whatever its page size (no N+1)."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from core import services
+from ultraminebackend.files.testing import image_file
+
+pytestmark = pytest.mark.django_db
+
+
+def queries_for(client, path):
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path)
+    assert response.status_code == 200
+    return len(captured)
+
+
+@pytest.fixture
+def busy_store(make_product, user, staff_user, order_for, deposit_for):
+    for _ in range(12):
+        product = make_product(image=image_file())
+        services.product_image_add(product=product, image=image_file())
+        services.product_image_add(product=product, image=image_file())
+        order_for(user, product=product, image=image_file(), txid_proof=image_file())
+        deposit_for(user)
+
+
+@pytest.mark.usefixtures("busy_store")
+@pytest.mark.parametrize(
+    ("who", "path"),
+    [
+        ("anonymous", "/api/core/products/"),
+        ("staff", "/api/core/products/"),
+        ("owner", "/api/core/orders/"),
+        ("staff", "/api/core/orders/"),
+        ("owner", "/api/core/deposits/"),
+        ("staff", "/api/core/deposits/"),
+        ("anonymous", "/api/core/categories/"),
+    ],
+)
+def test_list_queries_do_not_grow_with_page_size(client_for, user, staff_user, who, path):
+    client = client_for({"anonymous": None, "owner": user, "staff": staff_user}[who])
+
+    small = queries_for(client, f"{path}?page_size=2")
+    large = queries_for(client, f"{path}?page_size=12")
+
+    assert small == large
+    assert large <= 4  # user (JWT), count, page, and the gallery prefetch for products
