@@ -18,5 +18,7 @@ keepalive = 5
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "1000"))
 max_requests_jitter = 100
 accesslog = "-"
+# One line per request, with the id our middleware returns, to match the JSON application logs.
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms request_id=%({x-request-id}o)s'
 errorlog = "-"
 forwarded_allow_ips = "*"  # TLS ends at the platform's edge, the only thing that can reach us

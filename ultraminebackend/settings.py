@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "ultraminebackend",
     "ultraminebackend.files",
     "accounts",
     "core",
@@ -82,6 +83,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: answers the platform's probe before ALLOWED_HOSTS can reject its internal Host.
     "ultraminebackend.middleware.healthz_middleware",
+    "ultraminebackend.logs.request_id_middleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -256,11 +258,40 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# --- Logging ----------------------------------------------------------------------------------
+# --- Logging and errors ---------------------------------------------------------------------
+# JSON lines on stdout (the platform collects them), each with the request id; plain text locally.
+LOG_FORMAT = env_str("LOG_FORMAT", "plain" if DEBUG else "json")
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "filters": {"request_id": {"()": "ultraminebackend.logs.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "ultraminebackend.logs.JsonFormatter"},
+        "plain": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s %(message)s"},
+    },
+    "handlers": {
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
+    "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
+    "loggers": {
+        # Django logs each 4xx/5xx itself; keep them, but one line each through the root handler.
+        "django": {"level": LOG_LEVEL, "propagate": True},
+    },
 }
+
+SENTRY_DSN = env_str("SENTRY_DSN")
+if SENTRY_DSN:  # optional: errors and traces to Sentry when a DSN is configured
+    import sentry_sdk
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=env_str("SENTRY_ENVIRONMENT", "production"),
+        traces_sample_rate=float(env_str("SENTRY_TRACES_SAMPLE_RATE", "0") or 0),
+        send_default_pii=False,  # no emails, cookies or signed URLs leave the service
+    )
