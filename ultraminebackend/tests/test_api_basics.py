@@ -51,3 +51,40 @@ def test_healthz_answers_before_host_validation(client):
 
     assert response.status_code == 200
     assert client.get("/api/health/", HTTP_HOST="10.0.0.7:8000").status_code == 400
+
+
+@pytest.mark.usefixtures("s3")
+def test_health_is_ok_on_s3(client):
+    assert client.get("/api/health/").json() == {"status": "ok", "database": "ok", "storage": "ok"}
+
+
+def test_health_names_storage_when_the_bucket_is_missing(client, settings, moto_endpoint):
+    settings.STORAGES = s3_storages(endpoint_url=moto_endpoint, bucket="no-such-bucket")
+
+    response = client.get("/api/health/")
+
+    assert response.status_code == 503
+    assert response.json()["storage"] == "error"
+
+
+def test_health_answers_within_its_timeout_when_s3_hangs(client, settings):
+    # given an "S3" that accepts connections and never answers
+    import socket
+    import time
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    port = listener.getsockname()[1]
+    settings.STORAGES = s3_storages(endpoint_url=f"http://127.0.0.1:{port}", bucket="hangs")
+
+    # when
+    started = time.monotonic()
+    try:
+        response = client.get("/api/health/")
+    finally:
+        listener.close()
+
+    # then
+    assert response.status_code == 503
+    assert time.monotonic() - started < 6
