@@ -1,0 +1,178 @@
+"""The image-provider interface: the result type, the error hierarchy, aspect ratios, the chooser.
+
+A provider turns a finished prompt (see ``prompting.py``) and an optional reference image into one
+image. Everything that can go wrong is a ``ProviderError`` whose ``code`` is stable (the React
+client and the tests match on it) and whose ``http_status`` is the status the API contract gives
+that failure (``shared/API.md``, "Failures").
+"""
+
+from __future__ import annotations
+
+import math
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+# The ratios the API accepts and Gemini's ImageConfig supports: name → (width units, height units).
+ASPECT_RATIOS: dict[str, tuple[int, int]] = {
+    "1:1": (1, 1),
+    "16:9": (16, 9),
+    "9:16": (9, 16),
+    "4:3": (4, 3),
+    "3:4": (3, 4),
+}
+DEFAULT_ASPECT_RATIO = "1:1"
+
+# AI_IMAGE_PROVIDER value → provider class (imported on use, so the SDK loads only when chosen).
+PROVIDERS: dict[str, str] = {
+    "gemini": "ai_agent.providers.gemini.GeminiProvider",
+    "placeholder": "ai_agent.providers.placeholder.PlaceholderProvider",
+}
+
+
+@dataclass(frozen=True)
+class ProviderImage:
+    """One generated image: the bytes, what they are (read from the bytes) and who made them."""
+
+    data: bytes
+    mime_type: str
+    width: int
+    height: int
+    model: str
+
+
+# --- Errors -------------------------------------------------------------------------------------
+
+
+class ProviderError(Exception):
+    """A generation failed; ``code`` is stable, ``message`` is for people, never holds secrets."""
+
+    http_status: int = 502
+    default_code: str = "provider_error"
+
+    def __init__(
+        self,
+        code: str | None = None,
+        message: str = "",
+        http_status: int | None = None,
+        retry_after: int | None = None,
+    ) -> None:
+        self.code = code or self.default_code
+        self.message = message or self.code
+        if http_status is not None:
+            self.http_status = http_status
+        self.retry_after = retry_after
+        super().__init__(self.message)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(code={self.code!r}, message={self.message!r})"
+
+
+class ProviderBlocked(ProviderError):
+    """The provider refused the prompt or withheld the image for safety/policy reasons (422)."""
+
+    http_status = 422
+    default_code = "blocked"
+
+
+class ProviderQuota(ProviderError):
+    """The provider's quota or rate limit (429); ``retry_after`` in seconds when it said so."""
+
+    http_status = 429
+    default_code = "provider_quota"
+
+
+class ProviderBadResponse(ProviderError):
+    """The provider failed, was unreachable or answered something unusable (502)."""
+
+    http_status = 502
+    default_code = "provider_error"
+
+
+class NoImage(ProviderBadResponse):
+    """The provider answered without an image and without a safety reason (502)."""
+
+    default_code = "no_image"
+
+
+class ProviderNotConfigured(ProviderError):
+    """The chosen provider lacks its configuration, e.g. no GEMINI_API_KEY (503)."""
+
+    http_status = 503
+    default_code = "provider_not_configured"
+
+
+class ProviderTimeout(ProviderError):
+    """The provider did not answer within AI_TIMEOUT_S (504)."""
+
+    http_status = 504
+    default_code = "provider_timeout"
+
+
+# --- Interface ----------------------------------------------------------------------------------
+
+
+class ImageProvider(ABC):
+    """Generates one image; implementations raise only ``ProviderError`` subclasses."""
+
+    name: str
+    model: str
+
+    @classmethod
+    @abstractmethod
+    def from_settings(cls) -> ImageProvider:
+        """Build from ``django.conf.settings``; ``ProviderNotConfigured`` when it cannot."""
+
+    @abstractmethod
+    def generate(
+        self,
+        *,
+        prompt: str,
+        aspect_ratio: str,
+        reference: bytes | None = None,
+        reference_mime: str | None = None,
+    ) -> ProviderImage:
+        """Return the image for ``prompt`` (the exact text to send) in ``aspect_ratio``."""
+
+
+def check_aspect_ratio(aspect_ratio: str) -> None:
+    """Callers validate input; an unknown ratio reaching a provider is a programming error."""
+    if aspect_ratio not in ASPECT_RATIOS:
+        raise ValueError(
+            f"Unsupported aspect ratio {aspect_ratio!r}. Allowed: {', '.join(ASPECT_RATIOS)}."
+        )
+
+
+def nearest_aspect_ratio(*, width: int, height: int) -> str:
+    """The supported ratio closest to ``width`` by ``height``, compared on a log scale.
+
+    Log distance treats 2:1 and 1:2 as equally far from 1:1, which a plain difference of
+    ``width / height`` would not (it would pull every portrait image towards the square).
+    """
+    if width <= 0 or height <= 0:
+        raise ValueError(f"Image dimensions must be positive, got {width}x{height}.")
+    target = math.log(width / height)
+    return min(ASPECT_RATIOS, key=lambda name: abs(math.log(_ratio(name)) - target))
+
+
+def _ratio(name: str) -> float:
+    w, h = ASPECT_RATIOS[name]
+    return w / h
+
+
+def get_provider() -> ImageProvider:
+    """The provider chosen by AI_IMAGE_PROVIDER (unset: Gemini when a key is set, else placeholder).
+
+    Read from ``django.conf.settings`` on every call so tests and admins can switch it.
+    """
+    choice = (settings.AI_IMAGE_PROVIDER or "").strip().lower()
+    if not choice:
+        choice = "gemini" if settings.GEMINI_API_KEY else "placeholder"
+    if choice not in PROVIDERS:
+        raise ProviderNotConfigured(
+            "provider_unknown",
+            f"AI_IMAGE_PROVIDER={choice!r} is not a provider. Allowed: {', '.join(PROVIDERS)}.",
+        )
+    return import_string(PROVIDERS[choice]).from_settings()

@@ -1,0 +1,111 @@
+"""The offline provider: a Pillow-drawn PNG that shows the prompt and says plainly it is not AI.
+
+Used when no AI provider is configured (local development, CI, demos without a key), so the whole
+generation flow (storage, thumbnails, history) works with no network and no cost.
+"""
+
+from __future__ import annotations
+
+import io
+
+from PIL import Image, ImageDraw, ImageFont
+
+from .base import ASPECT_RATIOS, ImageProvider, ProviderImage, check_aspect_ratio
+
+LONG_SIDE = 1024
+# ASCII only: the font Pillow bundles has no em dash, and no system font is guaranteed.
+MARKING = "PLACEHOLDER - no AI provider configured"
+BACKGROUND = "#1f2933"
+BANNER = "#f5a623"
+TEXT = "#f5f7fa"
+BANNER_TEXT = "#111111"
+MARGIN = 48
+# Drawing the whole of a very long prompt would only shrink it to noise: what does not fit is
+# elided. The character cap bounds the wrapping work (Pillow measures every candidate line).
+MAX_DRAWN_CHARS = 800
+
+
+def placeholder_size(aspect_ratio: str) -> tuple[int, int]:
+    """Pixel size for ``aspect_ratio`` with LONG_SIDE on the longer edge."""
+    w, h = ASPECT_RATIOS[aspect_ratio]
+    if w >= h:
+        return LONG_SIDE, round(LONG_SIDE * h / w)
+    return round(LONG_SIDE * w / h), LONG_SIDE
+
+
+class PlaceholderProvider(ImageProvider):
+    """Draws the prompt on a plain background with a clear PLACEHOLDER banner."""
+
+    name = "placeholder"
+    model = "placeholder"
+
+    @classmethod
+    def from_settings(cls) -> PlaceholderProvider:
+        return cls()
+
+    def generate(
+        self,
+        *,
+        prompt: str,
+        aspect_ratio: str,
+        reference: bytes | None = None,
+        reference_mime: str | None = None,
+    ) -> ProviderImage:
+        check_aspect_ratio(aspect_ratio)
+        width, height = placeholder_size(aspect_ratio)
+        image = Image.new("RGB", (width, height), BACKGROUND)
+        draw = ImageDraw.Draw(image)
+
+        banner_font = ImageFont.load_default(size=max(18, width // 30))
+        banner_height = int(banner_font.size * 2.4)
+        draw.rectangle((0, 0, width, banner_height), fill=BANNER)
+        draw.text(
+            (width / 2, banner_height / 2), MARKING, font=banner_font, fill=BANNER_TEXT, anchor="mm"
+        )
+
+        body_font = ImageFont.load_default(size=max(16, width // 36))
+        line_height = int(body_font.size * 1.35)
+        lines = _wrap(prompt[:MAX_DRAWN_CHARS], font=body_font, max_width=width - 2 * MARGIN)
+        if reference is not None:
+            lines = [f"(with a reference image, {reference_mime or 'unknown type'})", "", *lines]
+        max_lines = max(1, (height - banner_height - 2 * MARGIN) // line_height)
+        if len(lines) > max_lines:
+            lines = [*lines[: max_lines - 1], lines[max_lines - 1].rstrip() + " ..."]
+        y = banner_height + MARGIN
+        for line in lines:
+            draw.text((MARGIN, y), line, font=body_font, fill=TEXT)
+            y += line_height
+
+        buffer = io.BytesIO()
+        image.save(buffer, "PNG", optimize=True)
+        return ProviderImage(
+            data=buffer.getvalue(),
+            mime_type="image/png",
+            width=width,
+            height=height,
+            model=self.model,
+        )
+
+
+def _wrap(text: str, *, font: ImageFont.FreeTypeFont, max_width: int) -> list[str]:
+    """Greedy word wrap of ``text`` to lines no wider than ``max_width`` pixels in ``font``."""
+    lines: list[str] = []
+    for paragraph in text.splitlines() or [""]:
+        line = ""
+        for word in paragraph.split():
+            candidate = f"{line} {word}".strip()
+            if font.getlength(candidate) <= max_width:
+                line = candidate
+                continue
+            if line:
+                lines.append(line)
+            # A single word wider than the image (a URL, a long hashtag) is split by characters.
+            while font.getlength(word) > max_width and len(word) > 1:
+                cut = len(word) - 1
+                while cut > 1 and font.getlength(word[:cut]) > max_width:
+                    cut -= 1
+                lines.append(word[:cut])
+                word = word[cut:]
+            line = word
+        lines.append(line)
+    return lines

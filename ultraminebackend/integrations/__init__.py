@@ -1,0 +1,1 @@
+"""External services shared by several apps (Cloudinary), each behind one small module."""

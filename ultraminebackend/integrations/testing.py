@@ -1,0 +1,500 @@
+"""Fake Gemini and Cloudinary HTTP servers on 127.0.0.1, so tests exercise the real SDKs.
+
+Each fake is a stdlib ``ThreadingHTTPServer`` on port 0 in a daemon thread. Tests point the SDKs at
+it through settings only: ``GEMINI_BASE_URL=fake.url`` for google-genai, and
+``CLOUDINARY_URL=fake.cloudinary_url`` (``…?upload_prefix=http://127.0.0.1:PORT``) for cloudinary.
+Both record every request, answer with the JSON the real services send, and can be scripted to
+fail, block or hang. Use them as context managers (``with FakeGeminiServer() as fake: …``).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+import re
+import secrets
+import threading
+import time
+import urllib.request
+from collections import deque
+from dataclasses import dataclass, field
+from email import policy
+from email.parser import BytesParser
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+from PIL import Image
+
+from ultraminebackend.files.testing import image_bytes
+
+_PIL_FORMATS = {"jpg": "JPEG", "jpeg": "JPEG", "png": "PNG", "webp": "WEBP", "gif": "GIF"}
+_CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp", "gif": "image/gif"}
+
+
+@dataclass
+class FakeResponse:
+    """What a fake answers: status, JSON (dict) or raw bytes, headers, and an optional stall."""
+
+    status: int = 200
+    body: dict | list | bytes | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    delay_s: float = 0.0
+
+
+@dataclass
+class RecordedRequest:
+    method: str
+    path: str
+    headers: dict[str, str]  # lower-case names
+    body: bytes
+
+    def json(self) -> dict:
+        return json.loads(self.body or b"{}")
+
+
+class _FakeServer:
+    """Start/stop, request recording and a response queue; subclasses implement ``respond``."""
+
+    def __init__(self) -> None:
+        self.requests: list[RecordedRequest] = []
+        self._queue: deque[FakeResponse] = deque()
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle --------------------------------------------------------------------------
+    def start(self) -> _FakeServer:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                fake._dispatch(self)
+
+            def do_POST(self) -> None:
+                fake._dispatch(self)
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass  # keep pytest output clean
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        # A short poll interval keeps stop() (and so every test's teardown) fast.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()  # wakes handlers stalled by delay_s
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("start() the fake first")
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    # -- scripting ----------------------------------------------------------------------------
+    def enqueue(self, *responses: FakeResponse) -> None:
+        """Answer the next requests with ``responses``, in order (then the default again)."""
+        with self._lock:
+            self._queue.extend(responses)
+
+    def _next_scripted(self) -> FakeResponse | None:
+        with self._lock:
+            return self._queue.popleft() if self._queue else None
+
+    # -- plumbing -----------------------------------------------------------------------------
+    def respond(self, request: RecordedRequest) -> FakeResponse:
+        raise NotImplementedError
+
+    def _dispatch(self, handler: BaseHTTPRequestHandler) -> None:
+        length = int(handler.headers.get("Content-Length") or 0)
+        body = handler.rfile.read(length) if length else b""
+        request = RecordedRequest(
+            method=handler.command,
+            path=handler.path,
+            headers={k.lower(): v for k, v in handler.headers.items()},
+            body=body,
+        )
+        with self._lock:
+            self.requests.append(request)
+        response = self.respond(request)
+        if response.delay_s:
+            self._stopping.wait(response.delay_s)
+        if isinstance(response.body, dict | list):
+            payload = json.dumps(response.body).encode()
+            content_type = "application/json; charset=UTF-8"
+        else:
+            payload = response.body or b""
+            content_type = response.headers.get("Content-Type", "text/plain")
+        try:
+            handler.send_response(response.status)
+            handler.send_header("Content-Type", content_type)
+            handler.send_header("Content-Length", str(len(payload)))
+            for name, value in response.headers.items():
+                if name.lower() != "content-type":
+                    handler.send_header(name, value)
+            handler.end_headers()
+            handler.wfile.write(payload)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up (its timeout), which is what hang tests provoke
+
+
+# --- Gemini -------------------------------------------------------------------------------------
+
+_GENERATE_PATH = re.compile(r"^/(?P<version>v[^/]+)/models/(?P<model>[^/:]+):generateContent$")
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+class FakeGeminiServer(_FakeServer):
+    """``POST /{version}/models/{model}:generateContent`` as the Gemini API answers it.
+
+    Unscripted requests get one PNG image (``default_image``). Script others with ``enqueue`` and
+    the builders below (``image``, ``blocked_prompt``, ``finished``, ``error``, ``hang``).
+    Requests without the expected ``x-goog-api-key`` get Gemini's 400 "API key not valid".
+    """
+
+    def __init__(self, *, api_key: str = "test-gemini-key") -> None:
+        super().__init__()
+        self.api_key = api_key
+        self.default_image = image_bytes("PNG", (160, 90), color="#2e86de")
+
+    @property
+    def generate_requests(self) -> list[RecordedRequest]:
+        return [r for r in self.requests if _GENERATE_PATH.match(urlsplit(r.path).path)]
+
+    def respond(self, request: RecordedRequest) -> FakeResponse:
+        match = _GENERATE_PATH.match(urlsplit(request.path).path)
+        if request.method != "POST" or not match:
+            return self.error(404, "Method not found.", status="NOT_FOUND")
+        if request.headers.get("x-goog-api-key") != self.api_key:
+            return self.error(
+                400,
+                "API key not valid. Please pass a valid API key.",
+                status="INVALID_ARGUMENT",
+                reason="API_KEY_INVALID",
+            )
+        return self._next_scripted() or self.image(self.default_image)
+
+    # -- response builders --------------------------------------------------------------------
+    @staticmethod
+    def image(
+        *images: bytes,
+        thoughts: tuple[bytes, ...] = (),
+        text: str | None = None,
+        mime_type: str = "image/png",
+        finish_reason: str = "STOP",
+    ) -> FakeResponse:
+        """A successful answer: thought images first (as Gemini 3 sends them), then ``images``."""
+        parts: list[dict] = []
+        for thought in thoughts:
+            parts.append({"text": "Planning the composition.", "thought": True})
+            parts.append(
+                {"inlineData": {"mimeType": mime_type, "data": _b64(thought)}, "thought": True}
+            )
+        if text:
+            parts.append({"text": text})
+        for data in images:
+            parts.append(
+                {
+                    "inlineData": {"mimeType": mime_type, "data": _b64(data)},
+                    "thoughtSignature": _b64(b"sig"),
+                }
+            )
+        return FakeResponse(body=_generate_body(parts=parts, finish_reason=finish_reason))
+
+    @staticmethod
+    def blocked_prompt(reason: str = "SAFETY") -> FakeResponse:
+        """HTTP 200, no candidates, ``promptFeedback.blockReason``: how Gemini blocks input."""
+        return FakeResponse(
+            body={
+                "promptFeedback": {
+                    "blockReason": reason,
+                    "safetyRatings": [
+                        {"category": "HARM_CATEGORY_DANGEROUS_CONTENT", "probability": "HIGH"}
+                    ],
+                },
+                "usageMetadata": {"promptTokenCount": 12, "totalTokenCount": 12},
+                "modelVersion": "fake",
+                "responseId": secrets.token_hex(8),
+            }
+        )
+
+    @staticmethod
+    def finished(reason: str, *, text: str | None = None) -> FakeResponse:
+        """HTTP 200 whose candidate stopped for ``reason`` (IMAGE_SAFETY…) without an image."""
+        parts = [{"text": text}] if text else []
+        return FakeResponse(body=_generate_body(parts=parts, finish_reason=reason))
+
+    @staticmethod
+    def error(
+        code: int,
+        message: str,
+        *,
+        status: str = "INTERNAL",
+        retry_after: str | None = None,
+        retry_delay: str | None = None,
+        reason: str | None = None,
+    ) -> FakeResponse:
+        """Google's error envelope; ``retry_delay`` ("37s") goes in a RetryInfo detail and
+        ``reason`` in an ErrorInfo detail; ``retry_after`` is sent as the Retry-After header."""
+        details: list[dict] = []
+        if reason is not None:
+            details.append(
+                {
+                    "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                    "reason": reason,
+                    "domain": "googleapis.com",
+                }
+            )
+        if retry_delay is not None:
+            details.append(
+                {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": retry_delay}
+            )
+        error = {"code": code, "message": message, "status": status}
+        if details:
+            error["details"] = details
+        headers = {"Retry-After": retry_after} if retry_after is not None else {}
+        return FakeResponse(status=code, body={"error": error}, headers=headers)
+
+    @classmethod
+    def hang(cls, seconds: float) -> FakeResponse:
+        """Stall ``seconds`` before answering (with an image), to trip the client's timeout."""
+        response = cls.image(image_bytes("PNG", (16, 16)))
+        response.delay_s = seconds
+        return response
+
+
+def _generate_body(*, parts: list[dict], finish_reason: str) -> dict:
+    candidate: dict = {"finishReason": finish_reason, "index": 0}
+    if parts:
+        candidate["content"] = {"role": "model", "parts": parts}
+    return {
+        "candidates": [candidate],
+        "usageMetadata": {"promptTokenCount": 12, "candidatesTokenCount": 1290},
+        "modelVersion": "fake",
+        "responseId": secrets.token_hex(8),
+    }
+
+
+# --- Cloudinary ---------------------------------------------------------------------------------
+
+_API_PATH = re.compile(r"^/v1_1/(?P<cloud>[^/]+)/(?P<rtype>[a-z]+)/(?P<action>upload|destroy)$")
+_DELIVERY_PATH = re.compile(r"^/(?P<cloud>[^/]+)/(?P<rtype>[a-z]+)/upload/v\d+/(?P<rest>.+)$")
+# Parameters Cloudinary leaves out of the signature.
+_UNSIGNED = {"file", "api_key", "signature", "resource_type", "cloud_name"}
+
+
+@dataclass
+class StoredAsset:
+    public_id: str
+    resource_type: str
+    format: str
+    version: int
+    data: bytes
+    params: dict[str, str]
+
+
+class FakeCloudinaryServer(_FakeServer):
+    """Cloudinary's Upload API (``upload``/``destroy`` per resource type) plus delivery.
+
+    Uploads are checked against the signature Cloudinary expects, stored (converted to the
+    requested ``format`` with Pillow, as Cloudinary does) and served back at ``secure_url``.
+    ``fail_next`` and ``hang_next`` script failures; ``assets`` holds what was stored.
+    """
+
+    def __init__(
+        self,
+        *,
+        cloud_name: str = "ultramine-test",
+        api_key: str = "123456789012345",
+        api_secret: str = "fake-api-secret",  # noqa: S107 - a fake's test credential
+    ) -> None:
+        super().__init__()
+        self.cloud_name = cloud_name
+        self.api_key = api_key
+        self.api_secret = api_secret
+        self.assets: dict[str, StoredAsset] = {}
+
+    @property
+    def cloudinary_url(self) -> str:
+        return (
+            f"cloudinary://{self.api_key}:{self.api_secret}@{self.cloud_name}"
+            f"?upload_prefix={self.url}"
+        )
+
+    @property
+    def api_requests(self) -> list[RecordedRequest]:
+        return [r for r in self.requests if _API_PATH.match(urlsplit(r.path).path)]
+
+    def fail_next(
+        self, status: int = 500, message: str = "Server error", *, raw: bytes | None = None
+    ) -> None:
+        """The next API call answers ``status`` with Cloudinary's error JSON (or ``raw`` bytes)."""
+        body = raw if raw is not None else {"error": {"message": message}}
+        self.enqueue(FakeResponse(status=status, body=body))
+
+    def hang_next(self, seconds: float) -> None:
+        self.enqueue(FakeResponse(status=500, body={"error": {"message": "late"}}, delay_s=seconds))
+
+    def fetch(self, url: str) -> bytes:
+        """GET an asset's URL from this server (what a browser loading ``secure_url`` gets)."""
+        if not url.startswith(self.url):
+            raise ValueError(f"{url} is not served by this fake")
+        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - our own server
+            return response.read()
+
+    # -- routing ------------------------------------------------------------------------------
+    def respond(self, request: RecordedRequest) -> FakeResponse:
+        path = urlsplit(request.path).path
+        if request.method == "GET" and (match := _DELIVERY_PATH.match(path)):
+            return self._deliver(match["rest"])
+        match = _API_PATH.match(path)
+        if request.method != "POST" or not match:
+            return FakeResponse(status=404, body={"error": {"message": "Not found"}})
+        scripted = self._next_scripted()
+        if scripted is not None:
+            return scripted
+        if match["cloud"] != self.cloud_name:
+            return _cloudinary_error(401, f"Invalid cloud_name {match['cloud']}")
+        params, file = _parse_form(request)
+        if params.get("api_key") != self.api_key:
+            return _cloudinary_error(401, f"Unknown API key {params.get('api_key')}")
+        if params.get("signature") != self._signature(params):
+            return _cloudinary_error(401, "Invalid Signature")
+        if match["action"] == "destroy":
+            return self._destroy(params)
+        return self._upload(match["rtype"], params, file)
+
+    def _signature(self, params: dict[str, str]) -> str:
+        from cloudinary.utils import api_sign_request
+
+        signed = {k: v for k, v in params.items() if k not in _UNSIGNED}
+        return api_sign_request(signed, self.api_secret)
+
+    def _upload(self, rtype: str, params: dict[str, str], file: bytes | str | None) -> FakeResponse:
+        if file is None:
+            return _cloudinary_error(400, "Missing required parameter - file")
+        if isinstance(file, str):
+            file = self._load_remote(file)
+            if file is None:
+                return _cloudinary_error(400, "Error in loading remote file")
+        try:
+            with Image.open(io.BytesIO(file)) as image:
+                image.load()
+                detected = (image.format or "").lower().replace("jpeg", "jpg")
+                fmt = (params.get("format") or detected).lower()
+                if fmt != detected:
+                    out = io.BytesIO()
+                    converted = image.convert("RGB") if fmt in {"jpg", "jpeg"} else image
+                    converted.save(out, _PIL_FORMATS[fmt])
+                    file = out.getvalue()
+                width, height = image.size
+        except (OSError, KeyError):
+            return _cloudinary_error(400, "Invalid image file")
+        if rtype not in {"image", "auto"}:
+            return _cloudinary_error(400, f"Unsupported resource type {rtype} in this fake")
+
+        name = params.get("public_id") or secrets.token_hex(10)
+        public_id = f"{params['folder'].strip('/')}/{name}" if params.get("folder") else name
+        version = int(time.time()) + len(self.assets)
+        self.assets[public_id] = StoredAsset(
+            public_id=public_id,
+            resource_type="image",
+            format=fmt,
+            version=version,
+            data=file,
+            params=params,
+        )
+        delivery = f"{self.cloud_name}/image/upload/v{version}/{public_id}.{fmt}"
+        return FakeResponse(
+            body={
+                "asset_id": secrets.token_hex(16),
+                "public_id": public_id,
+                "version": version,
+                "version_id": secrets.token_hex(16),
+                "signature": hashlib.sha1(file).hexdigest(),  # noqa: S324 - not security
+                "width": width,
+                "height": height,
+                "format": fmt,
+                "resource_type": "image",
+                "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "tags": [],
+                "bytes": len(file),
+                "type": "upload",
+                "etag": hashlib.md5(file).hexdigest(),  # noqa: S324 - not security
+                "placeholder": False,
+                "url": f"{self.url}/{delivery}",
+                "secure_url": f"{self.url}/{delivery}",
+                "asset_folder": params.get("folder", ""),
+                "display_name": name,
+                "original_filename": "file",
+                "api_key": self.api_key,
+            }
+        )
+
+    def _destroy(self, params: dict[str, str]) -> FakeResponse:
+        found = self.assets.pop(params.get("public_id", ""), None)
+        return FakeResponse(body={"result": "ok" if found else "not found"})
+
+    def _deliver(self, rest: str) -> FakeResponse:
+        public_id, _, fmt = rest.rpartition(".")
+        asset = self.assets.get(public_id)
+        if asset is None or asset.format != fmt:
+            return FakeResponse(status=404, body=b"Resource not found")
+        return FakeResponse(
+            body=asset.data, headers={"Content-Type": _CONTENT_TYPES.get(fmt, "image/jpeg")}
+        )
+
+    def _load_remote(self, url: str) -> bytes | None:
+        """Cloudinary fetches remote URLs itself; this fake fetches only loopback and data URIs."""
+        if url.startswith("data:"):
+            return base64.b64decode(url.partition(",")[2])
+        if urlsplit(url).hostname not in {"127.0.0.1", "localhost"}:
+            return None
+        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - loopback only
+            return response.read()
+
+
+def _cloudinary_error(status: int, message: str) -> FakeResponse:
+    return FakeResponse(status=status, body={"error": {"message": message}})
+
+
+def _parse_form(request: RecordedRequest) -> tuple[dict[str, str], bytes | str | None]:
+    """multipart/form-data (or urlencoded) → (text fields, the ``file`` field)."""
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("application/x-www-form-urlencoded"):
+        fields = {k: v[0] for k, v in parse_qs(request.body.decode()).items()}
+        return fields, fields.pop("file", None)
+    message = BytesParser(policy=policy.HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + request.body
+    )
+    fields: dict[str, str] = {}
+    file: bytes | str | None = None
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        data = part.get_payload(decode=True) or b""
+        if name == "file":
+            file = data if part.get_filename() else data.decode()
+        else:
+            fields[name] = data.decode()
+    return fields, file
