@@ -10,6 +10,7 @@ from PIL import Image, ImageCms, ImageFile
 from PIL.ImageColor import getrgb
 from PIL.PngImagePlugin import PngInfo
 
+from ultraminebackend.files.checks import check_image_support
 from ultraminebackend.files.intake import (
     ALLOWED_FORMATS,
     MAX_FRAMES,
@@ -628,3 +629,25 @@ def test_the_result_is_frozen():
 )
 def test_sniff_format_reads_only_the_magic_numbers(head, expected):
     assert sniff_format(head) == expected
+
+
+# --- system check ------------------------------------------------------------------------------
+
+
+def test_the_system_check_passes_with_the_default_caps():
+    assert check_image_support(None) == []
+
+
+def test_the_system_check_warns_when_the_pixel_cap_exceeds_pillows(settings):
+    # given
+    settings.IMAGE_MAX_PIXELS = Image.MAX_IMAGE_PIXELS + 1
+
+    # when
+    messages = check_image_support(None)
+
+    # then
+    assert [message.id for message in messages] == ["ultramine.W001"]
+    # and intake still never asks Pillow for more than its limit (no bomb warning escapes)
+    assert rejected(handmade_gif(screen=(1, 1), frame=(10_000, 10_000))).code == (
+        "image_too_many_pixels"
+    )
