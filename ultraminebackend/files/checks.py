@@ -58,7 +58,7 @@ def check_image_support(app_configs, **kwargs):
         for feature, purpose in REQUIRED_PILLOW_FEATURES.items()
         if not features.check(feature)
     ]
-    try:
+    try:  # imported here so a broken install is reported by the check, not as a start-up crash
         import pillow_heif  # noqa: F401
     except ImportError as exc:
         errors.append(

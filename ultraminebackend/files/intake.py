@@ -162,9 +162,10 @@ _SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
 class IntakeResult:
     """A normalised image ready for ``FieldFile.save``.
 
-    ``file`` is a temporary file (in memory when small) named ``image.<ext>``; the storage's
-    ``UploadTo`` turns that into ``<folder>/<random>.<ext>``. ``thumbnail`` holds WebP bytes when
-    ``intake_image(..., thumbnail=True)`` was asked for one.
+    ``file`` is a temporary file (in memory up to ``SPOOL_MAX_BYTES``, on disk beyond) named
+    ``image.<ext>``; the field's ``UploadTo`` turns that into ``<folder>/<random>.<ext>``. Close it
+    once storage has saved it (a temporary file also disappears when garbage-collected).
+    ``thumbnail`` holds WebP bytes when ``intake_image(..., thumbnail=True)`` asked for one.
     """
 
     file: File
