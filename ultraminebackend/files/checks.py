@@ -1,8 +1,17 @@
 """System checks: fail at start-up, naming the variable, when the configuration is incomplete."""
 
 from django.conf import settings
-from django.core.checks import Error, Tags, register
+from django.core.checks import Error, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
+from PIL import Image, features
+
+# Pillow features image intake cannot work without: decoders/encoders and colour management.
+REQUIRED_PILLOW_FEATURES = {
+    "jpg": "JPEG",
+    "zlib": "PNG",
+    "webp": "WebP",
+    "littlecms2": "ICC colour conversion",
+}
 
 
 @register(Tags.security)
@@ -32,6 +41,41 @@ def check_s3_settings(app_configs, **kwargs):
                 "USE_S3 is on but AWS_STORAGE_BUCKET_NAME is not set.",
                 hint="Set AWS_STORAGE_BUCKET_NAME (and credentials) or turn USE_S3 off.",
                 id="ultramine.E002",
+            )
+        )
+    return errors
+
+
+@register()
+def check_image_support(app_configs, **kwargs):
+    """Pillow must have the codecs intake re-encodes with; the pixel cap must fit Pillow's own."""
+    errors = [
+        Error(
+            f"Pillow was built without {feature} support ({purpose}); image intake needs it.",
+            hint="Install the Pillow wheel from requirements.txt instead of a source build.",
+            id="ultramine.E003",
+        )
+        for feature, purpose in REQUIRED_PILLOW_FEATURES.items()
+        if not features.check(feature)
+    ]
+    try:  # imported here so a broken install is reported by the check, not as a start-up crash
+        import pillow_heif  # noqa: F401
+    except ImportError as exc:
+        errors.append(
+            Error(
+                f"pillow-heif cannot be imported ({exc}); HEIC uploads need it.",
+                hint="pip install -r requirements.txt",
+                id="ultramine.E004",
+            )
+        )
+    cap, limit = settings.IMAGE_MAX_PIXELS, Image.MAX_IMAGE_PIXELS
+    if limit is not None and cap > limit:
+        errors.append(
+            Warning(
+                f"IMAGE_MAX_PIXELS ({cap}) is above Pillow's "
+                f"MAX_IMAGE_PIXELS ({limit}); intake caps images at {limit} pixels.",
+                hint="Lower IMAGE_MAX_PIXELS; Pillow treats larger images as decompression bombs.",
+                id="ultramine.W001",
             )
         )
     return errors

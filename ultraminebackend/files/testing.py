@@ -4,9 +4,12 @@ Images are drawn by Pillow on demand, so the repository carries no binary fixtur
 """
 
 import io
+import struct
+import zlib
 
+import pillow_heif
 from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import Image
+from PIL import ExifTags, Image, ImageChops, ImageDraw
 
 from .config import S3Config, build_storages
 
@@ -15,14 +18,205 @@ _CONTENT_TYPES = {
     "PNG": "image/png",
     "WEBP": "image/webp",
     "GIF": "image/gif",
+    "HEIC": "image/heic",
 }
 
 
-def image_bytes(fmt: str = "JPEG", size: tuple[int, int] = (64, 48), color="#c0392b") -> bytes:
+def image_bytes(
+    fmt: str = "JPEG",
+    size: tuple[int, int] = (64, 48),
+    color="#c0392b",
+    *,
+    mode: str | None = None,
+    **save_options,
+) -> bytes:
+    """A flat-colour image in ``fmt`` (``"HEIC"`` too); ``save_options`` go to the encoder."""
+    mode = mode or ("RGBA" if fmt in {"PNG", "WEBP"} else "RGB")
+    return encode(Image.new(mode, size, color), fmt, **save_options)
+
+
+def encode(image: Image.Image, fmt: str, **save_options) -> bytes:
+    """Bytes of ``image`` saved as ``fmt``; HEIC goes through pillow-heif's encoder."""
     buffer = io.BytesIO()
-    mode = "RGBA" if fmt in {"PNG", "WEBP"} else "RGB"
-    Image.new(mode, size, color).save(buffer, fmt)
+    if fmt == "HEIC":
+        pillow_heif.from_pillow(image).save(buffer, format="HEIF", **save_options)
+    else:
+        image.save(buffer, fmt, **save_options)
     return buffer.getvalue()
+
+
+def halves(size: tuple[int, int], left="#ff0000", right="#0000ff", mode="RGB") -> Image.Image:
+    """Left half one colour, right half another: shows which way an image was turned."""
+    image = Image.new(mode, size, right)
+    ImageDraw.Draw(image).rectangle((0, 0, size[0] // 2 - 1, size[1]), fill=left)
+    return image
+
+
+def photo(size: tuple[int, int] = (4000, 3000), *, noise: float = 18) -> Image.Image:
+    """A photo-like RGB image: smooth gradients, a few shapes and sensor-like noise.
+
+    Flat colours compress (and decode) unrealistically fast; this costs the codecs about what a
+    camera photo does.
+    """
+    width, height = size
+    horizontal = Image.linear_gradient("L").rotate(90).resize(size)
+    vertical = Image.linear_gradient("L").resize(size)
+    radial = Image.radial_gradient("L").resize(size)
+    base = Image.merge("RGB", (horizontal, vertical, radial))
+    draw = ImageDraw.Draw(base)
+    for index in range(12):
+        x, y = (index * 337) % width, (index * 211) % height
+        radius = min(size) // (4 + index % 5)
+        shade = (index * 53 % 256, index * 97 % 256, index * 29 % 256)
+        draw.ellipse((x - radius, y - radius, x + radius, y + radius), fill=shade)
+    grain = Image.effect_noise(size, noise)
+    return Image.merge("RGB", [ImageChops.add(band, grain, offset=-128) for band in base.split()])
+
+
+def animated_bytes(
+    fmt: str = "GIF",
+    colors=("#ff0000", "#00ff00", "#0000ff"),
+    size: tuple[int, int] = (40, 30),
+    durations=(100, 200, 300),
+    loop: int = 0,
+) -> bytes:
+    """An animation (GIF, WebP or APNG) with one flat colour per frame."""
+    frames = [Image.new("RGB", size, color) for color in colors]
+    return encode(
+        frames[0],
+        fmt,
+        save_all=True,
+        append_images=frames[1:],
+        duration=list(durations),
+        loop=loop,
+    )
+
+
+def exif_bytes(*, orientation: int | None = None, gps: bool = True) -> bytes:
+    """An EXIF block with a camera make, optionally an orientation and a GPS position."""
+    exif = Image.Exif()
+    exif[ExifTags.Base.Make] = "Ultramine Test Camera"
+    if orientation is not None:
+        exif[ExifTags.Base.Orientation] = orientation
+    if gps:
+        exif[ExifTags.IFD.GPSInfo] = {
+            ExifTags.GPS.GPSLatitudeRef: "N",
+            ExifTags.GPS.GPSLatitude: (48.0, 51.0, 24.0),
+            ExifTags.GPS.GPSLongitudeRef: "E",
+            ExifTags.GPS.GPSLongitude: (2.0, 21.0, 7.0),
+        }
+    return exif.tobytes()
+
+
+def png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def handmade_png(
+    width: int,
+    height: int,
+    *,
+    bit_depth: int = 8,
+    colour_type: int = 0,
+    rows: int | None = None,
+    pixel: bytes = b"\x00",
+) -> bytes:
+    """A PNG written chunk by chunk, so the header can claim anything.
+
+    ``rows`` scanlines of ``pixel`` (repeated across the row) are compressed into the IDAT;
+    ``None`` writes all of them. Zero rows compress ~1000:1, so a decompression bomb that claims
+    a huge image stays a few KB while a real decoder would allocate the full size.
+    """
+    rows = height if rows is None else rows
+    compressor = zlib.compressobj(9)
+    row = b"\x00" + pixel * width  # filter type 0, then the pixels
+    idat = b"".join(compressor.compress(row) for _ in range(rows)) + compressor.flush()
+    header = struct.pack(">IIBBBBB", width, height, bit_depth, colour_type, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + png_chunk(b"IHDR", header)
+        + png_chunk(b"IDAT", idat)
+        + png_chunk(b"IEND", b"")
+    )
+
+
+def handmade_gif(screen: tuple[int, int] = (1, 1), frame: tuple[int, int] = (1, 1)) -> bytes:
+    """A one-frame GIF whose screen and frame sizes are whatever the test says.
+
+    Only the header is meant to be read (the image data is a stub). A frame larger than the
+    screen is a canvas bomb: Pillow grows the canvas to the frame while it parses the header.
+    """
+    return (
+        b"GIF89a"
+        + struct.pack("<HHBBB", *screen, 0, 0, 0)  # no global colour table
+        + b","
+        + struct.pack("<HHHHB", 0, 0, *frame, 0x80)  # local table of 2 colours
+        + b"\x00\x00\x00\xff\xff\xff"
+        + b"\x02\x02\x4c\x01\x00"  # LZW code size 2, one 2-byte sub-block, terminator
+        + b";"
+    )
+
+
+def rgb_icc_profile(
+    *,
+    description: str = "Adobe RGB (1998) compatible (test)",
+    red=(0.60974, 0.31111, 0.01947),
+    green=(0.20528, 0.62567, 0.06087),
+    blue=(0.14919, 0.06322, 0.74457),
+    gamma: float = 563 / 256,
+) -> bytes:
+    """A matrix/TRC RGB ICC profile (v2), Adobe RGB (1998) primaries and gamma by default.
+
+    Wide-gamut profiles like this one (or Display P3 from phones) shift colours visibly when
+    they are dropped without converting the pixels to sRGB.
+    """
+
+    def fixed(value: float) -> bytes:
+        return struct.pack(">i", round(value * 65536))
+
+    def xyz(values) -> bytes:
+        return b"XYZ \x00\x00\x00\x00" + b"".join(fixed(value) for value in values)
+
+    text = description.encode("ascii") + b"\x00"
+    desc = (
+        b"desc\x00\x00\x00\x00"
+        + struct.pack(">I", len(text))
+        + text
+        + struct.pack(">II", 0, 0)  # no Unicode description
+        + struct.pack(">HB", 0, 0)
+        + b"\x00" * 67  # no ScriptCode description
+    )
+    curve = b"curv\x00\x00\x00\x00" + struct.pack(">IH", 1, round(gamma * 256)) + b"\x00\x00"
+    tags = [
+        (b"desc", desc),
+        (b"cprt", b"text\x00\x00\x00\x00No copyright, test data\x00"),
+        (b"wtpt", xyz((0.9642, 1.0, 0.82491))),
+        (b"rXYZ", xyz(red)),
+        (b"gXYZ", xyz(green)),
+        (b"bXYZ", xyz(blue)),
+        (b"rTRC", curve),
+        (b"gTRC", curve),
+        (b"bTRC", curve),
+    ]
+    offset = 128 + 4 + 12 * len(tags)
+    table, data = [], b""
+    for signature, body in tags:
+        body += b"\x00" * (-len(body) % 4)  # tags start on 4-byte boundaries
+        table.append(struct.pack(">4sII", signature, offset + len(data), len(body)))
+        data += body
+    size = offset + len(data)
+    header = (
+        struct.pack(">I4sI4s4s4s", size, b"lcms", 0x02100000, b"mntr", b"RGB ", b"XYZ ")
+        + struct.pack(">6H", 2026, 1, 1, 0, 0, 0)
+        + b"acsp"
+        + b"\x00" * 24  # platform, flags, manufacturer, model, attributes
+        + struct.pack(">I", 0)  # perceptual intent
+        + fixed(0.9642)
+        + fixed(1.0)
+        + fixed(0.82491)
+        + b"\x00" * 48  # creator, ID, reserved
+    )
+    return header + struct.pack(">I", len(tags)) + b"".join(table) + data
 
 
 def image_file(

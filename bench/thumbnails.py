@@ -1,0 +1,134 @@
+"""Time a 12 MP JPEG → 400 px WebP thumbnail: our ``make_thumbnail`` vs libvips' ``thumbnail``.
+
+Run: .venv/bin/python bench/thumbnails.py   (pyvips and pyvips-binary come from requirements.txt)
+
+Both sides read the same file from disk and end with WebP bytes at the same settings (quality 80,
+effort/method 4), so the figures compare decode + shrink + encode. libvips' operation cache is
+off (it would answer repeats from memory). libvips runs once with its default thread pool and
+once on one thread, which is what Pillow uses; the target is ours <= 1.3x libvips.
+Prints the median of several runs in milliseconds and the ratio to libvips.
+
+Two more rows give context, not a contest: the thumbnail ``intake_image(thumbnail=True)`` adds
+when the pixels are already decoded for the original, and the whole upload path for the photo
+(decode, normalise, re-encode the original as a progressive JPEG, and the thumbnail).
+"""
+
+import logging
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ultraminebackend.settings")
+os.environ.setdefault("DEBUG", "1")
+
+import django
+
+django.setup()
+
+from django.core.files import File  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from ultraminebackend.files.intake import intake_image  # noqa: E402
+from ultraminebackend.files.testing import encode, photo  # noqa: E402
+from ultraminebackend.files.variants import (  # noqa: E402
+    THUMBNAIL_WEBP_OPTIONS,
+    make_thumbnail,
+    thumbnail_bytes,
+)
+
+logging.getLogger("pyvips").setLevel(logging.WARNING)  # it logs every operation at INFO
+
+try:
+    import pyvips
+except (ImportError, OSError) as exc:  # OSError: pyvips without a libvips to load
+    pyvips = None
+    PYVIPS_ERROR = str(exc)
+
+SIZE = (4000, 3000)
+MAX_SIDE = 400
+RUNS = 15
+
+
+def median_ms(fn) -> float:
+    for _ in range(2):  # warm up: imports, codec tables, page cache
+        fn()
+    times = []
+    for _ in range(RUNS):
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def pillow_full_decode(path: str) -> bytes:
+    """What a naive Pillow thumbnail costs: decode all 12 MP, then resize."""
+    import io
+
+    with Image.open(path) as image:
+        small = image.convert("RGB").resize((400, 300), Image.Resampling.LANCZOS)
+    buffer = io.BytesIO()
+    small.save(buffer, "WEBP", **THUMBNAIL_WEBP_OPTIONS)
+    return buffer.getvalue()
+
+
+def intake_upload(path: str):
+    with open(path, "rb") as file:
+        return intake_image(File(file, name="photo.jpg"), thumbnail=True)
+
+
+def vips_thumbnail(path: str) -> bytes:
+    return pyvips.Image.thumbnail(path, MAX_SIDE).webpsave_buffer(
+        Q=THUMBNAIL_WEBP_OPTIONS["quality"], effort=THUMBNAIL_WEBP_OPTIONS["method"]
+    )
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "photo.jpg")
+        Path(path).write_bytes(encode(photo(SIZE), "JPEG", quality=90))
+        megabytes = os.path.getsize(path) / 1e6
+        print(f"source: {SIZE[0]}x{SIZE[1]} JPEG q90, {megabytes:.1f} MB -> {MAX_SIDE} px WebP")
+        with Image.open(path) as image:
+            decoded = image.convert("RGB")
+
+        # (label, timed call, compared with libvips: only rows that do the same job)
+        rows = [
+            ("ours: make_thumbnail (draft + Lanczos)", lambda: make_thumbnail(path), True),
+            ("Pillow without draft (full decode)", lambda: pillow_full_decode(path), True),
+            ("context: thumbnail_bytes, pixels decoded", lambda: thumbnail_bytes(decoded), False),
+            ("context: intake_image(thumbnail=True)", lambda: intake_upload(path), False),
+        ]
+        if pyvips is None:
+            print(f"pyvips unavailable ({PYVIPS_ERROR}); only Pillow is timed")
+        else:
+            pyvips.cache_set_max(0)
+            threads = pyvips.concurrency_get()
+            print(f"libvips {pyvips.version(0)}.{pyvips.version(1)}.{pyvips.version(2)}")
+            rows.append(
+                (f"libvips thumbnail ({threads} threads)", lambda: vips_thumbnail(path), True)
+            )
+            rows.append(("libvips thumbnail (1 thread)", lambda: vips_thumbnail_on(1, path), True))
+
+        results = [(label, median_ms(fn), compared) for label, fn, compared in rows]
+        baseline = results[-2][1] if pyvips is not None else None
+        print(f"{f'median of {RUNS} runs':<44}{'ms':>9}{'x libvips':>11}")
+        for label, value, compared in results:
+            ratio = f"{value / baseline:.2f}" if baseline and compared else "-"
+            print(f"{label:<44}{value:>9.1f}{ratio:>11}")
+
+
+def vips_thumbnail_on(threads: int, path: str) -> bytes:
+    default = pyvips.concurrency_get()
+    pyvips.concurrency_set(threads)
+    try:
+        return vips_thumbnail(path)
+    finally:
+        pyvips.concurrency_set(default)
+
+
+if __name__ == "__main__":
+    main()
