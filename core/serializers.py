@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
-from ultraminebackend.files.fields import FileUrlField, ImageUploadField
+from ultraminebackend.files.fields import FileUrlField, ImageUploadField, ThumbnailUrlField
 
 from .models import Category, Deposit, Order, Product, ProductImage, WalletEntry
 
@@ -20,10 +20,19 @@ class CategorySerializer(serializers.ModelSerializer):
 class ProductImageSerializer(serializers.ModelSerializer):
     image = ImageUploadField()
     image_url = FileUrlField(source="image")
+    image_thumbnail_url = ThumbnailUrlField(source="image")
 
     class Meta:
         model = ProductImage
-        fields = ["id", "image", "image_url", "alt_text", "is_primary", "position"]
+        fields = [
+            "id",
+            "image",
+            "image_url",
+            "image_thumbnail_url",
+            "alt_text",
+            "is_primary",
+            "position",
+        ]
         read_only_fields = ["position"]
 
 
@@ -43,6 +52,7 @@ class ProductSerializer(serializers.ModelSerializer):
     category_name = serializers.CharField(source="category.name", read_only=True)
     image = ImageUploadField(required=False, allow_null=True)
     image_url = FileUrlField(source="image")
+    image_thumbnail_url = ThumbnailUrlField(source="image")
     images = ProductImageSerializer(many=True, read_only=True)
     price = serializers.DecimalField(min_value=Decimal("0"), **MONEY)
 
@@ -60,6 +70,7 @@ class ProductSerializer(serializers.ModelSerializer):
             "is_active",
             "image",
             "image_url",
+            "image_thumbnail_url",
             "images",
             "created_at",
             "updated_at",
@@ -79,12 +90,13 @@ class OrderCreateSerializer(serializers.Serializer):
     shipping_address = serializers.CharField(max_length=2000)
     txid = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     image = ImageUploadField(required=False)
-    txid_proof = ImageUploadField(required=False)
+    txid_proof = ImageUploadField(required=False, private=True)
 
 
 class OrderSerializer(serializers.ModelSerializer):
     product_name = serializers.CharField(source="product.name", read_only=True)
     image_url = FileUrlField(source="image")
+    image_thumbnail_url = ThumbnailUrlField(source="image")
     txid_proof_url = FileUrlField(source="txid_proof")
 
     class Meta:
@@ -105,6 +117,7 @@ class OrderSerializer(serializers.ModelSerializer):
             "shipping_address",
             "image",
             "image_url",
+            "image_thumbnail_url",
             "txid",
             "txid_proof",
             "txid_proof_url",
@@ -122,7 +135,7 @@ class DepositCreateSerializer(serializers.Serializer):
     amount = serializers.DecimalField(min_value=Decimal("0.01"), **MONEY)
     method = serializers.ChoiceField(choices=Deposit.Method.choices)
     reference = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    proof = ImageUploadField()
+    proof = ImageUploadField(private=True)
 
 
 class DepositSerializer(serializers.ModelSerializer):

@@ -83,3 +83,32 @@ def test_ledger_is_read_only(admin_client, user, credit):
     response = admin_client.post(f"/admin/core/walletentry/{entry.pk}/change/", {"amount": "999"})
     assert response.status_code == 403
     assert WalletEntry.objects.get().amount == entry.amount
+
+
+def test_admin_uploads_go_through_the_intake(admin_client, category, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from core.models import Product
+    from ultraminebackend.files.testing import image_bytes
+
+    form = {
+        "name": "Admin rig",
+        "slug": "admin-rig",
+        "price": "10.00",
+        "stock": "1",
+        "category": category.pk,
+        "is_active": "on",
+        "images-TOTAL_FORMS": "0",
+        "images-INITIAL_FORMS": "0",
+    }
+    svg = SimpleUploadedFile("x.png", b"<svg><script>alert(1)</script></svg>", "image/png")
+    png_as_jpg = SimpleUploadedFile("holiday.jpg", image_bytes("PNG"), "image/jpeg")
+
+    refused = admin_client.post("/admin/core/product/add/", {**form, "image": svg})
+    accepted = admin_client.post("/admin/core/product/add/", {**form, "image": png_as_jpg})
+
+    assert refused.status_code == 200 and b"Unsupported image format" in refused.content
+    assert accepted.status_code == 302
+    product = Product.objects.get()
+    assert product.image.name.startswith("products/") and product.image.name.endswith(".png")
+    assert (settings.MEDIA_ROOT / product.image.name.replace(".png", ".thumb.webp")).exists()

@@ -1,12 +1,16 @@
-"""Serializer field every app uses to emit ``X_url`` beside a file field ``X``."""
+"""Serializer fields every app uses: image uploads through the intake, and absolute URLs."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from .links import file_url
+from .intake import intake_image
+from .links import file_url, thumbnail_url
+
+URL_SCHEMA = {"type": "string", "format": "uri", "nullable": True}
 
 
-@extend_schema_field({"type": "string", "format": "uri", "nullable": True})
+@extend_schema_field(URL_SCHEMA)
 class FileUrlField(serializers.Field):
     """Read-only absolute URL of a file field: ``image_url = FileUrlField(source="image")``.
 
@@ -22,5 +26,31 @@ class FileUrlField(serializers.Field):
         return file_url(value, self.context.get("request"))
 
 
+@extend_schema_field(URL_SCHEMA)
+class ThumbnailUrlField(FileUrlField):
+    """Absolute URL of the WebP thumbnail stored beside a public image (``X_thumbnail_url``)."""
+
+    def to_representation(self, value):
+        return thumbnail_url(value, self.context.get("request"))
+
+
 class ImageUploadField(serializers.ImageField):
-    """The upload field for every image: validates the content before anything is stored."""
+    """The upload field for every image: the intake validates and normalises it first.
+
+    The value handed to the service is the re-encoded image (``IntakeResult.file``, named
+    ``image.<real ext>``) carrying the result as ``.intake``; the model field stores its
+    thumbnail beside it. ``private=True`` (payment evidence) skips the public thumbnail.
+    """
+
+    def __init__(self, *, private: bool = False, **kwargs):
+        self.private = private
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        upload = serializers.FileField.to_internal_value(self, data)  # presence, name, size
+        try:
+            result = intake_image(upload, thumbnail=not self.private)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages, code=exc.code) from None
+        result.file.intake = result
+        return result.file

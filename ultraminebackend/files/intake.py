@@ -71,7 +71,8 @@ ALLOWED_LABELS = ", ".join(codec.label for codec in _CODECS.values())
 # Encoder settings per written format: visually lossless for photos at a reasonable size.
 _SAVE_OPTIONS = {
     "JPEG": {"quality": 85, "optimize": True, "progressive": True},
-    "PNG": {"optimize": True},
+    # Not optimize=True: its extra passes cost ~0.8 s per 3 MP photo; level 6 is the zlib default.
+    "PNG": {"compress_level": 6},
     "WEBP": {"quality": 85, "method": 4},
     "GIF": {"optimize": True},
 }

@@ -12,6 +12,8 @@ from django.conf import settings
 from django.db.models.fields.files import FieldFile
 from django.http import HttpRequest
 
+from .variants import thumbnail_name
+
 
 def absolute_url(url: str, request: HttpRequest | None = None) -> str:
     """Make a storage URL absolute; without ``SITE_URL`` or a request it stays relative."""
@@ -30,3 +32,14 @@ def file_url(file: FieldFile | None, request: HttpRequest | None = None) -> str 
     if not file:
         return None
     return absolute_url(file.storage.url(file.name), request)
+
+
+def thumbnail_url(file: FieldFile | None, request: HttpRequest | None = None) -> str | None:
+    """Absolute URL of the WebP thumbnail stored beside a public image, or None.
+
+    Built from the name alone, without asking storage whether it exists: lists stay free of I/O.
+    Private files never have one.
+    """
+    if not file or getattr(file.storage, "is_private", False):
+        return None
+    return absolute_url(file.storage.url(thumbnail_name(file.name)), request)

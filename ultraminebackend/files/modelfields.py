@@ -1,26 +1,46 @@
-"""Model fields for every stored file: public images and private evidence.
+"""Model fields for every stored file: public images, public media and private evidence.
 
-They differ from Django's only in what happens around the storage call: storage failures become a
-clear 503 (``StorageUnavailable``), stored names are reported to ``files_atomic`` so a failed write
-leaves no orphan, and stale files are removed after commit (see ``cleanup``).
+They differ from Django's only around the storage call:
+
+* an image that has not been through the intake yet (a service, the shell) goes through it here,
+  so nothing reaches storage un-normalised; the thumbnail the intake made is stored beside it;
+* storage failures become a clear 503 (``StorageUnavailable``), and a half-written pair is removed;
+* stored names are reported to ``files_atomic`` so a failed write leaves no orphan, and files a
+  committed change no longer references are removed after commit (``cleanup``).
 """
 
+from django.core.files.base import ContentFile
 from django.db import models
 from django.db.models.fields.files import FieldFile, ImageFieldFile
 
 from . import cleanup
 from .errors import STORAGE_ERRORS, StorageUnavailable
+from .forms import IntakeImageFormField
+from .intake import intake_image
 from .naming import UploadTo
 from .storages import private_storage
+from .variants import thumbnail_name
 
 
 class _ManagedFileMixin:
     def save(self, name, content, save=True):
+        content = self.field.prepare(content)
+        intake = getattr(content, "intake", None)
+        written: list[str] = []
         try:
             super().save(name, content, save=False)
+            written.append(self.name)
+            if intake is not None and intake.thumbnail and self.field.public:
+                written.append(
+                    self.storage.save(thumbnail_name(self.name), ContentFile(intake.thumbnail))
+                )
         except STORAGE_ERRORS as exc:
+            cleanup.delete_quietly(self.storage, written)  # no original without its thumbnail
             raise StorageUnavailable() from exc
-        cleanup.note_written(self.storage, self.field.stored_names(self.name))
+        finally:
+            if intake is not None:
+                intake.file.close()
+        cleanup.note_written(self.storage, written)
         if save:
             self.instance.save()
 
@@ -33,36 +53,58 @@ class ManagedImageFieldFile(_ManagedFileMixin, ImageFieldFile):
     pass
 
 
-class PublicImageField(models.ImageField):
-    """A public image (default storage) under ``folder/``, with a generated name."""
+class _ManagedField:
+    """What the three fields share: a folder, a generated name, the intake, variant names."""
+
+    public = True
+    runs_intake = True
+
+    def __init__(self, *args, folder: str | None = None, **kwargs):
+        if folder is not None:
+            kwargs["upload_to"] = UploadTo(folder)
+        kwargs.setdefault("max_length", 255)
+        super().__init__(*args, **kwargs)
+
+    def prepare(self, content):
+        """Run the intake unless the upload field already did (its result rides on ``.intake``)."""
+        if not self.runs_intake or hasattr(content, "intake"):
+            return content
+        result = intake_image(content, thumbnail=self.public)
+        result.file.intake = result
+        return result.file
+
+    def stored_names(self, name: str) -> list[str]:
+        """The original and every variant stored beside it (deleted and copied together)."""
+        return [name, thumbnail_name(name)] if self.public else [name]
+
+    def formfield(self, **kwargs):
+        if self.runs_intake:
+            kwargs = {"form_class": IntakeImageFormField, "private": not self.public, **kwargs}
+        return super().formfield(**kwargs)
+
+
+class PublicImageField(_ManagedField, models.ImageField):
+    """A public image (default storage) under ``folder/``, with a WebP thumbnail beside it."""
 
     attr_class = ManagedImageFieldFile
 
-    def __init__(self, *args, folder: str | None = None, **kwargs):
-        if folder is not None:
-            kwargs["upload_to"] = UploadTo(folder)
-        kwargs.setdefault("max_length", 255)
-        super().__init__(*args, **kwargs)
 
-    def stored_names(self, name: str) -> list[str]:
-        """The original and every variant stored beside it (deleted together)."""
-        return [name]
-
-
-class PrivateFileField(models.FileField):
-    """Payment evidence: private storage, reachable only through signed, expiring URLs."""
+class PublicFileField(_ManagedField, models.FileField):
+    """Public post media, image or video: the content service runs the intake for images."""
 
     attr_class = ManagedFieldFile
+    runs_intake = False
 
-    def __init__(self, *args, folder: str | None = None, **kwargs):
-        if folder is not None:
-            kwargs["upload_to"] = UploadTo(folder)
+
+class PrivateFileField(_ManagedField, models.FileField):
+    """Payment evidence (an image): private storage, signed expiring URLs, no public variant."""
+
+    attr_class = ManagedFieldFile
+    public = False
+
+    def __init__(self, *args, **kwargs):
         kwargs.setdefault("storage", private_storage)
-        kwargs.setdefault("max_length", 255)
         super().__init__(*args, **kwargs)
 
-    def stored_names(self, name: str) -> list[str]:
-        return [name]
 
-
-MANAGED_FIELDS = (PublicImageField, PrivateFileField)
+MANAGED_FIELDS = (PublicImageField, PublicFileField, PrivateFileField)

@@ -1,0 +1,80 @@
+"""A record per image generation: what was asked, what was sent, what came back, where it lives."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from ultraminebackend.files.modelfields import PrivateFileField, PublicImageField
+
+
+class Generation(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        RUNNING = "running"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+        BLOCKED = "blocked"
+
+    class AspectRatioSource(models.TextChoices):
+        REFERENCE = "reference"
+        EXPLICIT = "explicit"
+        DEFAULT = "default"
+
+    class Storage(models.TextChoices):
+        CLOUDINARY = "cloudinary"
+        MEDIA = "media"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="generations"
+    )
+    prompt = models.TextField()
+    style = models.CharField(max_length=32, blank=True)
+    enhanced_prompt = models.TextField(help_text="The exact text sent to the provider.")
+    aspect_ratio = models.CharField(max_length=8)
+    aspect_ratio_source = models.CharField(max_length=16, choices=AspectRatioSource.choices)
+    # The reference stays private (it is the user's upload) and lets a background job read it.
+    reference = PrivateFileField(folder="ai-references", blank=True)
+    reference_width = models.PositiveIntegerField(null=True, blank=True)
+    reference_height = models.PositiveIntegerField(null=True, blank=True)
+    provider = models.CharField(max_length=32)
+    model = models.CharField(max_length=100)
+    is_async = models.BooleanField(default=False)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    error_code = models.CharField(max_length=64, blank=True)
+    error_message = models.TextField(blank=True)
+
+    # Where the result lives: our storage (image) or Cloudinary (the fields its response gave).
+    storage = models.CharField(max_length=16, choices=Storage.choices, blank=True)
+    image = PublicImageField(folder="ai-generated-images", blank=True)
+    cloudinary_public_id = models.CharField(max_length=255, blank=True)
+    cloudinary_asset_id = models.CharField(max_length=64, blank=True)
+    cloudinary_secure_url = models.URLField(max_length=500, blank=True)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    bytes = models.PositiveIntegerField(null=True, blank=True)
+    format = models.CharField(max_length=16, blank=True)
+
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["user", "-created_at"]),
+            models.Index(fields=["status"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="succeeded") | ~Q(storage=""),
+                name="generation_success_has_storage",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["failed", "blocked"]) | ~Q(error_code=""),
+                name="generation_failure_has_reason",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Generation #{self.pk} ({self.status})"
