@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "django_tasks",
+    "django_tasks_db",
     "ultraminebackend",
     "ultraminebackend.files",
     "accounts",
@@ -210,6 +212,10 @@ AI_TIMEOUT_S = env_int("AI_TIMEOUT_S", 60)
 AI_DAILY_LIMIT = env_int("AI_DAILY_LIMIT", 50)
 # cloudinary://key:secret@cloud (query parameters such as upload_prefix pass through); empty = off.
 CLOUDINARY_URL = env_str("CLOUDINARY_URL")
+
+# Background work (async generations): Django's tasks API with the database backend, run by
+# ``manage.py db_worker`` (the Procfile's worker line); no extra server needed.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # --- REST framework ---------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -266,3 +266,22 @@ def _scrub(message: str, options: dict) -> str:
     if isinstance(secret, str) and len(secret) >= 8:
         message = message.replace(secret, "***")
     return message[:500]
+
+
+def with_transformation(secure_url: str, transformation: str) -> str:
+    """The delivery URL Cloudinary gave us, with a transformation segment after ``/upload/``.
+
+    Built from the response's own ``secure_url`` (never from our inputs), so version, folder and
+    extension stay exactly what Cloudinary stored. ``q_auto:best`` optimises on delivery while the
+    stored original stays untouched.
+    """
+    head, separator, tail = secure_url.partition("/upload/")
+    if not separator:
+        return secure_url
+    return f"{head}/upload/{transformation}/{tail}"
+
+
+def thumbnail_transformation() -> str:
+    """A WebP no wider or taller than IMAGE_THUMBNAIL_SIZE, never upscaled."""
+    size = settings.IMAGE_THUMBNAIL_SIZE
+    return f"c_limit,w_{size},h_{size},f_webp,q_auto"

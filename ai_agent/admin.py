@@ -1,0 +1,51 @@
+"""Admin for generations: previews, prompt, status and timings (read-only history)."""
+
+from django.contrib import admin
+from django.utils.html import format_html
+
+from ultraminebackend.integrations import cloudinary
+
+from .models import Generation
+
+
+@admin.register(Generation)
+class GenerationAdmin(admin.ModelAdmin):
+    list_display = (
+        "id",
+        "preview",
+        "user",
+        "short_prompt",
+        "status",
+        "provider",
+        "storage",
+        "duration_ms",
+        "created_at",
+    )
+    list_filter = ("status", "provider", "storage", "aspect_ratio", "created_at")
+    list_select_related = ("user",)
+    search_fields = ("prompt", "user__email", "error_code")
+    readonly_fields = [field.name for field in Generation._meta.fields] + ["preview"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="prompt")
+    def short_prompt(self, generation):
+        return generation.prompt[:80]
+
+    @admin.display(description="preview")
+    def preview(self, generation):
+        if generation.storage == Generation.Storage.CLOUDINARY:
+            url = cloudinary.with_transformation(
+                generation.cloudinary_secure_url, cloudinary.thumbnail_transformation()
+            )
+        elif generation.image:
+            from ultraminebackend.files.links import thumbnail_url
+
+            url = thumbnail_url(generation.image)
+        else:
+            return "-"
+        return format_html('<img src="{}" style="max-height:80px;max-width:160px" alt="">', url)

@@ -1,0 +1,92 @@
+"""API shapes of the AI agent: the generate-image request and the generation record."""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from ultraminebackend.files.fields import URL_SCHEMA, FileUrlField, ImageUploadField
+from ultraminebackend.files.links import file_url, thumbnail_url
+from ultraminebackend.integrations import cloudinary
+
+from .models import Generation
+from .providers import ASPECT_RATIOS, STYLES
+from .providers.prompting import MAX_PROMPT_CHARS
+
+# Delivery-time optimisation for images kept on Cloudinary (the stored original is untouched).
+CLOUDINARY_DELIVERY = "q_auto:best"
+
+
+class GenerateImageSerializer(serializers.Serializer):
+    prompt = serializers.CharField(max_length=MAX_PROMPT_CHARS)
+    style = serializers.ChoiceField(
+        choices=sorted(STYLES), required=False, allow_blank=True, default=""
+    )
+    aspect_ratio = serializers.ChoiceField(
+        choices=list(ASPECT_RATIOS), required=False, allow_null=True
+    )
+    reference_image = ImageUploadField(required=False, private=True)
+    return_base64 = serializers.BooleanField(default=False)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        # "async" is a Python keyword, so it cannot be a class attribute.
+        fields["async"] = serializers.BooleanField(
+            default=False, help_text="Answer 202 at once and generate in the background."
+        )
+        return fields
+
+
+class GenerationSerializer(serializers.ModelSerializer):
+    image_url = serializers.SerializerMethodField()
+    image_thumbnail_url = serializers.SerializerMethodField()
+    reference_url = FileUrlField(source="reference")
+
+    class Meta:
+        model = Generation
+        fields = [
+            "id",
+            "status",
+            "prompt",
+            "style",
+            "enhanced_prompt",
+            "aspect_ratio",
+            "aspect_ratio_source",
+            "reference_width",
+            "reference_height",
+            "reference_url",
+            "provider",
+            "model",
+            "is_async",
+            "storage",
+            "image",
+            "image_url",
+            "image_thumbnail_url",
+            "cloudinary_public_id",
+            "cloudinary_asset_id",
+            "width",
+            "height",
+            "bytes",
+            "format",
+            "error_code",
+            "error_message",
+            "duration_ms",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(URL_SCHEMA)
+    def get_image_url(self, generation: Generation) -> str | None:
+        if generation.storage == Generation.Storage.CLOUDINARY:
+            return cloudinary.with_transformation(
+                generation.cloudinary_secure_url, CLOUDINARY_DELIVERY
+            )
+        return file_url(generation.image, self.context.get("request"))
+
+    @extend_schema_field(URL_SCHEMA)
+    def get_image_thumbnail_url(self, generation: Generation) -> str | None:
+        if generation.storage == Generation.Storage.CLOUDINARY:
+            return cloudinary.with_transformation(
+                generation.cloudinary_secure_url, cloudinary.thumbnail_transformation()
+            )
+        return thumbnail_url(generation.image, self.context.get("request"))

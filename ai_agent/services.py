@@ -1,0 +1,292 @@
+"""Image generation: quota, the record, the provider call, and where the result is stored.
+
+``generation_create`` validates, counts the quota and writes the pending record;
+``generation_run`` does the work. The request path (sync) and the background task (async) call the
+same ``generation_run``, which claims the record first, so a task that runs twice generates once.
+Every failure is written on the record (status, code, message) before it is raised.
+"""
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.files import File
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from rest_framework.exceptions import Throttled
+
+from ultraminebackend.files.cleanup import files_atomic_block
+from ultraminebackend.files.errors import StorageUnavailable
+from ultraminebackend.integrations import cloudinary
+
+from .models import Generation
+from .providers import (
+    DEFAULT_ASPECT_RATIO,
+    ProviderBlocked,
+    ProviderError,
+    ProviderImage,
+    ProviderNotConfigured,
+    build_prompt,
+    get_provider,
+    nearest_aspect_ratio,
+)
+
+logger = logging.getLogger(__name__)
+User = get_user_model()
+
+CLOUDINARY_FOLDER = "ai-generated-images"
+# Statuses that use up the daily quota: provider or storage failures are not the user's doing.
+QUOTA_STATUSES = (
+    Generation.Status.PENDING,
+    Generation.Status.RUNNING,
+    Generation.Status.SUCCEEDED,
+    Generation.Status.BLOCKED,
+)
+
+
+class GenerationFailed(Exception):
+    """Raised after a failure was recorded; carries the record and the HTTP status to answer."""
+
+    def __init__(self, generation: Generation, *, http_status: int, retry_after: int | None = None):
+        super().__init__(generation.error_code)
+        self.generation = generation
+        self.http_status = http_status
+        self.retry_after = retry_after
+
+
+class QuotaExceeded(Throttled):
+    default_detail = "Daily image generation limit reached."
+    default_code = "ai_daily_limit"
+
+
+@dataclass(frozen=True)
+class AspectChoice:
+    ratio: str
+    source: str
+
+
+def choose_aspect_ratio(*, explicit: str | None, reference: File | None) -> AspectChoice:
+    """Explicit beats the reference's shape, which beats the default (1:1)."""
+    if explicit:
+        return AspectChoice(explicit, Generation.AspectRatioSource.EXPLICIT)
+    if reference is not None:
+        intake = reference.intake
+        ratio = nearest_aspect_ratio(width=intake.width, height=intake.height)
+        return AspectChoice(ratio, Generation.AspectRatioSource.REFERENCE)
+    return AspectChoice(DEFAULT_ASPECT_RATIO, Generation.AspectRatioSource.DEFAULT)
+
+
+def _seconds_until_tomorrow(now: datetime) -> int:
+    tomorrow = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    return max(1, int((tomorrow - now).total_seconds()))
+
+
+def _take_quota(user) -> None:
+    """Count today's generations under a lock on the user's row: concurrent requests queue."""
+    if user.is_staff:
+        return
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    now = timezone.now()
+    day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    used = Generation.objects.filter(
+        user=user, created_at__gte=day_start, status__in=QUOTA_STATUSES
+    ).count()
+    if used >= settings.AI_DAILY_LIMIT:
+        raise QuotaExceeded(
+            wait=_seconds_until_tomorrow(now),
+            detail=f"Daily limit of {settings.AI_DAILY_LIMIT} generations reached.",
+        )
+
+
+def generation_create(
+    *,
+    user,
+    prompt: str,
+    style: str = "",
+    aspect_ratio: str | None = None,
+    reference: File | None = None,
+    run_async: bool = False,
+) -> Generation:
+    """Record the request; run it now (sync) or hand it to the worker (async)."""
+    choice = choose_aspect_ratio(explicit=aspect_ratio, reference=reference)
+    fields = {
+        "user": user,
+        "prompt": prompt,
+        "style": style,
+        "enhanced_prompt": build_prompt(
+            prompt=prompt, style=style or None, reference=reference is not None
+        ),
+        "aspect_ratio": choice.ratio,
+        "aspect_ratio_source": choice.source,
+        "reference_width": reference.intake.width if reference else None,
+        "reference_height": reference.intake.height if reference else None,
+        "is_async": run_async,
+    }
+    try:
+        provider = get_provider()
+    except ProviderNotConfigured as exc:
+        generation = Generation.objects.create(
+            **fields,
+            provider=(settings.AI_IMAGE_PROVIDER or "gemini"),
+            model=settings.GEMINI_IMAGE_MODEL,
+            status=Generation.Status.FAILED,
+            error_code=exc.code,
+            error_message=exc.message,
+            finished_at=timezone.now(),
+        )
+        raise GenerationFailed(generation, http_status=exc.http_status) from exc
+
+    with files_atomic_block():
+        _take_quota(user)
+        generation = Generation(**fields, provider=provider.name, model=provider.model)
+        if reference is not None:
+            generation.reference = reference
+        generation.save()
+        if run_async:
+            from .tasks import run_generation
+
+            transaction.on_commit(lambda: run_generation.enqueue(generation.pk))
+    if run_async:
+        return generation
+    return generation_run(generation_id=generation.pk)
+
+
+def generation_run(*, generation_id: int) -> Generation:
+    """Generate and store the image of a pending record; a second call for it does nothing."""
+    claimed = Generation.objects.filter(pk=generation_id, status=Generation.Status.PENDING).update(
+        status=Generation.Status.RUNNING, started_at=timezone.now()
+    )
+    generation = Generation.objects.get(pk=generation_id)
+    if not claimed:  # already running, done or failed elsewhere: never generate (and bill) twice
+        return generation
+    started = time.monotonic()
+    try:
+        image = _generate(generation)
+        # Storing and recording succeed together or not at all: a failed save removes the file
+        # (files_atomic_block) and the Cloudinary asset (below).
+        with files_atomic_block():
+            _store_result(generation, image)
+            _finish(generation, started, status=Generation.Status.SUCCEEDED)
+    except ProviderError as exc:
+        status = (
+            Generation.Status.BLOCKED
+            if isinstance(exc, ProviderBlocked)
+            else Generation.Status.FAILED
+        )
+        _fail(generation, started, status=status, code=exc.code, message=exc.message)
+        raise GenerationFailed(
+            generation, http_status=exc.http_status, retry_after=exc.retry_after
+        ) from exc
+    except StorageUnavailable as exc:
+        _fail(generation, started, code="storage_unavailable", message=str(exc.detail))
+        raise GenerationFailed(generation, http_status=exc.status_code) from exc
+    except Exception as exc:
+        _fail(
+            generation,
+            started,
+            code="internal_error",
+            message=f"Unexpected {type(exc).__name__}; the team has been notified.",
+        )
+        raise
+    generation.generated_image = image  # for return_base64, without a second request
+    logger.info("generation %s succeeded", generation.pk, extra={"storage": generation.storage})
+    return generation
+
+
+def _generate(generation: Generation) -> ProviderImage:
+    provider = get_provider()
+    reference, mime = _read_reference(generation)
+    return provider.generate(
+        prompt=generation.enhanced_prompt,
+        aspect_ratio=generation.aspect_ratio,
+        reference=reference,
+        reference_mime=mime,
+    )
+
+
+def _fail(generation: Generation, started: float, *, code: str, message: str, status=None) -> None:
+    """Record the failure; first undo a Cloudinary upload whose record could not be saved."""
+    if generation.storage == Generation.Storage.CLOUDINARY and generation.cloudinary_public_id:
+        try:
+            cloudinary.destroy(public_id=generation.cloudinary_public_id)
+        except cloudinary.CloudinaryError:
+            logger.warning("generation %s: orphan Cloudinary asset left", generation.pk)
+    generation.refresh_from_db()  # drop result fields set before the failure
+    _finish(
+        generation,
+        started,
+        status=status or Generation.Status.FAILED,
+        error_code=code,
+        error_message=message[:2000],
+    )
+    logger.info("generation %s %s: %s", generation.pk, generation.status, code)
+
+
+def _read_reference(generation: Generation) -> tuple[bytes | None, str | None]:
+    if not generation.reference:
+        return None, None
+    with generation.reference.open("rb") as handle:
+        data = handle.read()
+    return data, _MIME_BY_EXTENSION.get(generation.reference.name.rsplit(".", 1)[-1].lower())
+
+
+_MIME_BY_EXTENSION = {
+    "jpg": "image/jpeg",
+    "png": "image/png",
+    "webp": "image/webp",
+    "gif": "image/gif",
+}
+
+
+def _store_result(generation: Generation, image: ProviderImage) -> None:
+    """Cloudinary when configured (and working), else our own public storage."""
+    if cloudinary.is_configured():
+        try:
+            asset = cloudinary.upload_image(
+                file_or_bytes_or_url=image.data,
+                folder=CLOUDINARY_FOLDER,
+                format="jpg",
+                # Not at upload: an upload-time quality re-encodes the original for good. The
+                # delivery URL carries q_auto:best instead (see serializers).
+                quality=None,
+            )
+        except cloudinary.CloudinaryError as exc:
+            logger.warning(
+                "generation %s: Cloudinary failed (%s), storing on media", generation.pk, exc.code
+            )
+        else:
+            generation.storage = Generation.Storage.CLOUDINARY
+            generation.cloudinary_public_id = asset.public_id
+            generation.cloudinary_asset_id = asset.asset_id or ""
+            generation.cloudinary_secure_url = asset.secure_url
+            generation.width, generation.height = asset.width, asset.height
+            generation.bytes, generation.format = asset.bytes, asset.format or ""
+            return
+    extension = _MIME_EXTENSIONS.get(image.mime_type, "png")
+    generation.image.save(f"generated.{extension}", ContentFile(image.data), save=False)
+    stored = generation.image
+    generation.storage = Generation.Storage.MEDIA
+    generation.width, generation.height = image.width, image.height
+    generation.bytes = stored.size
+    generation.format = stored.name.rsplit(".", 1)[-1]
+
+
+_MIME_EXTENSIONS = {
+    "image/png": "png",
+    "image/jpeg": "jpg",
+    "image/webp": "webp",
+    "image/gif": "gif",
+}
+
+
+def _finish(generation: Generation, started: float, *, status: str, **fields) -> None:
+    generation.status = status
+    generation.duration_ms = int((time.monotonic() - started) * 1000)
+    generation.finished_at = timezone.now()
+    for name, value in fields.items():
+        setattr(generation, name, value)
+    generation.save()

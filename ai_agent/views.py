@@ -1,0 +1,93 @@
+"""AI agent endpoints: generate an image, and the user's own generation history."""
+
+import base64
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from . import services
+from .models import Generation
+from .serializers import GenerateImageSerializer, GenerationSerializer
+
+FAILURES = {
+    400: "Invalid input (the field is named).",
+    422: "Blocked by the provider's safety filters; error_code says why.",
+    429: "Our daily quota or the provider's; see Retry-After.",
+    502: "Provider error after retries, or an answer without an image.",
+    503: "Provider not configured (or storage unavailable).",
+    504: "The provider did not answer within AI_TIMEOUT_S.",
+}
+
+
+class GenerateImageView(APIView):
+    """Generate an image from a prompt and an optional reference image.
+
+    The reference's shape picks the nearest aspect ratio unless ``aspect_ratio`` is given.
+    Synchronous by default (201); ``async`` answers 202 with a pending record to poll.
+    """
+
+    permission_classes = [IsAuthenticated]
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    @extend_schema(
+        request=GenerateImageSerializer,
+        responses={
+            201: GenerationSerializer,
+            202: GenerationSerializer,
+            **{
+                code: OpenApiResponse(GenerationSerializer, description=text)
+                for code, text in FAILURES.items()
+                if code != 400
+            },
+        },
+    )
+    def post(self, request):
+        serializer = GenerateImageSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        context = {"request": request}
+        try:
+            generation = services.generation_create(
+                user=request.user,
+                prompt=data["prompt"],
+                style=data["style"],
+                aspect_ratio=data.get("aspect_ratio"),
+                reference=data.get("reference_image"),
+                run_async=data["async"],
+            )
+        except services.GenerationFailed as failure:
+            response = Response(
+                GenerationSerializer(failure.generation, context=context).data,
+                status=failure.http_status,
+            )
+            if failure.retry_after:
+                response["Retry-After"] = str(failure.retry_after)
+            return response
+        body = GenerationSerializer(generation, context=context).data
+        image = getattr(generation, "generated_image", None)
+        if data["return_base64"] and image is not None:
+            body["image_base64"] = base64.b64encode(image.data).decode("ascii")
+            body["image_mime_type"] = image.mime_type
+        code = status.HTTP_202_ACCEPTED if data["async"] else status.HTTP_201_CREATED
+        return Response(body, status=code)
+
+
+class GenerationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The user's own generations, newest first (staff: everyone's); ``?status=`` filters."""
+
+    serializer_class = GenerationSerializer
+    permission_classes = [IsAuthenticated]
+    filterset_fields = ["status"]
+    ordering_fields = ["created_at", "id"]
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
+            return Generation.objects.none()
+        generations = Generation.objects.all()
+        user = self.request.user
+        return generations if user.is_staff else generations.filter(user=user)
