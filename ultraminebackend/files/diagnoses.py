@@ -45,12 +45,12 @@ S3_ERRORS: dict[str, str] = {
     "InvalidToken": STALE_SESSION,
     "ExpiredToken": STALE_SESSION,
     "AccessDenied": (
-        "access denied for {operation}: allow {action} on arn:aws:s3:::{bucket}/{prefix}* "
+        "access denied for {operation}: allow {action} on {resource} "
         "in the IAM policy of these credentials"
     ),
     "403": (
         "403 Forbidden for {operation} (HEAD answers carry no reason): the credentials are wrong "
-        "or lack {action} on arn:aws:s3:::{bucket}/{prefix}*"
+        "or lack {action} on {resource}"
     ),
     "404": "{operation} answered 404: bucket '{bucket}' or the object does not exist",
     "AccessControlListNotSupported": (
@@ -101,18 +101,20 @@ EXCEPTION_ERRORS: dict[str, str] = {
     "IsADirectoryError": "{location} has a folder where a file should be: remove it",
 }
 
-# S3 operation → the IAM action that allows it (HEAD needs s3:GetObject, HeadBucket s3:ListBucket).
-OPERATION_ACTIONS: dict[str, str] = {
-    "PutObject": "s3:PutObject",
-    "CreateMultipartUpload": "s3:PutObject",
-    "UploadPart": "s3:PutObject",
-    "CompleteMultipartUpload": "s3:PutObject",
-    "GetObject": "s3:GetObject",
-    "HeadObject": "s3:GetObject",
-    "DeleteObject": "s3:DeleteObject",
-    "HeadBucket": "s3:ListBucket",
-    "ListObjectsV2": "s3:ListBucket",
-    "ListObjects": "s3:ListBucket",
+OBJECTS = "arn:aws:s3:::{bucket}/{prefix}*"
+BUCKET = "arn:aws:s3:::{bucket}"
+# S3 operation → the IAM action that allows it, and on what (HEAD needs s3:GetObject).
+OPERATION_PERMISSIONS: dict[str, tuple[str, str]] = {
+    "PutObject": ("s3:PutObject", OBJECTS),
+    "CreateMultipartUpload": ("s3:PutObject", OBJECTS),
+    "UploadPart": ("s3:PutObject", OBJECTS),
+    "CompleteMultipartUpload": ("s3:PutObject", OBJECTS),
+    "GetObject": ("s3:GetObject", OBJECTS),
+    "HeadObject": ("s3:GetObject", OBJECTS),
+    "DeleteObject": ("s3:DeleteObject", OBJECTS),
+    "HeadBucket": ("s3:ListBucket", BUCKET),
+    "ListObjectsV2": ("s3:ListBucket", BUCKET),
+    "ListObjects": ("s3:ListBucket", BUCKET),
 }
 
 
@@ -158,11 +160,13 @@ def explain_code(
     template = S3_ERRORS.get(code)
     if template is None:
         return None
+    action, resource = OPERATION_PERMISSIONS.get(operation, ("the needed s3:* action", OBJECTS))
     return render(
         template,
         where,
         operation=operation or "the request",
-        action=OPERATION_ACTIONS.get(operation, "the needed s3:* action"),
+        action=action,
+        resource=render(resource, where),
         actual_region_note=f" but in '{bucket_region}'" if bucket_region else "",
         bucket_region=f"'{bucket_region}'" if bucket_region else "the bucket's region (S3 console)",
     )

@@ -283,6 +283,12 @@ def test_diagnosis_table(exc, expected):
     assert expected in explain(exc, WHERE)
 
 
+def test_bucket_operations_name_the_bucket_arn_not_the_objects():
+    message = explain(client_error("403", "HeadBucket"), WHERE)
+
+    assert message.endswith("or lack s3:ListBucket on arn:aws:s3:::shop")
+
+
 def test_unknown_errors_never_show_signed_query_strings():
     exc = RuntimeError("failed https://b.s3.amazonaws.com/k?X-Amz-Signature=abc&X-Amz-Credential=x")
 
