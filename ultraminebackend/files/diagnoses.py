@@ -26,12 +26,16 @@ STALE_SESSION = (
     "(AWS_SESSION_TOKEN or the instance role)"
 )
 
+NO_SUCH_BUCKET = (
+    "bucket '{bucket}' does not exist at {endpoint}: create it or fix AWS_STORAGE_BUCKET_NAME"
+)
+
 # S3 error code → what to change. Keys are the <Code> of S3's XML error body; HEAD answers have no
-# body, so their bare status ("301", "403", "404") stands in for the code.
+# body, so their bare status ("301", "403", "404") stands in for the code, more precisely as
+# "Operation:status" where the operation says what the status means.
 S3_ERRORS: dict[str, str] = {
-    "NoSuchBucket": (
-        "bucket '{bucket}' does not exist at {endpoint}: create it or fix AWS_STORAGE_BUCKET_NAME"
-    ),
+    "NoSuchBucket": NO_SUCH_BUCKET,
+    "HeadBucket:404": NO_SUCH_BUCKET,
     "InvalidBucketName": "'{bucket}' is not a valid bucket name: fix AWS_STORAGE_BUCKET_NAME",
     "PermanentRedirect": WRONG_REGION,
     "AuthorizationHeaderMalformed": WRONG_REGION,
@@ -157,7 +161,7 @@ def explain_code(
     code: str, where: Where, *, operation: str = "", bucket_region: str = ""
 ) -> str | None:
     """The diagnosis for an S3 error code (or bare HTTP status), or None when it is unknown."""
-    template = S3_ERRORS.get(code)
+    template = S3_ERRORS.get(f"{operation}:{code}") or S3_ERRORS.get(code)
     if template is None:
         return None
     action, resource = OPERATION_PERMISSIONS.get(operation, ("the needed s3:* action", OBJECTS))

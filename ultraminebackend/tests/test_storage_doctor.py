@@ -289,6 +289,12 @@ def test_bucket_operations_name_the_bucket_arn_not_the_objects():
     assert message.endswith("or lack s3:ListBucket on arn:aws:s3:::shop")
 
 
+def test_bare_404_from_head_bucket_means_no_such_bucket():
+    message = explain(client_error("404", "HeadBucket"), WHERE)
+
+    assert message.startswith("bucket 'shop' does not exist at https://s3.amazonaws.com")
+
+
 def test_unknown_errors_never_show_signed_query_strings():
     exc = RuntimeError("failed https://b.s3.amazonaws.com/k?X-Amz-Signature=abc&X-Amz-Credential=x")
 
