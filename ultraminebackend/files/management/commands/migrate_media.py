@@ -43,22 +43,23 @@ class Progress:
         if self.live:
             filled = self.WIDTH * self.done // max(self.total, 1)
             bar = "#" * filled + "." * (self.WIDTH - filled)
-            self.stream.write(f"\r[{bar}] {self.done}/{self.total}", ending="")
+            # style_func=str: Django paints a terminal's stderr red, and this is no error.
+            self.stream.write(f"\r[{bar}] {self.done}/{self.total}", style_func=str, ending="")
             self.stream.flush()
             return
         tenth = 10 * self.done // max(self.total, 1)
         if tenth > self.last_tenth:
             self.last_tenth = tenth
-            self.stream.write(f"progress: {self.done}/{self.total} names checked")
+            self.stream.write(f"progress: {self.done}/{self.total} names checked", style_func=str)
 
     def clear(self):
         # Before another line is printed, so it does not land in the middle of the bar.
         if self.live:
-            self.stream.write("\r" + " " * (self.WIDTH + 30) + "\r", ending="")
+            self.stream.write("\r" + " " * (self.WIDTH + 30) + "\r", style_func=str, ending="")
 
     def close(self):
         if self.live:
-            self.stream.write("")
+            self.stream.write("", style_func=str)
 
 
 class Command(BaseCommand):
