@@ -1,0 +1,1 @@
+"""``storage_doctor`` and ``migrate_media``."""
