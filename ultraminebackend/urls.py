@@ -1,6 +1,5 @@
 """Root URL configuration. Every API route accepts an optional trailing slash (no redirects)."""
 
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -18,9 +17,8 @@ urlpatterns = [
     path("api/ai-agent/", include("ai_agent.urls")),
     path("api/", include("content.urls")),
     path("files/private/<path:name>", file_views.private_file, name="private-file"),
+    # Local public media is served by Django itself, also with DEBUG=False, so a single-container
+    # deploy shows its images; on S3 the view answers 404 (the bucket serves media). Always
+    # mounted: a URLconf that depended on USE_S3 would be frozen at its first import.
+    re_path(r"^media/(?P<path>.+)$", file_views.public_media, name="media"),
 ]
-
-if not settings.USE_S3:
-    # Local public media is served by Django itself, also with DEBUG=False, so that a
-    # single-container deploy shows its images. Private files are never under this root.
-    urlpatterns.append(re_path(r"^media/(?P<path>.+)$", file_views.public_media, name="media"))

@@ -77,7 +77,7 @@ def shop(db, user, settings):
         payment_method="crypto",
         txid="0xabc",
         image=ContentFile(image_bytes(color="#333333"), name="ref.png"),
-        txid_proof=ContentFile(b"%PDF-1.4 transfer receipt", name="receipt.pdf"),
+        txid_proof=ContentFile(image_bytes(color="#555555"), name="receipt.jpg"),
         **ORDER_FIELDS,
     )
     deposit = services.deposit_create(
@@ -87,16 +87,12 @@ def shop(db, user, settings):
         reference="REF-1",
         proof=ContentFile(image_bytes(color="#444444"), name="proof.jpg"),
     )
-    # A thumbnail stored beside the product photo, as the image intake writes it.
-    thumbnail = product.image.name.rsplit(".", 1)[0] + ".thumb.webp"
-    (Path(settings.MEDIA_ROOT) / thumbnail).write_bytes(image_bytes("WEBP"))
-
     roots = {"default": Path(settings.MEDIA_ROOT), "private": Path(settings.PRIVATE_MEDIA_ROOT)}
+    public = (product.image.name, gallery.image.name, order.image.name)
+    # Each public image has the WebP thumbnail the intake stored beside it.
+    thumbnails = [name.rsplit(".", 1)[0] + ".thumb.webp" for name in public]
     names = {
-        ("default", product.image.name),
-        ("default", thumbnail),
-        ("default", gallery.image.name),
-        ("default", order.image.name),
+        *(("default", name) for name in (*public, *thumbnails)),
         ("private", order.txid_proof.name),
         ("private", deposit.proof.name),
     }
@@ -132,7 +128,7 @@ def test_to_s3_copies_every_referenced_file_under_its_name(shop, bucket):
     # then
     assert code == 0, output
     assert (
-        "copied 6, skipped (already there) 0, missing on source 1, failed 0"
+        "copied 8, skipped (already there) 0, missing on source 1, failed 0"
         in output.splitlines()[-1]
     )
     assert f"missing  default  {shop['missing']}  (core.Product.image #" in output
@@ -177,7 +173,7 @@ def test_second_run_copies_nothing(shop, bucket):
 
     # then
     assert code == 0, output
-    assert "copied 0, skipped (already there) 6, missing on source 1, failed 0" in output
+    assert "copied 0, skipped (already there) 8, missing on source 1, failed 0" in output
 
 
 def test_dry_run_writes_nothing(shop, bucket):
@@ -189,7 +185,7 @@ def test_dry_run_writes_nothing(shop, bucket):
 
     # then
     assert code == 0, output
-    assert "(dry run: nothing written): would copy 6" in output
+    assert "(dry run: nothing written): would copy 8" in output
     assert s3_objects(client, name) == {}
 
 
@@ -205,7 +201,7 @@ def test_leftover_of_an_interrupted_copy_is_replaced(shop, bucket):
 
     # then
     assert code == 0, output
-    assert "copied 6," in output
+    assert "copied 8," in output
     assert client.get_object(Bucket=name, Key=key)["Body"].read() == data
 
 
@@ -239,7 +235,7 @@ def test_to_local_copies_back_into_empty_folders(shop, bucket, settings):
 
     # then
     assert code == 0, output
-    assert "copied 6, skipped (already there) 0, missing on source 1, failed 0" in output
+    assert "copied 8, skipped (already there) 0, missing on source 1, failed 0" in output
     roots = {"default": Path(settings.MEDIA_ROOT), "private": Path(settings.PRIVATE_MEDIA_ROOT)}
     restored = {(role, n): (roots[role] / n).read_bytes() for role, n in shop["files"]}
     assert restored == shop["files"]
@@ -276,7 +272,7 @@ def test_failed_copies_are_listed_and_exit_1(shop, bucket, settings, moto_endpoi
 
     # then
     assert code == 1
-    assert "copied 4, skipped (already there) 0, missing on source 1, failed 2" in output
+    assert "copied 6, skipped (already there) 0, missing on source 1, failed 2" in output
     failed = [line for line in output.splitlines() if line.startswith("FAILED")]
     assert len(failed) == 2
     assert all(line.split()[1] == "private" for line in failed)
