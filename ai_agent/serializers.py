@@ -36,6 +36,14 @@ class GenerateImageSerializer(serializers.Serializer):
 
 
 class GenerationSerializer(serializers.ModelSerializer):
+    # Declared so the schema says "" too: DRF drops allow_blank from read-only model fields, and a
+    # pending or failed record has no storage yet (schemathesis found the enum without it).
+    storage = serializers.ChoiceField(
+        choices=Generation.Storage.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="Where the image lives; empty until it is stored.",
+    )
     image_url = serializers.SerializerMethodField()
     image_thumbnail_url = serializers.SerializerMethodField()
     reference_url = FileUrlField(source="reference")
