@@ -17,14 +17,26 @@ from .variants import thumbnail_name
 
 def absolute_url(url: str, request: HttpRequest | None = None) -> str:
     """Make a storage URL absolute; without ``SITE_URL`` or a request it stays relative."""
-    if urlsplit(url).scheme:
+    if url.startswith(("http://", "https://")) or urlsplit(url).scheme:
         return url
     site_url = settings.SITE_URL
     if site_url:
         return site_url.rstrip("/") + "/" + url.lstrip("/")
     if request is not None:
+        # build_absolute_uri() splits and re-quotes every URL; for a plain absolute path it only
+        # prefixes scheme and host, so that prefix is computed once per request and reused for
+        # the hundreds of URLs a list page holds.
+        if url.startswith("/") and not url.startswith("//") and "/." not in url:
+            return _scheme_and_host(request) + url
         return request.build_absolute_uri(url)
     return url
+
+
+def _scheme_and_host(request: HttpRequest) -> str:
+    prefix = getattr(request, "_absolute_url_prefix", None)
+    if prefix is None:
+        prefix = request._absolute_url_prefix = request.build_absolute_uri("/")[:-1]
+    return prefix
 
 
 def file_url(file: FieldFile | None, request: HttpRequest | None = None) -> str | None:

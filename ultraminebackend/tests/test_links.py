@@ -134,3 +134,43 @@ def test_s3_custom_domain_is_used_for_public_urls_only(settings):
     assert data["image_url"] == "https://cdn.example.com/media/orders/x.jpg"
     assert "cdn.example.com" not in data["proof_url"]
     assert "X-Amz-Signature=" in data["proof_url"]
+
+
+# --- the list fast paths (bench/list_throughput.py) must answer exactly what Django would -------
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "orders/3f2a9c1e.jpg",
+        "products/a b+c%.thumb.webp",
+        "products/é ü.jpg",
+        "../escape.jpg",
+        "products/./x.jpg",
+        "products//x.jpg",
+        "http://evil.example/x.jpg",
+        "c:/x.jpg",
+    ],
+)
+def test_local_public_url_equals_djangos_urljoin(name):
+    from django.core.files.storage import FileSystemStorage
+
+    storage = default_storage
+
+    assert storage.url(name) == FileSystemStorage.url(storage, name)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/media/orders/a1.jpg", "/media/a%20b.jpg", "/media/./x.jpg", "//cdn/x.jpg", "media/x.jpg"],
+)
+def test_absolute_url_with_a_request_equals_build_absolute_uri(url, settings):
+    from ultraminebackend.files.links import absolute_url
+
+    settings.ALLOWED_HOSTS = ["api.example.com"]
+    request = APIRequestFactory().get(
+        "/api/x", HTTP_X_FORWARDED_PROTO="https", HTTP_X_FORWARDED_HOST="api.example.com"
+    )
+
+    assert absolute_url(url, request) == request.build_absolute_uri(url)
+    assert absolute_url(url, request) == request.build_absolute_uri(url)  # cached prefix too
