@@ -20,6 +20,7 @@ PRIVATE_LOCAL_STORAGE = "ultraminebackend.files.storages.PrivateFileSystemStorag
 # Generated names are never reused, so public objects can be cached "forever" by browsers and CDNs.
 PUBLIC_CACHE_CONTROL = "public, max-age=31536000, immutable"
 PRIVATE_CACHE_CONTROL = "private, no-store"
+S3_MAX_ATTEMPTS = 2  # in all, the first try included
 
 
 @dataclass(frozen=True)
@@ -30,8 +31,10 @@ class S3Config:
     access_key: str = ""
     secret_key: str = ""
     custom_domain: str = ""
+    # A hung endpoint costs read_timeout_s x S3_MAX_ATTEMPTS before the upload answers 503:
+    # 10 s in all (tests/test_faults.py), under a user's patience and gunicorn's timeout.
     connect_timeout_s: float = 3.0
-    read_timeout_s: float = 10.0
+    read_timeout_s: float = 5.0
 
     def options(self) -> dict:
         from botocore.config import Config
@@ -48,7 +51,9 @@ class S3Config:
             "client_config": Config(
                 connect_timeout=self.connect_timeout_s,
                 read_timeout=self.read_timeout_s,
-                retries={"max_attempts": 2, "mode": "standard"},
+                # total_max_attempts counts the first try; "max_attempts" would mean retries
+                # (3 tries, 15 s on a hang: tests/test_faults.py found it).
+                retries={"total_max_attempts": S3_MAX_ATTEMPTS, "mode": "standard"},
                 signature_version="s3v4",
             ),
             # Buckets created since 2023 have ACLs disabled: public read comes from the bucket
