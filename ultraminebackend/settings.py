@@ -127,6 +127,11 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite's default (deferred) transactions fail at once with "database is locked" when one
+    # that has read tries to write while another writes: concurrent generations answered 503
+    # (bench/ai_overhead.py). IMMEDIATE takes the write lock at BEGIN, so writers queue instead.
+    DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Throttles count in the cache, so several workers need a shared one (Redis) to agree.
