@@ -18,6 +18,7 @@ What the SDK (3.6.1, checked in its sources and against the fake server) does an
 from __future__ import annotations
 
 import email.utils
+import functools
 import io
 import json
 import logging
@@ -102,6 +103,26 @@ PLAIN_NO_IMAGE_REASONS = frozenset({"NO_IMAGE", "STOP", "FINISH_REASON_UNSPECIFI
 MAX_MESSAGE_CHARS = 300
 
 
+@functools.lru_cache(maxsize=4)
+def _client(api_key: str, base_url: str, timeout_s: float) -> genai.Client:
+    """One SDK client per configuration and process, shared by every call and thread.
+
+    Building one costs ~50 ms (it loads the CA bundle into two SSL contexts, for its sync and
+    async HTTP clients): most of what a generation added to the provider's own time
+    (bench/ai_overhead.py). Its HTTP client is thread-safe and keeps connections alive.
+    """
+    return genai.Client(
+        vertexai=False,  # explicit, so GOOGLE_GENAI_USE_VERTEXAI in the env cannot switch it
+        api_key=api_key,
+        http_options=types.HttpOptions(
+            base_url=base_url,
+            api_version=API_VERSION,
+            timeout=_milliseconds(timeout_s),
+            # retry_options stays unset: the SDK then makes one attempt; _call retries.
+        ),
+    )
+
+
 class GeminiProvider(ImageProvider):
     """``models.generate_content`` on a Gemini image model (default ``gemini-3-pro-image``)."""
 
@@ -154,19 +175,8 @@ class GeminiProvider(ImageProvider):
             automatic_function_calling=types.AutomaticFunctionCallingConfig(disable=True),
         )
         deadline = time.monotonic() + self.timeout_s
-        with genai.Client(
-            vertexai=False,  # explicit, so GOOGLE_GENAI_USE_VERTEXAI in the env cannot switch it
-            api_key=self._api_key,
-            http_options=types.HttpOptions(
-                base_url=self.base_url,
-                api_version=API_VERSION,
-                timeout=_milliseconds(self.timeout_s),
-                # retry_options stays unset: the SDK then makes one attempt; _call retries.
-            ),
-        ) as client:
-            response = self._call(
-                client=client, contents=contents, config=config, deadline=deadline
-            )
+        client = _client(self._api_key, self.base_url, self.timeout_s)
+        response = self._call(client=client, contents=contents, config=config, deadline=deadline)
         return self._image_from(response)
 
     def _call(

@@ -219,6 +219,19 @@ def test_gemini_model_comes_from_settings(settings, gemini):
     assert image.model == "gemini-3-pro-image-preview"
 
 
+def test_gemini_reuses_one_sdk_client(gemini):
+    """A new SDK client costs ~50 ms (SSL contexts); bench/ai_overhead.py found one per call."""
+    from ai_agent.providers.gemini import _client
+
+    _client.cache_clear()
+
+    generate()
+    generate()
+
+    assert len(gemini.generate_requests) == 2
+    assert (_client.cache_info().misses, _client.cache_info().hits) == (1, 1)
+
+
 def test_gemini_returns_the_last_image_that_is_not_a_thought(gemini):
     drafts = (png((20, 20), "#000000"), png((30, 30), "#111111"))
     first, last = png((40, 30), "#aa0000"), png((48, 36), "#00aa00")
