@@ -1,14 +1,18 @@
 """gunicorn settings for Koyeb and any container platform: everything tunable from the environment.
 
 Threads, so one slow upstream call (S3, Gemini, Cloudinary) does not block every request; two
-workers with four threads each fit the smallest instance (0.1 vCPU, 512 MB).
+workers with eight threads each fit the smallest instance (0.1 vCPU, 512 MB).
 """
 
 import os
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# Eight, not four: a synchronous AI generation holds its thread for the provider's whole answer,
+# and with 2 x 4 threads ten generations in flight left none for anyone else (product list p95
+# 20x idle; 3x with 2 x 8, bench/ai_overhead.py). Waiting threads cost little memory; each may
+# keep one database connection (CONN_MAX_AGE), so up to 16 per instance.
+threads = int(os.environ.get("GUNICORN_THREADS", "8"))
 worker_class = "gthread"
 # Above the AI provider's timeout, so a slow generation ends in our 504, not a killed worker.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "120"))
