@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-requirements
 DEBUG ?= 1
 PORT ?= 8000
 
-.PHONY: install run test lint bench
+.PHONY: install run test lint bench fuzz
 
 $(STAMP): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -30,3 +30,11 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+## bench: every benchmark in bench/, one combined table (about 6 minutes; figures, not assertions)
+bench: install
+	$(BIN)/python bench/run_all.py
+
+## fuzz: schemathesis against a live gunicorn, as a user and as staff, as CI runs it
+fuzz: install
+	$(BIN)/python .ci/fuzz_api.py --max-examples 30

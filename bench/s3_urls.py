@@ -22,6 +22,7 @@ django.setup()
 
 from storages.backends.s3 import S3Storage  # noqa: E402
 
+from bench.harness.report import Row, report  # noqa: E402
 from ultraminebackend.files.storages import PrivateS3Storage, PublicS3Storage  # noqa: E402
 from ultraminebackend.files.testing import s3_storages  # noqa: E402
 
@@ -49,14 +50,17 @@ def main() -> None:
     ours = per_url_us(lambda: public.url(name()))
     stock = per_url_us(lambda: S3Storage.url(public, name()))
     signed = per_url_us(lambda: private.url(name()))
-    print(f"{'S3 URL builder':<40}{'us/URL':>10}{'x ours':>10}")
-    for label, value in (
-        ("PublicS3Storage.url (cached base)", ours),
-        ("S3Storage.url unsigned (presigner)", stock),
-        ("S3Storage.url presigned (private)", signed),
-    ):
-        print(f"{label:<40}{value:>10.2f}{value / ours:>10.1f}")
     print(f"sample: {public.url('products/a b.jpg')}")
+    report(
+        [
+            Row("S3 URL", label, value, "us/URL", value / ours, "ours")
+            for label, value in (
+                ("PublicS3Storage.url (cached base)", ours),
+                ("S3Storage.url unsigned (presigner)", stock),
+                ("S3Storage.url presigned (private)", signed),
+            )
+        ]
+    )
 
 
 if __name__ == "__main__":

@@ -32,6 +32,7 @@ django.setup()
 from django.core.files import File  # noqa: E402
 from PIL import Image  # noqa: E402
 
+from bench.harness.report import Row, report  # noqa: E402
 from ultraminebackend.files.intake import intake_image  # noqa: E402
 from ultraminebackend.files.testing import encode, photo  # noqa: E402
 from ultraminebackend.files.variants import (  # noqa: E402
@@ -115,10 +116,21 @@ def main() -> None:
 
         results = [(label, median_ms(fn), compared) for label, fn, compared in rows]
         baseline = results[-2][1] if pyvips is not None else None
-        print(f"{f'median of {RUNS} runs':<44}{'ms':>9}{'x libvips':>11}")
-        for label, value, compared in results:
-            ratio = f"{value / baseline:.2f}" if baseline and compared else "-"
-            print(f"{label:<44}{value:>9.1f}{ratio:>11}")
+        print(f"median of {RUNS} runs; ratios to libvips with its default thread pool")
+        report(
+            [
+                Row(
+                    "thumbnail 12 MP JPEG",
+                    label,
+                    value,
+                    "ms",
+                    value / baseline if baseline and compared else None,
+                    "libvips" if baseline and compared else "",
+                    "<= 1.3x" if label.startswith("ours") else "",
+                )
+                for label, value, compared in results
+            ]
+        )
 
 
 def vips_thumbnail_on(threads: int, path: str) -> bytes:

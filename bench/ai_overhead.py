@@ -1,0 +1,126 @@
+"""AI endpoint overhead, and what 10 generations in flight do to the product list's latency.
+
+Run: .venv/bin/python bench/ai_overhead.py   (no arguments; about a minute)
+
+gunicorn runs as in production (``gunicorn.conf.py`` defaults, ``DEBUG=0``) with the Gemini
+provider pointed at the fake Gemini server in this process, which answers every request after a
+fixed delay D (the real SDK makes the call). Our overhead is a generation's latency minus D:
+auth, quota, the record, the SDK call, decoding and storing the image and its thumbnail
+(target <= 50 ms). Then the product list (``page_size=50``, 1,000 products) is timed by two
+clients while the server is idle and while 10 clients keep a synchronous generation in flight
+each (target: p95 within 2x of idle).
+"""
+
+import json
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.harness.loadgen import get, load  # noqa: E402
+from bench.harness.report import Row, report  # noqa: E402
+from bench.harness.seed import EMAIL, PASSWORD  # noqa: E402
+from bench.list_throughput import seeded_server  # noqa: E402
+from ultraminebackend.integrations.testing import FakeGeminiServer  # noqa: E402
+
+DELAY_S = 0.3
+SEQUENTIAL = 15
+IN_FLIGHT = 10
+PROBE_S = 6.0
+LIST = "/api/core/products/?page_size=50"
+GENERATE = "/api/ai-agent/generate-image"
+TARGET_OVERHEAD_MS = 50
+
+
+class SlowGemini(FakeGeminiServer):
+    """Every answer (the default image) comes after ``DELAY_S``, as a real model's would."""
+
+    def respond(self, request):
+        response = super().respond(request)
+        response.delay_s = DELAY_S
+        return response
+
+
+def generate(port: int, token: str) -> float:
+    body = json.dumps({"prompt": "a mining rig at sunrise", "aspect_ratio": "1:1"})
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    began = time.perf_counter()
+    status, _, data = get(port, GENERATE, headers, "POST", body)
+    elapsed = time.perf_counter() - began
+    assert status == 201, (status, data[:300])
+    return elapsed
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory(prefix="bench-ai-") as tmp, SlowGemini() as gemini:
+        folder = Path(tmp)
+        server = seeded_server(
+            folder,
+            orders=0,
+            AI_IMAGE_PROVIDER="gemini",
+            GEMINI_API_KEY=gemini.api_key,
+            GEMINI_BASE_URL=gemini.url,
+            AI_TIMEOUT_S="30",
+            AI_DAILY_LIMIT="1000000",
+        )
+        with server:
+            port = server.port
+            body = json.dumps({"email": EMAIL, "password": PASSWORD})
+            status, _, data = get(
+                port, "/api/auth/token/", {"Content-Type": "application/json"}, "POST", body
+            )
+            assert status == 200, data
+            token = json.loads(data)["access"]
+
+            generate(port, token)  # warm-up: imports, the SDK client, codecs
+            latencies = [generate(port, token) for _ in range(SEQUENTIAL)]
+            overhead_ms = (statistics.median(latencies) - DELAY_S) * 1000
+
+            load(port, LIST, duration_s=1.0, connections=2)  # warm-up
+            idle = load(port, LIST, duration_s=PROBE_S, connections=2)
+
+            stop = threading.Event()
+            done, failures = [], []
+
+            def keep_generating():
+                while not stop.is_set():
+                    try:
+                        done.append(generate(port, token))
+                    except (AssertionError, OSError) as exc:
+                        failures.append(exc)
+                        return
+
+            workers = [threading.Thread(target=keep_generating) for _ in range(IN_FLIGHT)]
+            for worker in workers:
+                worker.start()
+            time.sleep(DELAY_S)  # let all ten be in flight before measuring
+            busy = load(port, LIST, duration_s=PROBE_S, connections=2)
+            stop.set()
+            for worker in workers:
+                worker.join(30)
+            assert not failures, failures[:3]
+            assert idle.errors == busy.errors == 0, server.log_tail()
+
+    idle_p95, busy_p95 = idle.percentile(95), busy.percentile(95)
+    print(f"fake Gemini answers after {DELAY_S * 1000:.0f} ms; {SEQUENTIAL} sequential generations")
+    report(
+        [
+            Row("AI overhead", "generate-image latency - provider delay", overhead_ms, "ms",
+                target=f"<= {TARGET_OVERHEAD_MS} ms",
+                note=f"median of {SEQUENTIAL}; delay {DELAY_S * 1000:.0f} ms"),
+            Row("AI overhead", "product list p95, idle", idle_p95, "ms",
+                note=f"{idle.rps:.0f} req/s, 2 clients"),
+            Row("AI overhead", f"product list p95, {IN_FLIGHT} generations in flight", busy_p95,
+                "ms", busy_p95 / idle_p95, "idle", "<= 2x",
+                note=f"{busy.rps:.0f} req/s; {len(done)} generations meanwhile"),
+        ]
+    )  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

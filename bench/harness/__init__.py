@@ -1,0 +1,1 @@
+"""What the benches share: the bench settings and URLs (floor views), seeding, load, the table."""

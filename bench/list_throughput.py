@@ -1,0 +1,188 @@
+"""List throughput: the products and orders lists vs a ``values()`` + ``JsonResponse`` floor.
+
+Run: .venv/bin/python bench/list_throughput.py   (no arguments; about three minutes)
+
+For each storage mode (local folders, then S3 on a moto server in this process) the script seeds a
+throwaway SQLite database with 1,000 products (an image and a gallery image each) and 1,000
+orders for one user (all with a public image, half with a private ``txid_proof``), starts gunicorn
+with the production ``gunicorn.conf.py`` (2 gthread workers x 4 threads, ``DEBUG=0``) and the
+bench settings (project URLs plus the floor views), and drives each endpoint with 8 keep-alive
+clients on 127.0.0.1. API and floor runs alternate, several short runs each, and the table gives
+medians: requests/s, p50/p95 latency, and the API's ratio to the floor (target >= 0.5x).
+
+Queries per request come from the ``X-Bench-Queries`` header at page sizes 10 and 50 (target: the
+same). Orders are listed three ways: all, cash on delivery only (public URLs only) and crypto only
+(a signed private URL per row), so the cost of signing shows as the difference.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import logging  # noqa: E402
+
+from bench.harness.loadgen import get, load, median  # noqa: E402
+from bench.harness.report import Row, report  # noqa: E402
+from bench.harness.seed import EMAIL, PASSWORD  # noqa: E402
+from ultraminebackend.liveserver import LiveServer, manage, production_env  # noqa: E402
+
+PRODUCTS = ORDERS = 1000
+RUNS = int(os.environ.get("BENCH_RUNS", "5"))
+DURATION_S = float(os.environ.get("BENCH_DURATION_S", "2"))
+CONNECTIONS = 8
+TARGET_RATIO = 0.5
+
+ENDPOINTS = [
+    # (label, API path, floor path, needs the user's token)
+    ("products", "/api/core/products/", "/bench/floor/products", False),
+    ("orders", "/api/core/orders/", "/bench/floor/orders", True),
+    ("orders, public URLs only", "/api/core/orders/?payment_method=cod", None, True),
+    ("orders, + signed proof URLs", "/api/core/orders/?payment_method=crypto", None, True),
+]
+
+
+def with_page_size(path: str, size: int) -> str:
+    return f"{path}{'&' if '?' in path else '?'}page_size={size}"
+
+
+def seeded_server(
+    folder: Path, *, products: int = PRODUCTS, orders: int = ORDERS, **env_overrides: str
+) -> LiveServer:
+    """Migrate and seed a database in ``folder``; a gunicorn as production runs it, unstarted."""
+    env = production_env(
+        folder,
+        DJANGO_SETTINGS_MODULE="bench.harness.settings",
+        AUTH_THROTTLE_RATE="100000/min",
+        **env_overrides,
+    )
+    manage(env, "migrate", "--noinput")
+    subprocess.run(
+        [sys.executable, "-m", "bench.harness.seed", str(products), str(orders)],
+        cwd=ROOT, env=env, check=True, timeout=600,
+    )  # fmt: skip
+    # Workers and threads as gunicorn.conf.py sets them: what production runs is what is measured.
+    return LiveServer(env, log_path=folder / "gunicorn.log")
+
+
+def token(port: int) -> str:
+    body = json.dumps({"email": EMAIL, "password": PASSWORD})
+    status, _, data = get(
+        port, "/api/auth/token/", {"Content-Type": "application/json"}, "POST", body
+    )
+    assert status == 200, data
+    return json.loads(data)["access"]
+
+
+def queries(port: int, path: str, headers: dict) -> tuple[int, int]:
+    counts = []
+    for size in (10, 50):
+        status, response_headers, body = get(port, with_page_size(path, size), headers)
+        assert status == 200, (path, status, body[:300])
+        counts.append(int(response_headers["X-Bench-Queries"]))
+    return counts[0], counts[1]
+
+
+def measure_mode(mode: str, server: LiveServer) -> list[Row]:
+    port = server.port
+    auth = {"Authorization": f"Bearer {token(port)}"}
+    rows = []
+    for label, api_path, floor_path, needs_auth in ENDPOINTS:
+        headers = auth if needs_auth else {}
+        api = with_page_size(api_path, 50)
+        floor = with_page_size(floor_path, 50) if floor_path else None
+        # Same bytes? The floor must answer what the API answers, or the ratio means nothing.
+        if floor:
+            _, _, api_body = get(port, api, headers)
+            _, _, floor_body = get(port, floor, headers)
+            assert json.loads(api_body)["count"] == json.loads(floor_body)["count"]
+            assert set(json.loads(api_body)["results"][0]) == set(
+                json.loads(floor_body)["results"][0]
+            ), "the floor must answer the same fields"
+        load(port, api, headers=headers, duration_s=0.5)  # warm both workers
+        api_runs, floor_runs = [], []
+        for _ in range(RUNS):
+            api_runs.append(load(port, api, headers=headers, connections=CONNECTIONS,
+                                 duration_s=DURATION_S))  # fmt: skip
+            if floor:
+                floor_runs.append(load(port, floor, headers=headers, connections=CONNECTIONS,
+                                       duration_s=DURATION_S))  # fmt: skip
+        errors = sum(run.errors for run in api_runs + floor_runs)
+        assert errors == 0, f"{label}: {errors} failed requests; see {server.log_path}"
+        api_rps = median([run.rps for run in api_runs])
+        small, large = queries(port, api_path, headers)
+        name = f"list ({mode})"
+        latency = (
+            f"p50 {median([r.percentile(50) for r in api_runs]):.0f} ms, "
+            f"p95 {median([r.percentile(95) for r in api_runs]):.0f} ms"
+        )
+        if floor_runs:
+            floor_rps = median([run.rps for run in floor_runs])
+            floor_p95 = median([run.percentile(95) for run in floor_runs])
+            rows.append(Row(name, f"{label}: floor", floor_rps, "req/s",
+                            note=f"p95 {floor_p95:.0f} ms"))  # fmt: skip
+            rows.append(Row(name, f"{label}: API", api_rps, "req/s", api_rps / floor_rps,
+                            "floor", f">= {TARGET_RATIO}x", latency))  # fmt: skip
+        else:
+            rows.append(Row(name, f"{label}: API", api_rps, "req/s", note=latency))
+        rows.append(Row(name, f"{label}: queries @10 / @50", large, "queries",
+                        target="same", note=f"{small} / {large}"))  # fmt: skip
+    return rows
+
+
+def signing_ratio(rows: list[Row], mode: str) -> Row:
+    by_what = {row.what: row.value for row in rows}
+    public = by_what["orders, public URLs only: API"]
+    signed = by_what["orders, + signed proof URLs: API"]
+    return Row(f"list ({mode})", "orders: signed / public req/s", signed, "req/s", signed / public,
+               "public-only", note="50 signed URLs per page vs none")  # fmt: skip
+
+
+def main() -> None:
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory(prefix="bench-lists-") as tmp:
+        folder = Path(tmp) / "local"
+        folder.mkdir()
+        with seeded_server(folder) as server:
+            mode_rows = measure_mode("local", server)
+        rows += [*mode_rows, signing_ratio(mode_rows, "local")]
+
+        from moto.server import ThreadedMotoServer
+
+        from ultraminebackend.files.testing import create_bucket
+
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto logs every request
+        os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+        os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+        moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        moto.start()
+        try:
+            host, port = moto.get_host_and_port()
+            endpoint = f"http://{host}:{port}"
+            create_bucket(endpoint_url=endpoint, bucket="bench-media")
+            folder = Path(tmp) / "s3"
+            folder.mkdir()
+            s3_env = {
+                "USE_S3": "1",
+                "AWS_STORAGE_BUCKET_NAME": "bench-media",
+                "AWS_S3_ENDPOINT_URL": endpoint,
+                "AWS_S3_REGION_NAME": "us-east-1",
+                "AWS_ACCESS_KEY_ID": "testing",
+                "AWS_SECRET_ACCESS_KEY": "testing",
+            }
+            with seeded_server(folder, **s3_env) as server:
+                mode_rows = measure_mode("S3", server)
+            rows += [*mode_rows, signing_ratio(mode_rows, "S3")]
+        finally:
+            moto.stop()
+    print(f"median of {RUNS} runs x {DURATION_S:g} s, {CONNECTIONS} clients, page_size=50")
+    report(rows)
+
+
+if __name__ == "__main__":
+    main()
