@@ -6,6 +6,7 @@ from rest_framework import serializers
 from ultraminebackend.files.fields import URL_SCHEMA, FileUrlField, ImageUploadField
 from ultraminebackend.files.links import file_url, thumbnail_url
 from ultraminebackend.integrations import cloudinary
+from ultraminebackend.serializers import FastReadMixin
 
 from .models import Generation
 from .providers import ASPECT_RATIOS, STYLES
@@ -35,7 +36,7 @@ class GenerateImageSerializer(serializers.Serializer):
         return fields
 
 
-class GenerationSerializer(serializers.ModelSerializer):
+class GenerationSerializer(FastReadMixin, serializers.ModelSerializer):
     # Declared so the schema says "" too: DRF drops allow_blank from read-only model fields, and a
     # pending or failed record has no storage yet (schemathesis found the enum without it).
     storage = serializers.ChoiceField(

@@ -5,19 +5,20 @@ from decimal import Decimal
 from rest_framework import serializers
 
 from ultraminebackend.files.fields import FileUrlField, ImageUploadField, ThumbnailUrlField
+from ultraminebackend.serializers import FastReadMixin
 
 from .models import Category, Deposit, Order, Product, ProductImage, WalletEntry
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
 
-class CategorySerializer(serializers.ModelSerializer):
+class CategorySerializer(FastReadMixin, serializers.ModelSerializer):
     class Meta:
         model = Category
         fields = ["id", "name", "slug", "description", "is_active"]
 
 
-class ProductImageSerializer(serializers.ModelSerializer):
+class ProductImageSerializer(FastReadMixin, serializers.ModelSerializer):
     image = ImageUploadField()
     image_url = FileUrlField(source="image")
     image_thumbnail_url = ThumbnailUrlField(source="image")
@@ -45,7 +46,7 @@ class ProductImagesReorderSerializer(serializers.Serializer):
     order = serializers.ListField(child=serializers.IntegerField(min_value=1), max_length=500)
 
 
-class ProductSerializer(serializers.ModelSerializer):
+class ProductSerializer(FastReadMixin, serializers.ModelSerializer):
     """Read by anyone, written by staff (multipart with an optional ``image``)."""
 
     category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.all())
@@ -93,7 +94,7 @@ class OrderCreateSerializer(serializers.Serializer):
     txid_proof = ImageUploadField(required=False, private=True)
 
 
-class OrderSerializer(serializers.ModelSerializer):
+class OrderSerializer(FastReadMixin, serializers.ModelSerializer):
     product_name = serializers.CharField(source="product.name", read_only=True)
     image_url = FileUrlField(source="image")
     image_thumbnail_url = ThumbnailUrlField(source="image")
@@ -138,7 +139,7 @@ class DepositCreateSerializer(serializers.Serializer):
     proof = ImageUploadField(private=True)
 
 
-class DepositSerializer(serializers.ModelSerializer):
+class DepositSerializer(FastReadMixin, serializers.ModelSerializer):
     proof_url = FileUrlField(source="proof")
 
     class Meta:
@@ -165,7 +166,7 @@ class DepositRejectSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
 
 
-class WalletEntrySerializer(serializers.ModelSerializer):
+class WalletEntrySerializer(FastReadMixin, serializers.ModelSerializer):
     class Meta:
         model = WalletEntry
         fields = ["id", "amount", "kind", "deposit", "order", "note", "created_at"]

@@ -84,9 +84,9 @@ def managed_fields(model) -> list:
 
 def remember_stored_names(sender, instance, **kwargs) -> None:
     """post_init: note what each file field held when loaded, to spot replacements on save."""
-    instance._stored_file_names = {
-        f.attname: instance.__dict__.get(f.attname) for f in sender._managed_file_fields
-    }
+    # Runs for every row a list loads: kept to one dict built from precomputed names.
+    loaded = instance.__dict__
+    instance._stored_file_names = {name: loaded.get(name) for name in sender._managed_attnames}
 
 
 def delete_replaced_files(sender, instance, created, **kwargs) -> None:
@@ -118,6 +118,7 @@ def connect_signals() -> None:
         if not fields:
             continue
         model._managed_file_fields = fields
+        model._managed_attnames = tuple(f.attname for f in fields)
         post_init.connect(remember_stored_names, sender=model, dispatch_uid=f"files-init-{model}")
         post_save.connect(delete_replaced_files, sender=model, dispatch_uid=f"files-save-{model}")
         post_delete.connect(

@@ -17,7 +17,8 @@ from .variants import thumbnail_name
 
 def absolute_url(url: str, request: HttpRequest | None = None) -> str:
     """Make a storage URL absolute; without ``SITE_URL`` or a request it stays relative."""
-    if url.startswith(("http://", "https://")) or urlsplit(url).scheme:
+    is_path = url.startswith("/") and not url.startswith("//")  # /media/…: no scheme to find
+    if not is_path and (url.startswith(("http://", "https://")) or urlsplit(url).scheme):
         return url
     site_url = settings.SITE_URL
     if site_url:
@@ -26,7 +27,7 @@ def absolute_url(url: str, request: HttpRequest | None = None) -> str:
         # build_absolute_uri() splits and re-quotes every URL; for a plain absolute path it only
         # prefixes scheme and host, so that prefix is computed once per request and reused for
         # the hundreds of URLs a list page holds.
-        if url.startswith("/") and not url.startswith("//") and "/." not in url:
+        if is_path and "/." not in url:
             return _scheme_and_host(request) + url
         return request.build_absolute_uri(url)
     return url
