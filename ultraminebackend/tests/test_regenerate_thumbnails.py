@@ -100,6 +100,37 @@ def test_missing_thumbnails_come_back_as_webp_of_the_right_size(make_product):
     assert "core.ProductImage.image [" in err and "] 1/1" in err
 
 
+class Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+@pytest.mark.parametrize(
+    ("stream", "bars"),
+    [
+        (io.StringIO, 1),  # a log: the finished bar only
+        (Terminal, 6),  # drawn at 0, 1, 2, 3 and 4 of 4, and again below the note
+    ],
+)
+def test_the_progress_bar_redraws_on_a_terminal_and_prints_once_in_logs(make_product, stream, bars):
+    # given: 3 of 4 thumbnails missing, one original lost
+    products = [make_product() for _ in range(4)]
+    for product in products[:3]:
+        default_storage.delete(thumbnail_of(product))
+    default_storage.delete(products[0].image.name)
+    err = stream()
+
+    # when
+    call_command("regenerate_thumbnails", stdout=io.StringIO(), stderr=err)
+
+    # then
+    output = err.getvalue()
+    assert output.count("core.Product.image [") == bars
+    assert "core.Product.image [##############################] 4/4\n" in output
+    assert f"missing original: {products[0].image.name}\n" in output
+    assert ("\r" in output) is (stream is Terminal)
+
+
 def test_a_second_run_creates_nothing(make_product, settings):
     # given
     products = [make_product() for _ in range(3)]

@@ -91,31 +91,39 @@ def failure_reason(exc: Exception) -> str:
 
 
 class ProgressBar:
-    """``label [######......] 120/400`` on one line, redrawn when the percentage moves.
+    """``label [######......] 120/400``: redrawn in place on a terminal, once at the end in logs.
 
-    Redrawing only on a new percentage keeps a log file that captures stderr to ~100 updates
-    per field instead of one per image.
+    On a terminal the bar is redrawn only when the percentage moves (at most ~100 writes per
+    field, however many images). Anywhere else (cron, a container log) carriage returns would
+    pile up into one endless line, so only the finished bar and the notes are written.
     """
 
     WIDTH = 30
 
     def __init__(self, stream, label: str, total: int):
         self.stream, self.label, self.total = stream, label, total
+        self.live = stream.isatty()
         self.done = 0
         self._percent = -1
-        self._draw()
+        if self.live:
+            self._draw()
 
     def advance(self) -> None:
         self.done += 1
-        if self._percentage() != self._percent:
+        if self.live and self._percentage() != self._percent:
             self._draw()
 
     def note(self, text: str) -> None:
-        """A message on its own line; the bar is drawn again below it."""
-        self._write("\r\033[K" + text + "\n")
+        """A message on its own line; a live bar is drawn again below it."""
+        if not self.live:
+            self._write(text + "\n")
+            return
+        self._write("\r\033[K" + text + "\n")  # \033[K clears what is left of the bar
         self._draw()
 
     def close(self) -> None:
+        if not self.live:
+            self._draw()
         self._write("\n")
 
     def _percentage(self) -> int:
@@ -125,7 +133,8 @@ class ProgressBar:
         self._percent = self._percentage()
         filled = self.WIDTH * self._percent // 100
         bar = "#" * filled + "." * (self.WIDTH - filled)
-        self._write(f"\r{self.label} [{bar}] {self.done}/{self.total}")
+        start = "\r" if self.live else ""  # back to the start of the line to redraw over it
+        self._write(f"{start}{self.label} [{bar}] {self.done}/{self.total}")
 
     def _write(self, text: str) -> None:
         # Plain text: Django styles stderr as errors (red) by default.
