@@ -52,7 +52,7 @@ def public_image_fields() -> Iterator[tuple[type, PublicImageField]]:
                 yield model, field
 
 
-def stored_names(model, field):
+def image_names(model, field):
     """Distinct non-empty names the field holds, as a flat, lazily fetched query."""
     column = field.attname
     # The base manager: a default manager that hides rows (soft deletes) must not hide files.
@@ -166,7 +166,7 @@ class Command(BaseCommand):
             )
 
     def _regenerate_field(self, model, field, *, dry_run: bool, force: bool) -> Counter:
-        names = stored_names(model, field)
+        names = image_names(model, field)
         progress = ProgressBar(self.stderr, f"{model._meta.label}.{field.name}", names.count())
         counts = Counter()
         for name in names.iterator(chunk_size=CHUNK_SIZE):
