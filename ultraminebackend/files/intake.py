@@ -77,6 +77,17 @@ _SAVE_OPTIONS = {
     "GIF": {"optimize": True},
 }
 
+# Progressive and optimised-Huffman JPEGs are multi-pass for libjpeg: it holds every DCT
+# coefficient of the image (~3 bytes per pixel at 4:2:0) and Pillow gives it an output buffer for
+# the whole file, on top of the decoded pixels: +140 MB for a 44 MP photo (bench/upload_memory.py).
+# Originals above this size are written baseline with standard Huffman tables, which libjpeg
+# streams to the output as it goes: ~10% larger files without progressive rendering, and the
+# encoder adds next to nothing. 16 MP keeps ordinary 12 MP phone photos progressive.
+MULTIPASS_MAX_PIXELS = 16_000_000
+
+# What changes above MULTIPASS_MAX_PIXELS, per written format.
+_STREAMING_SAVE_OPTIONS = {"JPEG": {"optimize": False, "progressive": False}}
+
 # Modes each written format takes as they are; anything else becomes 8-bit RGB or RGBA.
 _WRITABLE_MODES = {
     "JPEG": {"L", "RGB"},
@@ -347,7 +358,7 @@ def _intake(
 
     first = frames[0]
     output = tempfile.SpooledTemporaryFile(max_size=SPOOL_MAX_BYTES)  # noqa: SIM115 - returned
-    options = dict(_SAVE_OPTIONS[save_as])
+    options = _save_options(save_as, first.width * first.height)
     if len(frames) > 1:
         options |= {"save_all": True, "append_images": frames[1:]}
         options |= {"duration": durations, "loop": loop}
@@ -373,6 +384,13 @@ def _intake(
         frames=len(frames),
         thumbnail=thumbnail_bytes(first) if thumbnail else None,
     )
+
+
+def _save_options(save_as: str, pixels: int) -> dict:
+    options = dict(_SAVE_OPTIONS[save_as])
+    if pixels > MULTIPASS_MAX_PIXELS:
+        options |= _STREAMING_SAVE_OPTIONS.get(save_as, {})
+    return options
 
 
 def _normalise(image: Image.Image, save_as: str, *, transpose, icc_profile) -> Image.Image:

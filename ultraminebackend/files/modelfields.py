@@ -9,6 +9,8 @@ They differ from Django's only around the storage call:
   committed change no longer references are removed after commit (``cleanup``).
 """
 
+import posixpath
+
 from django.core.files.base import ContentFile
 from django.db import models
 from django.db.models.fields.files import FieldFile, ImageFieldFile
@@ -26,6 +28,10 @@ class _ManagedFileMixin:
     def save(self, name, content, save=True):
         content = self.field.prepare(content)
         intake = getattr(content, "intake", None)
+        if intake is not None:
+            # The detected format names the file, never the caller's name: a PNG handed over
+            # as "holiday.jpg" by a service or the shell is stored as .png, as on the API path.
+            name = posixpath.splitext(name or "")[0] + intake.extension
         written: list[str] = []
         try:
             super().save(name, content, save=False)

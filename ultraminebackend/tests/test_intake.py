@@ -14,6 +14,7 @@ from ultraminebackend.files.checks import check_image_support
 from ultraminebackend.files.intake import (
     ALLOWED_FORMATS,
     MAX_FRAMES,
+    MULTIPASS_MAX_PIXELS,
     SPOOL_MAX_BYTES,
     intake_image,
     sniff_format,
@@ -600,6 +601,27 @@ def test_small_results_stay_in_memory_and_large_ones_spill_to_disk():
     assert not small.file.file._rolled
     assert large.size > SPOOL_MAX_BYTES
     assert large.file.file._rolled
+
+
+@pytest.mark.parametrize(
+    ("size", "progressive"),
+    [
+        ((4032, 3024), True),  # a 12 MP phone photo
+        ((4000, 4000), True),  # exactly the limit
+        ((4001, 4000), False),
+        ((6000, 4000), False),  # 24 MP
+    ],
+)
+def test_jpegs_above_the_multipass_limit_are_written_baseline(size, progressive):
+    # given
+    assert (size[0] * size[1] > MULTIPASS_MAX_PIXELS) is not progressive
+
+    # when
+    stored = reopen(intake_image(upload(image_bytes("JPEG", size))))
+
+    # then: baseline JPEGs stream out of libjpeg instead of buffering every coefficient
+    assert (stored.format, stored.size) == ("JPEG", size)
+    assert bool(stored.info.get("progressive")) is progressive
 
 
 def test_the_result_is_frozen():
