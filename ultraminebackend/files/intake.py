@@ -13,6 +13,7 @@ Thumbnails are still images of the first frame.
 import io
 import struct
 import tempfile
+import threading
 from dataclasses import dataclass
 from typing import IO, NamedTuple
 
@@ -277,7 +278,8 @@ def intake_image(
     fp = upload.file
     name, codec = _codec_for(fp)
     try:
-        return _intake(fp, name, codec, max_pixels=max_pixels, thumbnail=thumbnail)
+        with _decode_slots():
+            return _intake(fp, name, codec, max_pixels=max_pixels, thumbnail=thumbnail)
     except Image.DecompressionBombError:  # pragma: no cover - our caps are checked first
         raise ValidationError(
             "The image has more pixels than the limit of %(limit)s.",
@@ -290,6 +292,24 @@ def intake_image(
             code="image_corrupt",
             params={"format": codec.label},
         ) from exc
+
+
+_slots_lock = threading.Lock()
+_slots: threading.BoundedSemaphore | None = None
+
+
+def _decode_slots() -> threading.BoundedSemaphore:
+    """At most ``IMAGE_INTAKE_CONCURRENCY`` decodes at once in this process.
+
+    A decoded image is inherent to re-encoding (Pillow holds 4 bytes per pixel: ~160 MB at
+    40 MP), and gunicorn runs several threads per worker; without a limit, a few large uploads
+    arriving together could exhaust a 512 MB instance. Others wait their turn instead.
+    """
+    global _slots
+    with _slots_lock:
+        if _slots is None:
+            _slots = threading.BoundedSemaphore(max(1, settings.IMAGE_INTAKE_CONCURRENCY))
+        return _slots
 
 
 def open_image(fp: IO[bytes], *, max_pixels: int) -> tuple[str, ImageFile.ImageFile]:

@@ -673,3 +673,39 @@ def test_the_system_check_warns_when_the_pixel_cap_exceeds_pillows(settings):
     assert rejected(handmade_gif(screen=(1, 1), frame=(10_000, 10_000))).code == (
         "image_too_many_pixels"
     )
+
+
+def test_decodes_are_limited_per_process(settings, monkeypatch):
+    # given a limit of one decode at a time, and many threads uploading at once
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ultraminebackend.files import intake as intake_module
+
+    monkeypatch.setattr(intake_module, "_slots", None)
+    settings.IMAGE_INTAKE_CONCURRENCY = 1
+    active, peak, lock = 0, 0, threading.Lock()
+    real = intake_module._intake
+
+    def counting(*args, **kwargs):
+        nonlocal active, peak
+        with lock:
+            active += 1
+            peak = max(peak, active)
+        try:
+            return real(*args, **kwargs)
+        finally:
+            with lock:
+                active -= 1
+
+    monkeypatch.setattr(intake_module, "_intake", counting)
+
+    # when
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        results = list(
+            pool.map(lambda _: intake_image(upload(image_bytes("PNG", (300, 300)))), range(6))
+        )
+
+    # then every image went through, one at a time
+    assert len(results) == 6
+    assert peak == 1
