@@ -36,6 +36,8 @@ class GenerateImageSerializer(serializers.Serializer):
 
 
 class GenerationSerializer(serializers.ModelSerializer):
+    error_code = serializers.CharField(read_only=True, allow_null=True)
+    error_message = serializers.CharField(read_only=True, allow_null=True)
     image_url = serializers.SerializerMethodField()
     image_thumbnail_url = serializers.SerializerMethodField()
     reference_url = FileUrlField(source="reference")
@@ -74,6 +76,13 @@ class GenerationSerializer(serializers.ModelSerializer):
             "finished_at",
         ]
         read_only_fields = fields
+
+    def to_representation(self, generation):
+        data = super().to_representation(generation)
+        # The contract answers null, not "", while nothing failed.
+        for name in ("error_code", "error_message"):
+            data[name] = data[name] or None
+        return data
 
     @extend_schema_field(URL_SCHEMA)
     def get_image_url(self, generation: Generation) -> str | None:
