@@ -1,11 +1,10 @@
 """Serializer fields every app uses: uploads through the intakes, and absolute URLs."""
 
-from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from . import intake, video
+from . import video
 from .intake import intake_image
 from .links import file_url, thumbnail_url
 
@@ -62,42 +61,14 @@ class ImageUploadField(serializers.ImageField):
 class MediaUploadField(serializers.FileField):
     """An image or a video, told apart by its bytes (never by its name or content type).
 
-    Images go through the image intake (value: the re-encoded file with ``.intake``, as
-    ``ImageUploadField`` gives); videos through ``video.intake_video`` (value: the upload itself,
-    untouched and unread beyond its head, with ``.video``).
+    The value is what ``video.intake_media`` returns: the re-encoded image with ``.intake`` (as
+    ``ImageUploadField`` gives), or the video upload itself, unread beyond its head, with
+    ``.video``.
     """
-
-    default_error_messages = {
-        "media_unsupported_format": (
-            "Unsupported media format '{format}'. Allowed: images ({images}) or videos ({videos})."
-        ),
-        "media_too_large": "The file is {size} bytes; the limit is {limit} bytes.",
-    }
 
     def to_internal_value(self, data):
         upload = super().to_internal_value(data)  # presence, name, size
-        # The larger cap first, from the declared size, before a byte is read: the head is only
-        # read once the file could be acceptable as one kind or the other.
-        limit = max(settings.IMAGE_MAX_BYTES, settings.VIDEO_MAX_BYTES)
-        if upload.size > limit:
-            self.fail("media_too_large", size=upload.size, limit=limit)
-        upload.open("rb")
-        upload.file.seek(0)
-        head = upload.file.read(max(intake.SNIFF_BYTES, video.SNIFF_BYTES))
-        upload.file.seek(0)
         try:
-            if video.sniff_video(head) is not None:
-                upload.video = video.intake_video(upload)
-                return upload
-            result = intake_image(upload, thumbnail=True)
+            return video.intake_media(upload)
         except DjangoValidationError as exc:
-            if exc.code == "image_unsupported_format":
-                self.fail(
-                    "media_unsupported_format",
-                    format=exc.params["format"],
-                    images=intake.ALLOWED_LABELS,
-                    videos=video.ALLOWED_LABELS,
-                )
             raise serializers.ValidationError(exc.messages, code=exc.code) from None
-        result.file.intake = result
-        return result.file

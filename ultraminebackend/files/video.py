@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import File
 
+from . import intake
 from .intake import StoredAs
 
 # Accepted containers → what is stored. Labels are how people name them in messages.
@@ -153,6 +154,46 @@ def _seconds(value: float) -> float | None:
     if not math.isfinite(value) or value < 0:
         return None
     return round(value, 3)
+
+
+def intake_media(upload: File) -> File:
+    """An image or a video, told apart by its bytes; returns the file to store.
+
+    Images come back re-encoded by the image intake, with ``.intake`` (and a thumbnail); videos
+    come back as the upload itself, with ``.video``. The larger of the two caps is checked from
+    ``upload.size`` before the head is read; each intake then checks its own.
+    """
+    limit = max(settings.IMAGE_MAX_BYTES, settings.VIDEO_MAX_BYTES)
+    if upload.size and upload.size > limit:
+        raise ValidationError(
+            "The file is %(size)s bytes; the limit is %(limit)s bytes.",
+            code="media_too_large",
+            params={"size": upload.size, "limit": limit},
+        )
+    upload.open("rb")
+    upload.file.seek(0)
+    head = upload.file.read(max(intake.SNIFF_BYTES, SNIFF_BYTES))
+    upload.file.seek(0)
+    if sniff_video(head) is not None:
+        upload.video = intake_video(upload)
+        return upload
+    try:
+        result = intake.intake_image(upload, thumbnail=True)
+    except ValidationError as exc:
+        if exc.code != "image_unsupported_format":
+            raise
+        raise ValidationError(
+            "Unsupported media format '%(format)s'. Allowed: images (%(images)s) or videos "
+            "(%(videos)s).",
+            code="media_unsupported_format",
+            params={
+                "format": exc.params["format"],
+                "images": intake.ALLOWED_LABELS,
+                "videos": ALLOWED_LABELS,
+            },
+        ) from None
+    result.file.intake = result
+    return result.file
 
 
 # --- MP4 / QuickTime: moov/mvhd -----------------------------------------------------------------

@@ -388,7 +388,10 @@ class FakeCloudinaryServer(_FakeServer):
         self.enqueue(FakeResponse(status=status, body=body))
 
     def fail_uploads(self, *, after: int = 0, status: int = 500, message: str = "Server error"):
-        """Uploads fail from now on, once ``after`` more have succeeded (destroy keeps working)."""
+        """Uploads fail from now on, once ``after`` more have started (destroy keeps working).
+
+        Counted per upload, not per request: the chunks of an upload under way still pass.
+        """
         with self._lock:
             self._uploads_before_failing = after
             self._failure = FakeResponse(status=status, body={"error": {"message": message}})
@@ -423,9 +426,11 @@ class FakeCloudinaryServer(_FakeServer):
             return _cloudinary_error(401, "Invalid Signature")
         if match["action"] == "destroy":
             return self._destroy(match["rtype"], params)
-        if self._upload_fails():
+        content_range = _CONTENT_RANGE.match(request.headers.get("content-range", ""))
+        starts_an_upload = content_range is None or content_range["first"] == "0"
+        if starts_an_upload and self._upload_fails():
             return self._failure
-        return self._receive(match["rtype"], params, file, request.headers)
+        return self._receive(match["rtype"], params, file, content_range, request.headers)
 
     def _upload_fails(self) -> bool:
         with self._lock:
@@ -443,10 +448,14 @@ class FakeCloudinaryServer(_FakeServer):
         return api_sign_request(signed, self.api_secret)
 
     def _receive(
-        self, rtype: str, params: dict[str, str], file: bytes | str | None, headers: dict[str, str]
+        self,
+        rtype: str,
+        params: dict[str, str],
+        file: bytes | str | None,
+        content_range: re.Match | None,
+        headers: dict[str, str],
     ) -> FakeResponse:
         """A whole upload, or one chunk of a chunked one (stored when the last chunk arrives)."""
-        content_range = _CONTENT_RANGE.match(headers.get("content-range", ""))
         if content_range is None:
             return self._upload(rtype, params, file)
         if not isinstance(file, bytes):

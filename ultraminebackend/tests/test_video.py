@@ -8,7 +8,7 @@ from django.core.files.base import File
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from ultraminebackend.files.testing import image_bytes, mp4_box, video_bytes
-from ultraminebackend.files.video import intake_video, sniff_video
+from ultraminebackend.files.video import intake_media, intake_video, sniff_video
 
 
 class CountingFile(io.BytesIO):
@@ -138,3 +138,49 @@ def test_a_broken_index_is_a_video_of_unknown_length():
     result = intake_video(upload(broken))
 
     assert (result.format, result.duration) == ("MP4", None)
+
+
+# --- intake_media: image or video -----------------------------------------------------------------
+
+
+def test_intake_media_sends_images_through_the_image_intake():
+    result = intake_media(SimpleUploadedFile("a.mp4", image_bytes("PNG", (20, 10)), "video/mp4"))
+
+    assert (result.intake.format, result.intake.width, result.name) == ("PNG", 20, "image.png")
+    assert result.intake.thumbnail  # a WebP thumbnail for the public storage
+    assert not hasattr(result, "video")
+
+
+def test_intake_media_leaves_videos_as_uploaded():
+    upload = SimpleUploadedFile("photo.jpg", video_bytes("WebM"), "image/jpeg")
+
+    result = intake_media(upload)
+
+    assert result is upload and result.video.format == "WebM"
+    assert not hasattr(result, "intake")
+
+
+def test_intake_media_names_both_families_for_anything_else():
+    with pytest.raises(ValidationError) as caught:
+        intake_media(SimpleUploadedFile("a.txt", b"just text\n"))
+
+    assert caught.value.code == "media_unsupported_format"
+    assert caught.value.messages == [
+        "Unsupported media format 'text'. Allowed: images (JPEG, PNG, WebP, GIF, HEIC) or "
+        "videos (MP4, QuickTime, WebM)."
+    ]
+
+
+def test_intake_media_checks_the_larger_cap_before_reading(settings):
+    class Untouchable(File):
+        size = 3_000
+
+        def open(self, mode=None):
+            raise AssertionError("opened")
+
+    settings.IMAGE_MAX_BYTES, settings.VIDEO_MAX_BYTES = 1_000, 2_000
+
+    with pytest.raises(ValidationError) as caught:
+        intake_media(Untouchable(None, name="x"))
+
+    assert caught.value.code == "media_too_large"
