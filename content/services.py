@@ -225,6 +225,8 @@ def post_update(
     with _stored_atomically():
         items = _store_media(store=AssetStore(), sources=[*media, *media_generations])
         with transaction.atomic():
+            # Concurrent replacements queue here; both writing positions 0… would collide.
+            Post.objects.select_for_update().filter(pk=post.pk).first()
             for name, value in data.items():
                 setattr(post, name, value)
             post.save()
@@ -415,6 +417,8 @@ def blog_update(
     with _stored_atomically():
         images = _store_blog_images(store=AssetStore(), sources=sources)
         with transaction.atomic():
+            # Concurrent replacements of one role queue here instead of colliding on it.
+            Blog.objects.select_for_update().filter(pk=blog.pk).first()
             _save_blog(blog, explicit_slug=True)
             replaced = {*remove, *sources}
             if replaced:
