@@ -72,6 +72,8 @@ def test_every_public_image_field_is_walked_and_no_private_one():
         "core.ProductImage.image",
         "core.Order.image",
         "ai_agent.Generation.image",
+        "content.Media.file",  # images only: videos are filtered out by name
+        "content.BlogImage.file",
     }
 
 
@@ -252,3 +254,27 @@ def test_large_s3_originals_are_read_through_disk_not_memory():
 
         # then: SpooledTemporaryFile rolled over to a real temporary file
         assert file.file._rolled
+
+
+def test_post_media_images_get_thumbnails_and_videos_are_skipped(
+    user, django_capture_on_commit_callbacks
+):
+    # given a post with an image and a video on our storage, the image's thumbnail lost
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from content.models import Media, Post
+
+    post = Post.objects.create(user=user, caption="launch")
+    image = Media(post=post, user=user, type="image", storage="media", position=0)
+    image.file.save("a.png", ContentFile(image_bytes("PNG", (80, 40))), save=True)
+    video = Media(post=post, user=user, type="video", storage="media", position=1)
+    video.file.save("clip.mp4", ContentFile(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 64), save=True)
+    default_storage.delete(thumbnail_name(image.file.name))
+
+    # when
+    call_command("regenerate_thumbnails", stdout=io.StringIO(), stderr=io.StringIO())
+
+    # then the image has its thumbnail again and nothing was made for the video
+    assert default_storage.exists(thumbnail_name(image.file.name))
+    assert not default_storage.exists(thumbnail_name(video.file.name))

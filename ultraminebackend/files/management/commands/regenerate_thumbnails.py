@@ -1,6 +1,7 @@
 """``manage.py regenerate_thumbnails``: store the missing WebP thumbnail of every public image.
 
-Walks every ``PublicImageField`` of every model and, for each stored name, makes
+Walks every public image field (``PublicImageField``, and the images of ``PublicFileField``)
+of every model and, for each stored name, makes
 ``thumbnail_name(name)`` from the original when it is missing (``--force``: even when present).
 Idempotent: a second run finds every thumbnail present and writes nothing. ``--dry-run`` only
 looks. A progress bar goes to stderr, one summary line to stdout; the exit status is 1 when a
@@ -11,14 +12,21 @@ make it from).
 import enum
 from collections import Counter
 from collections.abc import Iterator
+from functools import reduce
+from operator import or_
 
 from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Q
 
-from ultraminebackend.files.modelfields import PublicImageField
+from ultraminebackend.files.intake import ALLOWED_FORMATS
+from ultraminebackend.files.modelfields import PublicFileField, PublicImageField
 from ultraminebackend.files.variants import make_thumbnail, thumbnail_name
+
+# Extensions the intake writes: the names in a media field that are images.
+IMAGE_EXTENSIONS = sorted({stored.extension for stored in ALLOWED_FORMATS.values()})
 
 # Names fetched per round trip: memory stays flat however large the table (a server-side cursor
 # on PostgreSQL, chunked fetches on SQLite).
@@ -41,14 +49,17 @@ class ThumbnailNameTaken(Exception):
     """Storage saved the thumbnail under another name: something else holds the expected one."""
 
 
-def public_image_fields() -> Iterator[tuple[type, PublicImageField]]:
-    """Every ``PublicImageField`` of every concrete model, each field once."""
+def public_image_fields() -> Iterator[tuple[type, PublicImageField | PublicFileField]]:
+    """Every public image field of every concrete model, each field once.
+
+    ``PublicFileField`` (post media) holds videos too; ``image_names`` keeps its images only.
+    """
     for model in apps.get_models():
         if model._meta.proxy:  # a proxy's rows are its concrete model's rows
             continue
         # Local fields only: a multi-table child would otherwise repeat its parent's images.
         for field in model._meta.local_concrete_fields:
-            if isinstance(field, PublicImageField):
+            if isinstance(field, PublicImageField | PublicFileField):
                 yield model, field
 
 
@@ -57,6 +68,10 @@ def image_names(model, field):
     column = field.attname
     # The base manager: a default manager that hides rows (soft deletes) must not hide files.
     rows = model._base_manager.exclude(**{column: ""}).exclude(**{f"{column}__isnull": True})
+    if isinstance(field, PublicFileField):  # videos have no thumbnail
+        rows = rows.filter(
+            reduce(or_, (Q(**{f"{column}__iendswith": ext}) for ext in IMAGE_EXTENSIONS))
+        )
     return rows.order_by(column).values_list(column, flat=True).distinct()
 
 
