@@ -9,6 +9,7 @@ They differ from Django's only around the storage call:
   committed change no longer references are removed after commit (``cleanup``).
 """
 
+import logging
 import posixpath
 
 from django.core.files.base import ContentFile
@@ -22,6 +23,8 @@ from .intake import intake_image
 from .naming import UploadTo
 from .storages import private_storage
 from .variants import thumbnail_name
+
+logger = logging.getLogger(__name__)
 
 
 class _ManagedFileMixin:
@@ -47,6 +50,15 @@ class _ManagedFileMixin:
             if intake is not None:
                 intake.file.close()
         cleanup.note_written(self.storage, written)
+        # Names only: never a URL (private ones are signed and would grant access from a log).
+        logger.info(
+            "file stored",
+            extra={
+                "field": str(self.field),
+                "stored_name": self.name,
+                "variants": len(written) - 1,
+            },
+        )
         if save:
             self.instance.save()
 
