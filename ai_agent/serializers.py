@@ -45,6 +45,8 @@ class GenerationSerializer(FastReadMixin, serializers.ModelSerializer):
         read_only=True,
         help_text="Where the image lives; empty until it is stored.",
     )
+    error_code = serializers.CharField(read_only=True, allow_null=True)
+    error_message = serializers.CharField(read_only=True, allow_null=True)
     image_url = serializers.SerializerMethodField()
     image_thumbnail_url = serializers.SerializerMethodField()
     reference_url = FileUrlField(source="reference")
@@ -83,6 +85,13 @@ class GenerationSerializer(FastReadMixin, serializers.ModelSerializer):
             "finished_at",
         ]
         read_only_fields = fields
+
+    def to_representation(self, generation):
+        data = super().to_representation(generation)
+        # The contract answers null, not "", while nothing failed.
+        for name in ("error_code", "error_message"):
+            data[name] = data[name] or None
+        return data
 
     @extend_schema_field(URL_SCHEMA)
     def get_image_url(self, generation: Generation) -> str | None:

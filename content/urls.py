@@ -1,3 +1,12 @@
-"""Routes of the content app (filled in by its issue)."""
+"""Content routes under /api/ (trailing slash optional): brands, posts, blogs."""
 
-urlpatterns = []
+from ultraminebackend.routers import OptionalSlashRouter
+
+from . import views
+
+router = OptionalSlashRouter()
+router.register("brands", views.BrandViewSet, basename="brand")
+router.register("posts", views.PostViewSet, basename="post")
+router.register("blogs", views.BlogViewSet, basename="blog")
+
+urlpatterns = router.urls

@@ -4,6 +4,7 @@ Every function that changes state is atomic, and ``files_atomic`` also deletes t
 if anything fails, so a failed request leaves neither a row nor a file behind.
 """
 
+import logging
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
@@ -18,6 +19,7 @@ from ultraminebackend.files.cleanup import files_atomic
 
 from .models import Deposit, Order, Product, ProductImage, WalletEntry
 
+logger = logging.getLogger(__name__)
 User = get_user_model()
 ZERO = Decimal("0.00")
 
@@ -129,6 +131,10 @@ def order_create(
         _wallet_debit_for_order(order=order)
         Order.objects.filter(pk=order.pk).update(status=Order.Status.PAID)
         order.status = Order.Status.PAID
+    logger.info(
+        "order created",
+        extra={"order_id": order.pk, "user_id": user.pk, "payment_method": payment_method},
+    )
     return order
 
 
@@ -167,8 +173,12 @@ def order_set_status(*, order: Order, status: str) -> Order:
         )
     if status == Order.Status.CANCELLED:
         _restock_and_refund(order)
-    order.status = status
+    previous, order.status = order.status, status
     order.save(update_fields=["status", "updated_at"])
+    logger.info(
+        "order status changed",
+        extra={"order_id": order.pk, "from_status": previous, "to_status": status},
+    )
     return order
 
 
@@ -231,6 +241,10 @@ def deposit_approve(*, deposit: Deposit, reviewer) -> Deposit:
         )
     except IntegrityError:  # pragma: no cover - only reachable if the lock were bypassed
         raise Conflict("This deposit was already credited.", code="already_credited") from None
+    logger.info(
+        "deposit approved",
+        extra={"deposit_id": deposit.pk, "reviewer_id": reviewer.pk, "user_id": deposit.user_id},
+    )
     return deposit
 
 
@@ -248,6 +262,10 @@ def deposit_reject(*, deposit: Deposit, reviewer, reason: str) -> Deposit:
     deposit.rejection_reason = reason
     deposit.save(
         update_fields=["status", "reviewed_by", "reviewed_at", "rejection_reason", "updated_at"]
+    )
+    logger.info(
+        "deposit rejected",
+        extra={"deposit_id": deposit.pk, "reviewer_id": reviewer.pk, "user_id": deposit.user_id},
     )
     return deposit
 

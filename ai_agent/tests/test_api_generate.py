@@ -183,6 +183,7 @@ def test_placeholder_provider_works_with_no_keys(client_for, user):
     data = generate(client_for(user), aspect_ratio="16:9").json()
 
     assert data["status"] == "succeeded"
+    assert (data["error_code"], data["error_message"]) == (None, None)
     assert (data["provider"], data["storage"]) == ("placeholder", "media")
     assert data["width"] / data["height"] == pytest.approx(16 / 9, rel=0.01)
     assert stored_image(data["image"]).size == (data["width"], data["height"])

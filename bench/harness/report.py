@@ -52,7 +52,13 @@ def print_table(rows: list[Row]) -> None:
 
 
 def report(rows: list[Row]) -> None:
+    """Print ``rows`` as this script's table and record them for ``run_all.py``."""
     print_table(rows)
+    record(rows)
+
+
+def record(rows: list[Row]) -> None:
+    """Only record (for a script that prints its own table)."""
     path = os.environ.get("BENCH_RESULTS")
     if path:
         with open(path, "a", encoding="utf-8") as output:

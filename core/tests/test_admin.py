@@ -5,6 +5,7 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 
 from core.models import Deposit, Order, WalletEntry
 from ultraminebackend.files.testing import image_file
+from ultraminebackend.files.variants import thumbnail_name
 
 pytestmark = pytest.mark.django_db
 
@@ -30,12 +31,33 @@ def test_changelists_and_change_pages_render(
 
 
 def test_order_page_previews_public_image_and_signs_private_proof(admin_client, user, order_for):
+    # given
     order = order_for(user, image=image_file(), txid_proof=image_file())
+    thumbnail = thumbnail_name(order.image.name)
 
+    # when
     page = admin_client.get(f"/admin/core/order/{order.pk}/change/").content.decode()
 
-    assert f'<img src="/media/{order.image.name}"' in page
+    # then: the thumbnail is shown, the original is what it links to
+    assert f'<a href="/media/{order.image.name}" target="_blank"' in page
+    assert f'<img src="/media/{thumbnail}"' in page
+    assert f'<img src="/media/{order.image.name}"' not in page
+    assert admin_client.get(f"/media/{thumbnail}")["Content-Type"] == "image/webp"
+    # the private proof stays a signed link, with no image (and no thumbnail) of it
     assert f"/files/private/{order.txid_proof.name}?expires=" in page
+    assert thumbnail_name(order.txid_proof.name) not in page
+
+
+def test_product_changelist_shows_thumbnails_not_originals(admin_client, make_product):
+    # given
+    product = make_product(image=image_file(size=(1600, 1200)))
+
+    # when
+    page = admin_client.get("/admin/core/product/").content.decode()
+
+    # then
+    assert f'<img src="/media/{thumbnail_name(product.image.name)}"' in page
+    assert f'<a href="/media/{product.image.name}"' in page
 
 
 def test_approve_action_credits_once(admin_client, user, deposit_for):

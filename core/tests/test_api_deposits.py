@@ -107,3 +107,17 @@ def test_wallet_lists_entries_newest_first(client_for, user, credit):
 
     assert wallet["balance"] == "15.50"
     assert [e["amount"] for e in wallet["entries"]] == ["5.50", "10.00"]
+
+
+def test_reviews_are_logged_with_ids_and_no_signed_urls(
+    client_for, staff_user, user, deposit_for, caplog
+):
+    deposit = deposit_for(user)
+    caplog.set_level("INFO")
+
+    client_for(staff_user).post(f"/api/core/deposits/{deposit.pk}/approve/")
+
+    approved = [r for r in caplog.records if r.getMessage() == "deposit approved"]
+    assert len(approved) == 1
+    assert (approved[0].deposit_id, approved[0].reviewer_id) == (deposit.pk, staff_user.pk)
+    assert not any("signature=" in r.getMessage() for r in caplog.records)

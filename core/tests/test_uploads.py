@@ -5,8 +5,10 @@ private ``txid_proof`` (none).
 """
 
 import io
+from decimal import Decimal
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
@@ -123,6 +125,33 @@ def test_png_named_jpg_is_stored_as_png_with_a_generated_name(client_for, user, 
     assert data["image"].startswith("orders/") and data["image"].endswith(".png")
     assert "holiday" not in data["image"]
     assert stored_image(data["image"]).format == "PNG"
+
+
+def test_png_named_jpg_through_a_service_or_the_shell_is_stored_as_png(
+    make_product, user, settings
+):
+    # given: no serializer in the way, the model field runs the intake itself
+    from core import services
+    from ultraminebackend.files.variants import thumbnail_name
+
+    png_called_jpg = ContentFile(image_bytes("PNG"), name="holiday.jpg")
+
+    # when
+    product = make_product(image=png_called_jpg)
+    deposit = services.deposit_create(
+        user=user,
+        amount=Decimal("5.00"),
+        method="bank_transfer",
+        reference="REF-2",
+        proof=ContentFile(image_bytes("PNG"), name="proof.jpg"),
+    )
+
+    # then: the detected format names the file, as on the API path
+    assert product.image.name.startswith("products/") and product.image.name.endswith(".png")
+    assert stored_image(product.image.name).format == "PNG"
+    assert default_storage.exists(thumbnail_name(product.image.name))
+    assert deposit.proof.name.endswith(".png")
+    assert (settings.PRIVATE_MEDIA_ROOT / deposit.proof.name).read_bytes()[:4] == b"\x89PNG"
 
 
 def test_exif_orientation_is_applied_and_gps_stripped(client_for, user, product):

@@ -4,7 +4,7 @@ Two halves:
 
 * Files written during a write that then fails are deleted: ``files_atomic`` wraps a service in a
   transaction and remembers every file the managed fields stored inside it; if anything raises,
-  those files go too.
+  those files go too (``delete_files_on_failure`` is the same without the transaction).
 * Files a committed change no longer references (replaced or deleted rows) are deleted after the
   commit, by signal handlers wired in ``FilesConfig.ready()`` — infrastructure, not business rules.
 """
@@ -44,22 +44,31 @@ def delete_on_commit(storage, names: list[str]) -> None:
 
 
 @contextmanager
-def files_atomic_block() -> Iterator[None]:
-    """A transaction whose failure also deletes the files stored inside it (outermost block)."""
+def delete_files_on_failure() -> Iterator[None]:
+    """Files stored inside the block are deleted if it raises (the outermost block owns them).
+
+    No transaction: services that store slow uploads first and write their rows afterwards use
+    it around both, with a short ``transaction.atomic()`` for the rows alone.
+    """
     if _written.get() is not None:  # nested: the outermost block owns the cleanup
-        with transaction.atomic():
-            yield
+        yield
         return
     token = _written.set([])
     try:
-        with transaction.atomic():
-            yield
+        yield
     except BaseException:
         for storage, name in _written.get():
             delete_quietly(storage, [name])
         raise
     finally:
         _written.reset(token)
+
+
+@contextmanager
+def files_atomic_block() -> Iterator[None]:
+    """A transaction whose failure also deletes the files stored inside it (outermost block)."""
+    with delete_files_on_failure(), transaction.atomic():
+        yield
 
 
 def files_atomic(func):

@@ -17,6 +17,11 @@ PRIVATE_S3_STORAGE = "ultraminebackend.files.storages.PrivateS3Storage"
 PUBLIC_LOCAL_STORAGE = "ultraminebackend.files.storages.PublicFileSystemStorage"
 PRIVATE_LOCAL_STORAGE = "ultraminebackend.files.storages.PrivateFileSystemStorage"
 
+# Files read back from S3 (``storage.open``) are downloaded into a spooled temporary file whose
+# size cap is django-storages' ``max_memory_size``; its default of 0 means "never spill", so a
+# 25 MB original would be held in memory whole. Beyond this size it goes to disk instead.
+S3_READ_SPOOL_BYTES = 4 * 1024 * 1024
+
 # Generated names are never reused, so public objects can be cached "forever" by browsers and CDNs.
 PUBLIC_CACHE_CONTROL = "public, max-age=31536000, immutable"
 PRIVATE_CACHE_CONTROL = "private, no-store"
@@ -60,6 +65,7 @@ class S3Config:
             # policy, and sending an ACL header would make every upload fail.
             "default_acl": None,
             "file_overwrite": False,
+            "max_memory_size": S3_READ_SPOOL_BYTES,
         }
 
 

@@ -1,9 +1,10 @@
-"""Serializer fields every app uses: image uploads through the intake, and absolute URLs."""
+"""Serializer fields every app uses: uploads through the intakes, and absolute URLs."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from . import video
 from .intake import intake_image
 from .links import file_url, thumbnail_url
 
@@ -54,3 +55,20 @@ class ImageUploadField(serializers.ImageField):
             raise serializers.ValidationError(exc.messages, code=exc.code) from None
         result.file.intake = result
         return result.file
+
+
+@extend_schema_field({"type": "string", "format": "binary"})
+class MediaUploadField(serializers.FileField):
+    """An image or a video, told apart by its bytes (never by its name or content type).
+
+    The value is what ``video.intake_media`` returns: the re-encoded image with ``.intake`` (as
+    ``ImageUploadField`` gives), or the video upload itself, unread beyond its head, with
+    ``.video``.
+    """
+
+    def to_internal_value(self, data):
+        upload = super().to_internal_value(data)  # presence, name, size
+        try:
+            return video.intake_media(upload)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages, code=exc.code) from None

@@ -13,6 +13,7 @@ Thumbnails are still images of the first frame.
 import io
 import struct
 import tempfile
+import threading
 from dataclasses import dataclass
 from typing import IO, NamedTuple
 
@@ -76,6 +77,17 @@ _SAVE_OPTIONS = {
     "WEBP": {"quality": 85, "method": 4},
     "GIF": {"optimize": True},
 }
+
+# Progressive and optimised-Huffman JPEGs are multi-pass for libjpeg: it holds every DCT
+# coefficient of the image (~3 bytes per pixel at 4:2:0) and Pillow gives it an output buffer for
+# the whole file, on top of the decoded pixels: +140 MB for a 44 MP photo (bench/upload_memory.py).
+# Originals above this size are written baseline with standard Huffman tables, which libjpeg
+# streams to the output as it goes: ~10% larger files without progressive rendering, and the
+# encoder adds next to nothing. 16 MP keeps ordinary 12 MP phone photos progressive.
+MULTIPASS_MAX_PIXELS = 16_000_000
+
+# What changes above MULTIPASS_MAX_PIXELS, per written format.
+_STREAMING_SAVE_OPTIONS = {"JPEG": {"optimize": False, "progressive": False}}
 
 # Modes each written format takes as they are; anything else becomes 8-bit RGB or RGBA.
 _WRITABLE_MODES = {
@@ -266,7 +278,8 @@ def intake_image(
     fp = upload.file
     name, codec = _codec_for(fp)
     try:
-        return _intake(fp, name, codec, max_pixels=max_pixels, thumbnail=thumbnail)
+        with _decode_slots():
+            return _intake(fp, name, codec, max_pixels=max_pixels, thumbnail=thumbnail)
     except Image.DecompressionBombError:  # pragma: no cover - our caps are checked first
         raise ValidationError(
             "The image has more pixels than the limit of %(limit)s.",
@@ -279,6 +292,24 @@ def intake_image(
             code="image_corrupt",
             params={"format": codec.label},
         ) from exc
+
+
+_slots_lock = threading.Lock()
+_slots: threading.BoundedSemaphore | None = None
+
+
+def _decode_slots() -> threading.BoundedSemaphore:
+    """At most ``IMAGE_INTAKE_CONCURRENCY`` decodes at once in this process.
+
+    A decoded image is inherent to re-encoding (Pillow holds 4 bytes per pixel: ~160 MB at
+    40 MP), and gunicorn runs several threads per worker; without a limit, a few large uploads
+    arriving together could exhaust a 512 MB instance. Others wait their turn instead.
+    """
+    global _slots
+    with _slots_lock:
+        if _slots is None:
+            _slots = threading.BoundedSemaphore(max(1, settings.IMAGE_INTAKE_CONCURRENCY))
+        return _slots
 
 
 def open_image(fp: IO[bytes], *, max_pixels: int) -> tuple[str, ImageFile.ImageFile]:
@@ -347,7 +378,7 @@ def _intake(
 
     first = frames[0]
     output = tempfile.SpooledTemporaryFile(max_size=SPOOL_MAX_BYTES)  # noqa: SIM115 - returned
-    options = dict(_SAVE_OPTIONS[save_as])
+    options = _save_options(save_as, first.width * first.height)
     if len(frames) > 1:
         options |= {"save_all": True, "append_images": frames[1:]}
         options |= {"duration": durations, "loop": loop}
@@ -373,6 +404,13 @@ def _intake(
         frames=len(frames),
         thumbnail=thumbnail_bytes(first) if thumbnail else None,
     )
+
+
+def _save_options(save_as: str, pixels: int) -> dict:
+    options = dict(_SAVE_OPTIONS[save_as])
+    if pixels > MULTIPASS_MAX_PIXELS:
+        options |= _STREAMING_SAVE_OPTIONS.get(save_as, {})
+    return options
 
 
 def _normalise(image: Image.Image, save_as: str, *, transpose, icc_profile) -> Image.Image:

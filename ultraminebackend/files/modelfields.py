@@ -9,6 +9,9 @@ They differ from Django's only around the storage call:
   committed change no longer references are removed after commit (``cleanup``).
 """
 
+import logging
+import posixpath
+
 from django.core.files.base import ContentFile
 from django.db import models
 from django.db.models.fields.files import FieldFile, ImageFieldFile
@@ -21,11 +24,17 @@ from .naming import UploadTo
 from .storages import private_storage
 from .variants import thumbnail_name
 
+logger = logging.getLogger(__name__)
+
 
 class _ManagedFileMixin:
     def save(self, name, content, save=True):
         content = self.field.prepare(content)
         intake = getattr(content, "intake", None)
+        if intake is not None:
+            # The detected format names the file, never the caller's name: a PNG handed over
+            # as "holiday.jpg" by a service or the shell is stored as .png, as on the API path.
+            name = posixpath.splitext(name or "")[0] + intake.extension
         written: list[str] = []
         try:
             super().save(name, content, save=False)
@@ -41,6 +50,15 @@ class _ManagedFileMixin:
             if intake is not None:
                 intake.file.close()
         cleanup.note_written(self.storage, written)
+        # Names only: never a URL (private ones are signed and would grant access from a log).
+        logger.info(
+            "file stored",
+            extra={
+                "field": str(self.field),
+                "stored_name": self.name,
+                "variants": len(written) - 1,
+            },
+        )
         if save:
             self.instance.save()
 

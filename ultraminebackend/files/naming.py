@@ -30,3 +30,27 @@ class UploadTo:
 
     def __eq__(self, other):
         return isinstance(other, UploadTo) and other.folder == self.folder
+
+
+@deconstructible
+class UploadToByAttribute:
+    """``upload_to`` whose folder follows a field of the row, e.g. a blog image's role::
+
+        UploadToByAttribute("role", {"banner": "blog_banners", "featured": "blog_featured"})
+
+    The attribute must be set before the file is saved; an unknown value is a programming error.
+    """
+
+    def __init__(self, attribute: str, folders: dict[str, str]):
+        self.attribute = attribute
+        self.folders = {value: folder.strip("/") for value, folder in folders.items()}
+
+    def __call__(self, instance, filename: str) -> str:
+        folder = self.folders[getattr(instance, self.attribute)]
+        return random_name(folder, PurePosixPath(filename or "").suffix)
+
+    def __eq__(self, other):
+        return isinstance(other, UploadToByAttribute) and (other.attribute, other.folders) == (
+            self.attribute,
+            self.folders,
+        )

@@ -1,6 +1,7 @@
-"""Test helpers shared by every app: in-memory image files, S3 (moto) storages, buckets and IAM.
+"""Test helpers shared by every app: in-memory images and videos, S3 (moto) storages and IAM.
 
-Images are drawn by Pillow on demand, so the repository carries no binary fixtures.
+Images are drawn by Pillow and videos assembled box by box, on demand: the repository carries
+no binary fixtures.
 """
 
 import io
@@ -229,6 +230,79 @@ def image_file(
     """An uploaded image as a browser would send it."""
     return SimpleUploadedFile(
         name, image_bytes(fmt, size, **kwargs), content_type=_CONTENT_TYPES.get(fmt, "image/jpeg")
+    )
+
+
+_VIDEO_CONTENT_TYPES = {"MP4": "video/mp4", "QuickTime": "video/quicktime", "WebM": "video/webm"}
+
+
+def mp4_box(kind: bytes, payload: bytes) -> bytes:
+    return struct.pack(">I", 8 + len(payload)) + kind + payload
+
+
+def ebml_element(element_id: int, payload: bytes) -> bytes:
+    """An EBML element with an 8-byte size (always valid, whatever the payload's length)."""
+    size = (1 << 56) | len(payload)  # marker bit of an 8-byte vint, then the length
+    element = element_id.to_bytes((element_id.bit_length() + 7) // 8, "big")
+    return element + size.to_bytes(8, "big") + payload
+
+
+def video_bytes(
+    fmt: str = "MP4",
+    *,
+    duration: float = 2.5,
+    size: tuple[int, int] = (320, 240),
+    payload: int = 4096,
+    moov_last: bool = False,
+    brands: tuple[bytes, ...] | None = None,
+    doctype: bytes = b"webm",
+) -> bytes:
+    """A structurally valid MP4, QuickTime or WebM container (not playable: the media is zeros).
+
+    Enough for anything that reads containers (sniffing, duration, dimensions); ``moov_last``
+    puts the MP4 index after the media, as encoders that do not "fast-start" do.
+    """
+    if fmt == "WebM":
+        header = ebml_element(
+            0x1A45DFA3,
+            ebml_element(0x4286, b"\x01")  # EBMLVersion
+            + ebml_element(0x42F7, b"\x01")  # EBMLReadVersion
+            + ebml_element(0x4282, doctype)  # DocType
+            + ebml_element(0x4287, b"\x04")  # DocTypeVersion
+            + ebml_element(0x4285, b"\x02"),  # DocTypeReadVersion
+        )
+        info = ebml_element(
+            0x1549A966,
+            ebml_element(0x2AD7B1, (1_000_000).to_bytes(3, "big"))  # TimecodeScale: 1 ms
+            + ebml_element(0x4489, struct.pack(">d", duration * 1000)),  # Duration in ms
+        )
+        cluster = ebml_element(0x1F43B675, b"\x00" * payload)
+        return header + ebml_element(0x18538067, info + cluster)
+    major = b"qt  " if fmt == "QuickTime" else b"isom"
+    brands = brands or ((b"qt  ",) if fmt == "QuickTime" else (b"isom", b"iso2", b"avc1", b"mp41"))
+    ftyp = mp4_box(b"ftyp", major + struct.pack(">I", 0x200) + b"".join(brands))
+    timescale = 1000
+    mvhd = mp4_box(
+        b"mvhd",
+        b"\x00\x00\x00\x00"  # version 0, flags
+        + struct.pack(">IIII", 0, 0, timescale, round(duration * timescale))
+        + b"\x00" * 80,  # rate, volume, matrix, next track id
+    )
+    tkhd = mp4_box(
+        b"tkhd",
+        b"\x00\x00\x00\x03"
+        + b"\x00" * 72  # times, track id, duration, layer, volume, matrix
+        + struct.pack(">II", size[0] << 16, size[1] << 16),  # 16.16 fixed width and height
+    )
+    moov = mp4_box(b"moov", mvhd + mp4_box(b"trak", tkhd))
+    mdat = mp4_box(b"mdat", b"\x00" * payload)
+    return ftyp + (mdat + moov if moov_last else moov + mdat)
+
+
+def video_file(name: str = "clip.mp4", fmt: str = "MP4", **kwargs) -> SimpleUploadedFile:
+    """An uploaded video as a browser would send it."""
+    return SimpleUploadedFile(
+        name, video_bytes(fmt, **kwargs), content_type=_VIDEO_CONTENT_TYPES.get(fmt, "video/mp4")
     )
 
 

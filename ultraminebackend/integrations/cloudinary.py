@@ -11,12 +11,21 @@ through (``upload_prefix`` points the Upload API elsewhere: a proxy, or the fake
 Everything the SDK raises comes out as ``CloudinaryError``, whose ``transient`` says whether the
 same call may succeed later (rate limit, 5xx, timeout, network) or never will (bad request,
 credentials, not configured).
+
+Uploads made inside ``destroy_on_failure()`` are remembered and destroyed if the block raises, the
+CDN counterpart of ``ultraminebackend.files.cleanup.files_atomic``: a request that fails halfway
+leaves no asset behind.
 """
 
 from __future__ import annotations
 
+import logging
 import re
-from collections.abc import Callable
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import IO
 from urllib.parse import parse_qs, urlsplit
@@ -25,6 +34,8 @@ import cloudinary.exceptions
 import cloudinary.uploader
 import cloudinary.utils
 from django.conf import settings
+
+logger = logging.getLogger(__name__)
 
 # Per-call values that override whatever the SDK's global config picked up from the environment.
 BASE_OPTIONS: dict[str, object] = {
@@ -43,6 +54,10 @@ TRANSFORMATIONS: dict[str, dict[str, object]] = {
     "thumbnail": {"crop": "limit", "fetch_format": "webp"},
 }
 RESOURCE_TYPES = frozenset({"image", "video", "raw", "auto"})
+# File objects are uploaded in chunks of this size (the SDK's own default): the SDK reads whatever
+# it sends into memory, so a 100 MB video must never go in one piece. Cloudinary takes chunks of
+# 5 MB or more (the last may be smaller); ``?chunk_size=`` in CLOUDINARY_URL overrides it.
+UPLOAD_CHUNK_BYTES = 20_000_000
 # Upload API failures that can succeed on a later try (the SDK's exception classes by name).
 _TRANSIENT_ERRORS = frozenset({"RateLimited", "GeneralError"})
 _NESTED_KEY = re.compile(r"^\w+\[\w+\]$")
@@ -71,6 +86,7 @@ class CloudinaryAsset:
     format: str
     resource_type: str
     version: int
+    duration: float | None = None  # seconds, for videos (and animations)
 
     @classmethod
     def from_response(cls, response: dict) -> CloudinaryAsset:
@@ -85,6 +101,7 @@ class CloudinaryAsset:
                 format=response.get("format", ""),
                 resource_type=response["resource_type"],
                 version=response["version"],
+                duration=response.get("duration"),
             )
         except (KeyError, TypeError) as exc:
             raise CloudinaryError(
@@ -119,6 +136,8 @@ def parse_cloudinary_url(url: str) -> dict[str, object]:
             options[key] = values[0]
     if "timeout" in options:  # the SDK passes it to urllib3, which needs a number
         options["timeout"] = float(options["timeout"])
+    if "chunk_size" in options:  # the SDK reads this many bytes per chunk: an int
+        options["chunk_size"] = int(options["chunk_size"])
     return options
 
 
@@ -177,7 +196,80 @@ def upload_image(
     if quality:
         extra["quality"] = quality
     response = _call(cloudinary.uploader.upload, file_or_bytes_or_url, **{**options, **extra})
-    return CloudinaryAsset.from_response(response)
+    return _uploaded(CloudinaryAsset.from_response(response))
+
+
+def upload_file(*, file: IO[bytes], folder: str, resource_type: str = "auto") -> CloudinaryAsset:
+    """Upload a binary file object as it is (no conversion), streamed in chunks.
+
+    At most one chunk (``UPLOAD_CHUNK_BYTES``) is in memory at a time, whatever the file's size,
+    and the file is read from its start. It stays open: closing it is the caller's business.
+    With ``resource_type="auto"`` Cloudinary decides between image and video from the bytes.
+    """
+    if resource_type not in RESOURCE_TYPES:
+        raise ValueError(f"resource_type must be one of {sorted(RESOURCE_TYPES)}")
+    options = {"chunk_size": UPLOAD_CHUNK_BYTES, **_options()}
+    file.seek(0)
+    response = _call(
+        cloudinary.uploader.upload_large,
+        _Borrowed(file),
+        **{**options, "folder": folder, "resource_type": resource_type},
+    )
+    return _uploaded(CloudinaryAsset.from_response(response))
+
+
+class _Borrowed:
+    """A file object the SDK may "close": ``upload_large`` wraps its stream in ``with``, which
+    would close (and for a temporary upload, delete) a file the caller still needs, e.g. to store
+    it on our own storage when Cloudinary fails."""
+
+    name = "upload"  # what Cloudinary records as the original file name (never a local path)
+
+    def __init__(self, file: IO[bytes]) -> None:
+        self._file = file
+
+    def read(self, size: int = -1) -> bytes:
+        return self._file.read(size)
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self._file.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._file.tell()
+
+    def __enter__(self) -> _Borrowed:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def fetch(url: str, *, max_bytes: int, timeout: float = DEFAULT_TIMEOUT_S) -> bytes:
+    """The bytes a delivery URL serves (a ``secure_url`` Cloudinary gave us), at most ``max_bytes``.
+
+    Only for URLs from Cloudinary's own answers (stored on our rows), never from a request: it
+    lets a server-side copy go to our storage when uploading from the URL is not possible.
+    """
+    if urlsplit(url).scheme not in {"https", "http"}:
+        raise ValueError("Only http(s) delivery URLs can be fetched.")
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - see above
+            data = response.read(max_bytes + 1)  # one byte more tells "too large" from "exact"
+    except urllib.error.HTTPError as exc:
+        raise CloudinaryError(
+            f"Cloudinary answered {exc.code} for {url}.",
+            transient=exc.code >= 500 or exc.code == 429,
+            code="not_found" if exc.code == 404 else "delivery_error",
+        ) from exc
+    except (OSError, ValueError) as exc:  # URLError, timeouts, resets
+        raise CloudinaryError(
+            f"Could not fetch {url}: {exc}", transient=True, code="unavailable"
+        ) from exc
+    if len(data) > max_bytes:
+        raise CloudinaryError(
+            f"{url} is larger than {max_bytes} bytes.", transient=False, code="too_large"
+        )
+    return data
 
 
 def destroy(*, public_id: str, resource_type: str = "image") -> bool:
@@ -197,6 +289,50 @@ def destroy(*, public_id: str, resource_type: str = "image") -> bool:
     raise CloudinaryError(f"Cloudinary could not delete {public_id}: {result!r}.", transient=True)
 
 
+def destroy_quietly(*, public_id: str, resource_type: str) -> None:
+    """Destroy, logging instead of raising: for cleanups after the answer is already decided."""
+    try:
+        destroy(public_id=public_id, resource_type=resource_type)
+    except (CloudinaryError, ValueError) as exc:
+        logger.warning("orphan Cloudinary asset %s (%s) left: %s", public_id, resource_type, exc)
+
+
+# --- destroy what a failed block uploaded -------------------------------------------------------
+
+_uploaded_in_block: ContextVar[list[CloudinaryAsset] | None] = ContextVar(
+    "cloudinary_uploaded", default=None
+)
+
+
+def _uploaded(asset: CloudinaryAsset) -> CloudinaryAsset:
+    """Remember an upload for the enclosing ``destroy_on_failure`` block, if any."""
+    pending = _uploaded_in_block.get()
+    if pending is not None:
+        pending.append(asset)
+    return asset
+
+
+@contextmanager
+def destroy_on_failure() -> Iterator[None]:
+    """Assets uploaded inside the block are destroyed if it raises (the outermost block owns them).
+
+    No transaction is involved: uploads are network calls and belong outside the database
+    transaction, which a service opens afterwards, inside this block, to write its rows.
+    """
+    if _uploaded_in_block.get() is not None:  # nested: the outermost block cleans up
+        yield
+        return
+    token = _uploaded_in_block.set([])
+    try:
+        yield
+    except BaseException:
+        for asset in _uploaded_in_block.get():
+            destroy_quietly(public_id=asset.public_id, resource_type=asset.resource_type)
+        raise
+    finally:
+        _uploaded_in_block.reset(token)
+
+
 def delivery_url(
     *,
     public_id: str,
@@ -212,7 +348,9 @@ def delivery_url(
     if transformation == "thumbnail":
         params["width"] = settings.IMAGE_THUMBNAIL_SIZE
     options = {
-        k: v for k, v in _options().items() if k not in {"timeout", "upload_prefix", "api_secret"}
+        k: v
+        for k, v in _options().items()
+        if k not in {"timeout", "upload_prefix", "api_secret", "chunk_size"}
     }
     url, _ = cloudinary.utils.cloudinary_url(
         public_id,

@@ -15,6 +15,7 @@ import io
 import json
 import re
 import secrets
+import struct
 import threading
 import time
 import urllib.request
@@ -299,9 +300,15 @@ def _generate_body(*, parts: list[dict], finish_reason: str) -> dict:
 # --- Cloudinary ---------------------------------------------------------------------------------
 
 _API_PATH = re.compile(r"^/v1_1/(?P<cloud>[^/]+)/(?P<rtype>[a-z]+)/(?P<action>upload|destroy)$")
-_DELIVERY_PATH = re.compile(r"^/(?P<cloud>[^/]+)/(?P<rtype>[a-z]+)/upload/v\d+/(?P<rest>.+)$")
+# Delivery URLs, with or without transformation segments (``/upload/q_auto/v123/…``); the fake
+# serves the stored original whatever the transformation asks.
+_DELIVERY_PATH = re.compile(
+    r"^/(?P<cloud>[^/]+)/(?P<rtype>[a-z]+)/upload/(?:[^/]+/)*?v\d+/(?P<rest>.+)$"
+)
+_CONTENT_RANGE = re.compile(r"^bytes (?P<first>\d+)-(?P<last>\d+)/(?P<total>\d+)$")
 # Parameters Cloudinary leaves out of the signature.
 _UNSIGNED = {"file", "api_key", "signature", "resource_type", "cloud_name"}
+_VIDEO_CONTENT_TYPES = {"mp4": "video/mp4", "mov": "video/quicktime", "webm": "video/webm"}
 
 
 @dataclass
@@ -312,14 +319,33 @@ class StoredAsset:
     version: int
     data: bytes
     params: dict[str, str]
+    duration: float | None = None
+    chunks: int = 1  # how many requests carried it (chunked uploads send several)
+
+
+@dataclass
+class _Media:
+    """What the fake makes of uploaded bytes: the kind, the stored bytes and what it reports."""
+
+    resource_type: str
+    format: str
+    data: bytes
+    width: int | None
+    height: int | None
+    duration: float | None = None
 
 
 class FakeCloudinaryServer(_FakeServer):
     """Cloudinary's Upload API (``upload``/``destroy`` per resource type) plus delivery.
 
-    Uploads are checked against the signature Cloudinary expects, stored (converted to the
-    requested ``format`` with Pillow, as Cloudinary does) and served back at ``secure_url``.
-    ``fail_next`` and ``hang_next`` script failures; ``assets`` holds what was stored.
+    Uploads are checked against the signature Cloudinary expects and stored: images (converted to
+    the requested ``format`` with Pillow, as Cloudinary does) and videos (MP4, QuickTime, WebM,
+    whose duration and size are read from the container). ``resource_type`` ``image`` takes images
+    only, ``video`` videos only, ``auto`` either, as Cloudinary decides from the bytes. Chunked
+    uploads (``Content-Range`` and ``X-Unique-Upload-Id``, what the SDK's ``upload_large`` sends)
+    are assembled before they are stored. Assets are served back at ``secure_url``.
+    ``fail_next``, ``fail_uploads`` and ``hang_next`` script failures; ``assets`` holds what is
+    stored and ``destroyed`` what was deleted (``(resource_type, public_id)``).
     """
 
     def __init__(
@@ -334,6 +360,10 @@ class FakeCloudinaryServer(_FakeServer):
         self.api_key = api_key
         self.api_secret = api_secret
         self.assets: dict[str, StoredAsset] = {}
+        self.destroyed: list[tuple[str, str]] = []
+        self._chunks: dict[str, tuple[bytearray, int]] = {}  # upload id → (bytes so far, count)
+        self._uploads_before_failing: int | None = None
+        self._failure = FakeResponse()
 
     @property
     def cloudinary_url(self) -> str:
@@ -346,12 +376,25 @@ class FakeCloudinaryServer(_FakeServer):
     def api_requests(self) -> list[RecordedRequest]:
         return [r for r in self.requests if _API_PATH.match(urlsplit(r.path).path)]
 
+    @property
+    def upload_requests(self) -> list[RecordedRequest]:
+        return [r for r in self.api_requests if urlsplit(r.path).path.endswith("/upload")]
+
     def fail_next(
         self, status: int = 500, message: str = "Server error", *, raw: bytes | None = None
     ) -> None:
         """The next API call answers ``status`` with Cloudinary's error JSON (or ``raw`` bytes)."""
         body = raw if raw is not None else {"error": {"message": message}}
         self.enqueue(FakeResponse(status=status, body=body))
+
+    def fail_uploads(self, *, after: int = 0, status: int = 500, message: str = "Server error"):
+        """Uploads fail from now on, once ``after`` more have started (destroy keeps working).
+
+        Counted per upload, not per request: the chunks of an upload under way still pass.
+        """
+        with self._lock:
+            self._uploads_before_failing = after
+            self._failure = FakeResponse(status=status, body={"error": {"message": message}})
 
     def hang_next(self, seconds: float) -> None:
         self.enqueue(FakeResponse(status=500, body={"error": {"message": "late"}}, delay_s=seconds))
@@ -367,7 +410,7 @@ class FakeCloudinaryServer(_FakeServer):
     def respond(self, request: RecordedRequest) -> FakeResponse:
         path = urlsplit(request.path).path
         if request.method == "GET" and (match := _DELIVERY_PATH.match(path)):
-            return self._deliver(match["rest"])
+            return self._deliver(match["rtype"], match["rest"])
         match = _API_PATH.match(path)
         if request.method != "POST" or not match:
             return FakeResponse(status=404, body={"error": {"message": "Not found"}})
@@ -382,8 +425,21 @@ class FakeCloudinaryServer(_FakeServer):
         if params.get("signature") != self._signature(params):
             return _cloudinary_error(401, "Invalid Signature")
         if match["action"] == "destroy":
-            return self._destroy(params)
-        return self._upload(match["rtype"], params, file)
+            return self._destroy(match["rtype"], params)
+        content_range = _CONTENT_RANGE.match(request.headers.get("content-range", ""))
+        starts_an_upload = content_range is None or content_range["first"] == "0"
+        if starts_an_upload and self._upload_fails():
+            return self._failure
+        return self._receive(match["rtype"], params, file, content_range, request.headers)
+
+    def _upload_fails(self) -> bool:
+        with self._lock:
+            if self._uploads_before_failing is None:
+                return False
+            if self._uploads_before_failing > 0:
+                self._uploads_before_failing -= 1
+                return False
+            return True
 
     def _signature(self, params: dict[str, str]) -> str:
         from cloudinary.utils import api_sign_request
@@ -391,79 +447,110 @@ class FakeCloudinaryServer(_FakeServer):
         signed = {k: v for k, v in params.items() if k not in _UNSIGNED}
         return api_sign_request(signed, self.api_secret)
 
-    def _upload(self, rtype: str, params: dict[str, str], file: bytes | str | None) -> FakeResponse:
+    def _receive(
+        self,
+        rtype: str,
+        params: dict[str, str],
+        file: bytes | str | None,
+        content_range: re.Match | None,
+        headers: dict[str, str],
+    ) -> FakeResponse:
+        """A whole upload, or one chunk of a chunked one (stored when the last chunk arrives)."""
+        if content_range is None:
+            return self._upload(rtype, params, file)
+        if not isinstance(file, bytes):
+            return _cloudinary_error(400, "Chunked uploads carry file bytes")
+        upload_id = headers.get("x-unique-upload-id", "")
+        with self._lock:
+            received, count = self._chunks.pop(upload_id, (bytearray(), 0))
+            if int(content_range["first"]) != len(received):
+                return _cloudinary_error(400, "Chunk out of order")
+            received += file
+            if int(content_range["last"]) + 1 < int(content_range["total"]):
+                self._chunks[upload_id] = (received, count + 1)
+                # Fields not known before the last chunk are left out, as Cloudinary does.
+                return FakeResponse(body={"done": False, "bytes": len(received)})
+        return self._upload(rtype, params, bytes(received), chunks=count + 1)
+
+    def _upload(
+        self, rtype: str, params: dict[str, str], file: bytes | str | None, *, chunks: int = 1
+    ) -> FakeResponse:
         if file is None:
             return _cloudinary_error(400, "Missing required parameter - file")
         if isinstance(file, str):
             file = self._load_remote(file)
             if file is None:
                 return _cloudinary_error(400, "Error in loading remote file")
-        try:
-            with Image.open(io.BytesIO(file)) as image:
-                image.load()
-                detected = (image.format or "").lower().replace("jpeg", "jpg")
-                fmt = (params.get("format") or detected).lower()
-                if fmt != detected:
-                    out = io.BytesIO()
-                    converted = image.convert("RGB") if fmt in {"jpg", "jpeg"} else image
-                    converted.save(out, _PIL_FORMATS[fmt])
-                    file = out.getvalue()
-                width, height = image.size
-        except (OSError, KeyError):
-            return _cloudinary_error(400, "Invalid image file")
-        if rtype not in {"image", "auto"}:
+        if rtype not in {"image", "video", "auto"}:
             return _cloudinary_error(400, f"Unsupported resource type {rtype} in this fake")
+        media = _read_image(file, params.get("format")) if rtype != "video" else None
+        if media is None and rtype != "image":
+            media = _read_video(file)
+        if media is None:
+            kind = "image" if rtype == "image" else "video"
+            return _cloudinary_error(400, f"Invalid {kind} file")
 
         name = params.get("public_id") or secrets.token_hex(10)
         public_id = f"{params['folder'].strip('/')}/{name}" if params.get("folder") else name
         version = int(time.time()) + len(self.assets)
         self.assets[public_id] = StoredAsset(
             public_id=public_id,
-            resource_type="image",
-            format=fmt,
+            resource_type=media.resource_type,
+            format=media.format,
             version=version,
-            data=file,
+            data=media.data,
             params=params,
+            duration=media.duration,
+            chunks=chunks,
         )
-        delivery = f"{self.cloud_name}/image/upload/v{version}/{public_id}.{fmt}"
-        return FakeResponse(
-            body={
-                "asset_id": secrets.token_hex(16),
-                "public_id": public_id,
-                "version": version,
-                "version_id": secrets.token_hex(16),
-                "signature": hashlib.sha1(file).hexdigest(),  # noqa: S324 - not security
-                "width": width,
-                "height": height,
-                "format": fmt,
-                "resource_type": "image",
-                "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                "tags": [],
-                "bytes": len(file),
-                "type": "upload",
-                "etag": hashlib.md5(file).hexdigest(),  # noqa: S324 - not security
-                "placeholder": False,
-                "url": f"{self.url}/{delivery}",
-                "secure_url": f"{self.url}/{delivery}",
-                "asset_folder": params.get("folder", ""),
-                "display_name": name,
-                "original_filename": "file",
-                "api_key": self.api_key,
-            }
+        delivery = (
+            f"{self.cloud_name}/{media.resource_type}/upload/v{version}/{public_id}.{media.format}"
         )
+        body = {
+            "asset_id": secrets.token_hex(16),
+            "public_id": public_id,
+            "version": version,
+            "version_id": secrets.token_hex(16),
+            "signature": hashlib.sha1(media.data).hexdigest(),  # noqa: S324 - not security
+            "width": media.width,
+            "height": media.height,
+            "format": media.format,
+            "resource_type": media.resource_type,
+            "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "tags": [],
+            "bytes": len(media.data),
+            "type": "upload",
+            "etag": hashlib.md5(media.data).hexdigest(),  # noqa: S324 - not security
+            "placeholder": False,
+            "url": f"{self.url}/{delivery}",
+            "secure_url": f"{self.url}/{delivery}",
+            "asset_folder": params.get("folder", ""),
+            "display_name": name,
+            "original_filename": "file",
+            "api_key": self.api_key,
+        }
+        if media.resource_type == "video":
+            body |= {"duration": media.duration, "is_audio": False, "playback_url": body["url"]}
+            if body["width"] is None:
+                del body["width"], body["height"]
+        return FakeResponse(body=body)
 
-    def _destroy(self, params: dict[str, str]) -> FakeResponse:
-        found = self.assets.pop(params.get("public_id", ""), None)
-        return FakeResponse(body={"result": "ok" if found else "not found"})
+    def _destroy(self, rtype: str, params: dict[str, str]) -> FakeResponse:
+        public_id = params.get("public_id", "")
+        asset = self.assets.get(public_id)
+        if asset is None or asset.resource_type != rtype:  # Cloudinary looks per resource type
+            return FakeResponse(body={"result": "not found"})
+        del self.assets[public_id]
+        self.destroyed.append((rtype, public_id))
+        return FakeResponse(body={"result": "ok"})
 
-    def _deliver(self, rest: str) -> FakeResponse:
+    def _deliver(self, rtype: str, rest: str) -> FakeResponse:
         public_id, _, fmt = rest.rpartition(".")
         asset = self.assets.get(public_id)
-        if asset is None or asset.format != fmt:
+        if asset is None or asset.format != fmt or asset.resource_type != rtype:
             return FakeResponse(status=404, body=b"Resource not found")
-        return FakeResponse(
-            body=asset.data, headers={"Content-Type": _CONTENT_TYPES.get(fmt, "image/jpeg")}
-        )
+        content_type = _CONTENT_TYPES.get(fmt) or _VIDEO_CONTENT_TYPES.get(fmt, "image/jpeg")
+        return FakeResponse(body=asset.data, headers={"Content-Type": content_type})
 
     def _load_remote(self, url: str) -> bytes | None:
         """Cloudinary fetches remote URLs itself; this fake fetches only loopback and data URIs."""
@@ -471,8 +558,57 @@ class FakeCloudinaryServer(_FakeServer):
             return base64.b64decode(url.partition(",")[2])
         if urlsplit(url).hostname not in {"127.0.0.1", "localhost"}:
             return None
-        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - loopback only
-            return response.read()
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - loopback
+                return response.read()
+        except OSError:  # 404 and refused connections: Cloudinary's "Error in loading"
+            return None
+
+
+def _read_image(data: bytes, fmt: str | None) -> _Media | None:
+    """An image, converted to ``fmt`` when asked (as Cloudinary's ``format`` does)."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+            detected = (image.format or "").lower().replace("jpeg", "jpg")
+            fmt = (fmt or detected).lower()
+            if fmt != detected:
+                out = io.BytesIO()
+                converted = image.convert("RGB") if fmt in {"jpg", "jpeg"} else image
+                converted.save(out, _PIL_FORMATS[fmt])
+                data = out.getvalue()
+            return _Media("image", fmt, data, *image.size)
+    except (OSError, KeyError, ValueError):
+        return None
+
+
+def _read_video(data: bytes) -> _Media | None:
+    """MP4/QuickTime (``mvhd`` duration, ``tkhd`` size) or WebM (``Duration``, default scale).
+
+    A plain byte search, not a container parser: enough for the containers tests build.
+    """
+    if data[4:8] == b"ftyp":
+        fmt = "mov" if data[8:12] == b"qt  " else "mp4"
+        width = height = duration = None
+        if (at := data.find(b"mvhd")) > 0:
+            if data[at + 4] == 1:
+                timescale, length = struct.unpack(">IQ", data[at + 24 : at + 36])
+            else:
+                timescale, length = struct.unpack(">II", data[at + 16 : at + 24])
+            duration = round(length / timescale, 3) if timescale else None
+        if (at := data.find(b"tkhd")) > 0 and data[at + 4] == 0:
+            width, height = (v >> 16 for v in struct.unpack(">II", data[at + 80 : at + 88]))
+        return _Media("video", fmt, data, width, height, duration)
+    if data[:4] == b"\x1a\x45\xdf\xa3" and b"webm" in data[:64]:
+        duration = None
+        if (at := data.find(b"\x44\x89")) > 0:
+            size_byte = data[at + 2]
+            skip = 8 - size_byte.bit_length() + 1  # length of the size vint
+            value = data[at + 2 + skip : at + 2 + skip + 8]
+            if len(value) >= 8:
+                duration = round(struct.unpack(">d", value[:8])[0] / 1000, 3)
+        return _Media("video", "webm", data, None, None, duration)
+    return None
 
 
 def _cloudinary_error(status: int, message: str) -> FakeResponse:

@@ -8,14 +8,17 @@ import cloudinary
 import pytest
 from PIL import Image
 
-from ultraminebackend.files.testing import image_bytes
+from ultraminebackend.files.testing import image_bytes, video_bytes
 from ultraminebackend.integrations.cloudinary import (
     CloudinaryAsset,
     CloudinaryError,
     delivery_url,
     destroy,
+    destroy_on_failure,
+    fetch,
     is_configured,
     parse_cloudinary_url,
+    upload_file,
     upload_image,
 )
 from ultraminebackend.integrations.testing import FakeCloudinaryServer
@@ -55,6 +58,7 @@ def test_the_url_is_parsed_as_the_sdk_parses_it_and_query_options_pass_through()
     options = parse_cloudinary_url(
         "cloudinary://123:s3cr3t@demo/media.example.com"
         "?upload_prefix=http://127.0.0.1:9999&secure=true&timeout=12&auth_token[key]=abcd"
+        "&chunk_size=6000000"
     )
 
     assert options == {
@@ -67,6 +71,7 @@ def test_the_url_is_parsed_as_the_sdk_parses_it_and_query_options_pass_through()
         "secure": "true",
         "timeout": 12.0,
         "auth_token": {"key": "abcd"},
+        "chunk_size": 6_000_000,
     }
 
 
@@ -285,3 +290,133 @@ def test_delivery_url_honours_a_private_cdn(settings):
     url = delivery_url(public_id="posts/x")
 
     assert url.startswith("https://media.example.com/image/upload/c_limit,f_webp,w_400/")
+
+
+# --- files, videos and chunked uploads ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fmt", "extension"), [("MP4", "mp4"), ("QuickTime", "mov"), ("WebM", "webm")]
+)
+def test_a_video_goes_up_in_chunks_with_resource_type_auto(
+    settings, cloudinary_server, fmt, extension
+):
+    # given chunks of 1 KB (Cloudinary's real minimum is 5 MB; the option passes through the URL)
+    settings.CLOUDINARY_URL = cloudinary_server.cloudinary_url + "&chunk_size=1024"
+    data = video_bytes(fmt, payload=3000)
+    file = io.BytesIO(data)
+
+    # when
+    asset = upload_file(file=file, folder="auto", resource_type="auto")
+
+    # then: every chunk went to /auto/upload, and Cloudinary decided "video"
+    requests = cloudinary_server.upload_requests
+    assert len(requests) == -(-len(data) // 1024) > 1
+    assert {r.path for r in requests} == {f"/v1_1/{cloudinary_server.cloud_name}/auto/upload"}
+    assert len({r.headers["x-unique-upload-id"] for r in requests}) == 1
+    assert (asset.resource_type, asset.format, asset.duration) == ("video", extension, 2.5)
+    assert asset.public_id.startswith("auto/")
+    assert f"/video/upload/v{asset.version}/" in asset.secure_url
+    assert cloudinary_server.fetch(asset.secure_url) == data
+    assert not file.closed  # the SDK's "with" must not close a file we still own
+
+
+def test_an_image_file_goes_up_as_it_is(cloudinary_server):
+    png = image_bytes("PNG", (30, 20))
+
+    asset = upload_file(file=io.BytesIO(png), folder="blog_banners", resource_type="image")
+
+    assert cloudinary_server.upload_requests[0].path.endswith("/image/upload")
+    assert (asset.resource_type, asset.format, asset.width) == ("image", "png", 30)
+    assert cloudinary_server.fetch(asset.secure_url) == png  # no conversion
+
+
+def test_the_file_is_read_from_its_start(cloudinary_server):
+    file = io.BytesIO(image_bytes("PNG"))
+    file.seek(10)
+
+    asset = upload_file(file=file, folder="auto")
+
+    assert asset.format == "png"
+
+
+def test_destroy_needs_the_video_resource_type_for_a_video(cloudinary_server):
+    asset = upload_file(file=io.BytesIO(video_bytes()), folder="auto")
+
+    assert destroy(public_id=asset.public_id, resource_type="image") is False
+    assert destroy(public_id=asset.public_id, resource_type="video") is True
+
+    assert cloudinary_server.api_requests[-1].path.endswith("/video/destroy")
+    assert cloudinary_server.destroyed == [("video", asset.public_id)]
+
+
+# --- destroy_on_failure -------------------------------------------------------------------------
+
+
+def test_a_failing_block_destroys_what_it_uploaded_with_the_right_resource_types(
+    cloudinary_server,
+):
+    with pytest.raises(RuntimeError), destroy_on_failure():
+        image = upload_image(file_or_bytes_or_url=image_bytes(), folder="auto")
+        video = upload_file(file=io.BytesIO(video_bytes()), folder="auto")
+        with destroy_on_failure():  # nested: the outer block owns the cleanup
+            nested = upload_image(file_or_bytes_or_url=image_bytes(), folder="auto")
+        raise RuntimeError("a later step failed")
+
+    assert sorted(cloudinary_server.destroyed) == sorted(
+        [("image", image.public_id), ("video", video.public_id), ("image", nested.public_id)]
+    )
+    assert cloudinary_server.assets == {}
+
+
+def test_a_successful_block_keeps_its_uploads(cloudinary_server):
+    with destroy_on_failure():
+        asset = upload_image(file_or_bytes_or_url=image_bytes(), folder="auto")
+
+    assert asset.public_id in cloudinary_server.assets
+    assert cloudinary_server.destroyed == []
+
+
+def test_a_cleanup_that_fails_is_logged_and_the_original_error_kept(cloudinary_server, caplog):
+    with pytest.raises(RuntimeError, match="original"), destroy_on_failure():
+        asset = upload_image(file_or_bytes_or_url=image_bytes(), folder="auto")
+        cloudinary_server.fail_next(500, "down")  # the destroy
+        raise RuntimeError("original")
+
+    assert asset.public_id in cloudinary_server.assets
+    assert f"orphan Cloudinary asset {asset.public_id}" in caplog.text
+
+
+# --- fetching a delivered asset -----------------------------------------------------------------
+
+
+def test_fetch_returns_what_the_delivery_url_serves(cloudinary_server):
+    png = image_bytes("PNG")
+    asset = upload_image(file_or_bytes_or_url=png, folder="x", format=None, quality=None)
+
+    assert fetch(asset.secure_url, max_bytes=len(png)) == png
+
+
+def test_fetch_refuses_more_than_max_bytes(cloudinary_server):
+    asset = upload_image(file_or_bytes_or_url=image_bytes("PNG"), folder="x", format=None)
+
+    with pytest.raises(CloudinaryError) as caught:
+        fetch(asset.secure_url, max_bytes=10)
+
+    assert (caught.value.code, caught.value.transient) == ("too_large", False)
+
+
+def test_fetch_of_a_destroyed_asset_is_not_found(cloudinary_server):
+    asset = upload_image(file_or_bytes_or_url=image_bytes(), folder="x")
+    destroy(public_id=asset.public_id)
+
+    with pytest.raises(CloudinaryError) as caught:
+        fetch(asset.secure_url, max_bytes=10_000)
+
+    assert (caught.value.code, caught.value.transient) == ("not_found", False)
+
+
+@pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://example.com/x"])
+def test_fetch_takes_only_http_urls(url):
+    with pytest.raises(ValueError, match="http"):
+        fetch(url, max_bytes=10)

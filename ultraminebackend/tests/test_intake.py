@@ -14,6 +14,7 @@ from ultraminebackend.files.checks import check_image_support
 from ultraminebackend.files.intake import (
     ALLOWED_FORMATS,
     MAX_FRAMES,
+    MULTIPASS_MAX_PIXELS,
     SPOOL_MAX_BYTES,
     intake_image,
     sniff_format,
@@ -602,6 +603,27 @@ def test_small_results_stay_in_memory_and_large_ones_spill_to_disk():
     assert large.file.file._rolled
 
 
+@pytest.mark.parametrize(
+    ("size", "progressive"),
+    [
+        ((4032, 3024), True),  # a 12 MP phone photo
+        ((4000, 4000), True),  # exactly the limit
+        ((4001, 4000), False),
+        ((6000, 4000), False),  # 24 MP
+    ],
+)
+def test_jpegs_above_the_multipass_limit_are_written_baseline(size, progressive):
+    # given
+    assert (size[0] * size[1] > MULTIPASS_MAX_PIXELS) is not progressive
+
+    # when
+    stored = reopen(intake_image(upload(image_bytes("JPEG", size))))
+
+    # then: baseline JPEGs stream out of libjpeg instead of buffering every coefficient
+    assert (stored.format, stored.size) == ("JPEG", size)
+    assert bool(stored.info.get("progressive")) is progressive
+
+
 def test_the_result_is_frozen():
     result = intake_image(upload(image_bytes()))
 
@@ -651,3 +673,39 @@ def test_the_system_check_warns_when_the_pixel_cap_exceeds_pillows(settings):
     assert rejected(handmade_gif(screen=(1, 1), frame=(10_000, 10_000))).code == (
         "image_too_many_pixels"
     )
+
+
+def test_decodes_are_limited_per_process(settings, monkeypatch):
+    # given a limit of one decode at a time, and many threads uploading at once
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ultraminebackend.files import intake as intake_module
+
+    monkeypatch.setattr(intake_module, "_slots", None)
+    settings.IMAGE_INTAKE_CONCURRENCY = 1
+    active, peak, lock = 0, 0, threading.Lock()
+    real = intake_module._intake
+
+    def counting(*args, **kwargs):
+        nonlocal active, peak
+        with lock:
+            active += 1
+            peak = max(peak, active)
+        try:
+            return real(*args, **kwargs)
+        finally:
+            with lock:
+                active -= 1
+
+    monkeypatch.setattr(intake_module, "_intake", counting)
+
+    # when
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        results = list(
+            pool.map(lambda _: intake_image(upload(image_bytes("PNG", (300, 300)))), range(6))
+        )
+
+    # then every image went through, one at a time
+    assert len(results) == 6
+    assert peak == 1

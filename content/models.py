@@ -1,0 +1,226 @@
+"""Content: brands, social posts with ordered media, and blogs with banner and featured images.
+
+A post's media item or a blog's image lives either on Cloudinary (we keep what its upload answer
+said: public id, asset id, secure URL, dimensions, duration) or on the project's own public
+storage (the file field, with a WebP thumbnail beside images). ``storage`` says which; a check
+constraint makes sure the chosen one is filled in.
+
+The seed's Media table had a ``url`` column. Here it is ``secure_url`` for CDN assets (Cloudinary's
+own URL); for files on our storage the URL is built from the stored name when answering, because
+it depends on the host, the proxy and the storage mode (local or S3) and must survive a move.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from ultraminebackend.files.modelfields import PublicFileField, PublicImageField
+from ultraminebackend.files.naming import UploadToByAttribute
+
+
+class Brand(models.Model):
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="brands"
+    )
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=140)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "slug"], name="brand_slug_unique_per_owner")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Post(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft"
+        SCHEDULED = "scheduled"
+        PUBLISHED = "published"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="posts"
+    )
+    brand = models.ForeignKey(
+        Brand, on_delete=models.SET_NULL, null=True, blank=True, related_name="posts"
+    )
+    caption = models.TextField(blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    scheduled_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "-created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="scheduled") | Q(scheduled_at__isnull=False),
+                name="post_scheduled_has_time",
+            )
+        ]
+
+    def __str__(self):
+        return f"Post #{self.pk}"
+
+
+class StoredAsset(models.Model):
+    """What every stored image or video keeps: where it lives and what it is.
+
+    Subclasses add the ``file`` field (our storage), whose folder is theirs to choose.
+    """
+
+    class Storage(models.TextChoices):
+        CLOUDINARY = "cloudinary"
+        MEDIA = "media"
+
+    storage = models.CharField(max_length=16, choices=Storage.choices)
+    public_id = models.CharField(max_length=255, blank=True)
+    asset_id = models.CharField(max_length=64, blank=True)
+    secure_url = models.URLField(max_length=500, blank=True)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    bytes = models.PositiveBigIntegerField(null=True, blank=True)
+    format = models.CharField(max_length=16, blank=True)
+    # Provenance only: the copy never depends on the generation (or its temporary folder).
+    generation = models.ForeignKey(
+        "ai_agent.Generation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The AI generation this asset was copied from, if any.",
+    )
+
+    class Meta:
+        abstract = True
+
+    #: Cloudinary's resource type of the asset (destroy needs it).
+    cdn_resource_type = "image"
+
+    @property
+    def is_image(self) -> bool:
+        return True
+
+    @staticmethod
+    def stored_somewhere(name: str) -> models.CheckConstraint:
+        return models.CheckConstraint(
+            condition=(Q(storage="media") & ~Q(file=""))
+            | (Q(storage="cloudinary") & ~Q(public_id="")),
+            name=name,
+        )
+
+
+class Media(StoredAsset):
+    """The seed's Media table: one image or video of a post, in order (``position`` from 0)."""
+
+    class Type(models.TextChoices):
+        IMAGE = "image"
+        VIDEO = "video"
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="media")
+    brand = models.ForeignKey(
+        Brand, on_delete=models.SET_NULL, null=True, blank=True, related_name="media"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="media"
+    )
+    type = models.CharField(max_length=8, choices=Type.choices)
+    file = PublicFileField(folder="posts", blank=True)
+    duration = models.FloatField(null=True, blank=True, help_text="Seconds; videos, when known.")
+    position = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["post", "position", "id"]
+        verbose_name_plural = "media"
+        constraints = [
+            models.UniqueConstraint(fields=["post", "position"], name="media_position_unique"),
+            StoredAsset.stored_somewhere("media_is_stored_somewhere"),
+        ]
+
+    def __str__(self):
+        return f"{self.type} #{self.position} of post {self.post_id}"
+
+    @property
+    def cdn_resource_type(self) -> str:
+        return self.type
+
+    @property
+    def is_image(self) -> bool:
+        return self.type == self.Type.IMAGE
+
+
+class Blog(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft"
+        PUBLISHED = "published"
+
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="blogs"
+    )
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=220, unique=True)
+    content = models.TextField(blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    published_at = models.DateTimeField(null=True, blank=True)
+    image_alt = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "-published_at"]),
+            models.Index(fields=["author", "-created_at"]),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def image_of(self, role: str) -> "BlogImage | None":
+        """The banner or featured image; uses prefetched ``images`` when the list loaded them."""
+        return next((image for image in self.images.all() if image.role == role), None)
+
+
+class BlogImage(StoredAsset):
+    """A blog's banner or its featured image: one row per role, at most one of each.
+
+    A row per image rather than two sets of columns on Blog: the storage fields (Cloudinary or
+    ours, dimensions, provenance) are written once, in ``StoredAsset``, for post media and blog
+    images alike, and replacing a banner is deleting one row and adding another, so the same
+    after-commit cleanup that serves deleted posts removes the old file or CDN asset. The folder
+    follows the role (``blog_banners/`` or ``blog_featured/``), on our storage and on Cloudinary.
+    """
+
+    class Role(models.TextChoices):
+        BANNER = "banner"
+        FEATURED = "featured"
+
+    FOLDERS = {Role.BANNER: "blog_banners", Role.FEATURED: "blog_featured"}
+
+    blog = models.ForeignKey(Blog, on_delete=models.CASCADE, related_name="images")
+    role = models.CharField(max_length=16, choices=Role.choices)
+    file = PublicImageField(
+        blank=True,
+        upload_to=UploadToByAttribute(
+            "role", {"banner": "blog_banners", "featured": "blog_featured"}
+        ),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["blog", "role"]
+        constraints = [
+            models.UniqueConstraint(fields=["blog", "role"], name="blog_one_image_per_role"),
+            StoredAsset.stored_somewhere("blog_image_is_stored_somewhere"),
+        ]
+
+    def __str__(self):
+        return f"{self.role} of blog {self.blog_id}"

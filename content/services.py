@@ -1,0 +1,435 @@
+"""Content writes: brands, posts with their media, blogs with their images.
+
+Every write that stores files is all-or-nothing, in two phases:
+
+1. Uploads (Cloudinary or our storage, ``assets.AssetStore``) run first, outside any database
+   transaction: they are slow network calls and must not hold row locks while they run.
+2. The rows are then written in one short ``transaction.atomic()``.
+
+Both phases run inside ``cloudinary.destroy_on_failure()`` and ``delete_files_on_failure()``: if
+anything raises (a storage error, a vanished generation, a database error), the CDN assets
+uploaded so far are destroyed and the files stored so far are deleted, so a failed request leaves
+no row, no file and no asset. Files and assets that a committed change no longer references
+(deleted posts and blogs, replaced media, a replaced banner) are removed after the commit by the
+signal handlers (``ultraminebackend.files.cleanup`` and ``content.signals``).
+"""
+
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from ai_agent.models import Generation
+from ultraminebackend.files.cleanup import delete_files_on_failure
+from ultraminebackend.files.intake import intake_image
+from ultraminebackend.files.video import intake_media
+from ultraminebackend.integrations import cloudinary
+
+from .assets import AssetStore
+from .models import Blog, BlogImage, Brand, Media, Post
+
+MAX_MEDIA_PER_POST = 10
+# Cloudinary folder of post media, uploaded with resource_type "auto" (contract).
+POST_MEDIA_FOLDER = "auto"
+POST_MEDIA_RESOURCE_TYPE = "auto"
+
+MediaSource = File | Generation
+
+
+def _error(field: str, message: str, code: str, **params) -> ValidationError:
+    return ValidationError({field: ValidationError(message, code=code, params=params or None)})
+
+
+@contextmanager
+def _stored_atomically() -> Iterator[None]:
+    """Undo uploads and stored files if the block raises (see the module docstring)."""
+    with cloudinary.destroy_on_failure(), delete_files_on_failure():
+        yield
+
+
+# --- Brands ---------------------------------------------------------------------------------------
+
+
+def _brand_slug(*, owner, name: str, slug: str, exclude_pk: int | None = None) -> str:
+    slug = slug or slugify(name)[:140] or "brand"
+    taken = Brand.objects.filter(owner=owner, slug=slug).exclude(pk=exclude_pk).exists()
+    if taken:
+        raise _error(
+            "slug", "You already have a brand with the slug '%(slug)s'.", "taken", slug=slug
+        )
+    return slug
+
+
+@transaction.atomic
+def brand_create(*, owner, name: str, slug: str = "") -> Brand:
+    """A brand of ``owner``; the slug defaults to the name's and is unique per owner."""
+    return Brand.objects.create(
+        owner=owner, name=name, slug=_brand_slug(owner=owner, name=name, slug=slug)
+    )
+
+
+@transaction.atomic
+def brand_update(*, brand: Brand, data: dict) -> Brand:
+    if "name" in data:
+        brand.name = data["name"]
+    if data.get("slug"):
+        brand.slug = _brand_slug(
+            owner=brand.owner, name=brand.name, slug=data["slug"], exclude_pk=brand.pk
+        )
+    brand.save()
+    return brand
+
+
+# --- Posts ----------------------------------------------------------------------------------------
+
+
+def _check_brand(brand: Brand | None, user) -> None:
+    if brand is not None and brand.owner_id != user.pk:
+        raise _error("brand", "This brand is not one of the post owner's brands.", "not_own_brand")
+
+
+def _check_generations(generations: Iterable[Generation], user, field: str) -> None:
+    for generation in generations:
+        if generation.user_id != user.pk or generation.status != Generation.Status.SUCCEEDED:
+            raise _error(
+                field,
+                "Generation %(id)s is not one of your succeeded generations.",
+                "generation_not_attachable",
+                id=generation.pk,
+            )
+
+
+def _check_post(
+    *,
+    caption: str,
+    status: str,
+    scheduled_at: datetime | None,
+    media_count: int,
+    schedule_changed: bool,
+) -> None:
+    """The post rules: a caption or media, at most 10 media, a future time when scheduled."""
+    if media_count > MAX_MEDIA_PER_POST:
+        raise _error(
+            "media",
+            "A post has at most %(limit)s media; got %(count)s.",
+            "too_many_media",
+            limit=MAX_MEDIA_PER_POST,
+            count=media_count,
+        )
+    if not caption.strip() and not media_count:
+        raise _error("caption", "A post needs a caption or media.", "empty_post")
+    if status == Post.Status.SCHEDULED:
+        if scheduled_at is None:
+            raise _error("scheduled_at", "A scheduled post needs scheduled_at.", "required")
+        if schedule_changed and scheduled_at <= timezone.now():
+            raise _error("scheduled_at", "scheduled_at must be in the future.", "not_in_future")
+
+
+def _store_media(*, store: AssetStore, sources: Sequence[MediaSource]) -> list[Media]:
+    """Upload or copy each source, in order; rows are not written yet."""
+    items = []
+    options = {"folder": POST_MEDIA_FOLDER, "resource_type": POST_MEDIA_RESOURCE_TYPE}
+    for source in sources:
+        item = Media()
+        if isinstance(source, Generation):
+            item.type = Media.Type.IMAGE
+            store.copy_generation(item, source, field="media_generations", **options)
+        else:
+            if not hasattr(source, "intake") and not hasattr(source, "video"):
+                source = intake_media(source)  # not through the API's upload field
+            if hasattr(source, "video"):
+                item.type = Media.Type.VIDEO
+                store.store_video(item, source.video, **options)
+            else:
+                item.type = Media.Type.IMAGE
+                store.store_image(item, source.intake, **options)
+        items.append(item)
+    return items
+
+
+def _attach_media(post: Post, items: list[Media]) -> None:
+    for position, item in enumerate(items):
+        item.post, item.user, item.brand, item.position = post, post.user, post.brand, position
+    Media.objects.bulk_create(items)
+
+
+def post_create(
+    *,
+    user,
+    caption: str = "",
+    status: str = Post.Status.DRAFT,
+    scheduled_at: datetime | None = None,
+    brand: Brand | None = None,
+    media: Sequence[File] = (),
+    media_generations: Sequence[Generation] = (),
+) -> Post:
+    """A post with its media in order: uploaded files first, then copied generations.
+
+    ``media`` items are files; those that did not come through ``MediaUploadField`` (which
+    leaves ``.intake`` or ``.video`` on them) go through ``intake_media`` here.
+    """
+    _check_brand(brand, user)
+    _check_generations(media_generations, user, "media_generations")
+    sources = [*media, *media_generations]
+    _check_post(
+        caption=caption,
+        status=status,
+        scheduled_at=scheduled_at,
+        media_count=len(sources),
+        schedule_changed=True,
+    )
+    with _stored_atomically():
+        items = _store_media(store=AssetStore(), sources=sources)
+        with transaction.atomic():
+            post = Post.objects.create(
+                user=user, brand=brand, caption=caption, status=status, scheduled_at=scheduled_at
+            )
+            _attach_media(post, items)
+    return post
+
+
+def post_update(
+    *,
+    post: Post,
+    data: dict,
+    media: Sequence[File] | None = None,
+    media_generations: Sequence[Generation] | None = None,
+    user=None,
+) -> Post:
+    """Change the fields in ``data`` (caption, status, scheduled_at, brand).
+
+    Sending ``media`` and/or ``media_generations`` replaces all of the post's media with the new
+    list; the old files and assets are removed after the commit. ``user`` (the one attaching
+    generations) defaults to the post's owner.
+    """
+    user = user or post.user
+    if "brand" in data:
+        _check_brand(data["brand"], post.user)
+    replacing = media is not None or media_generations is not None
+    media, media_generations = media or [], media_generations or []
+    _check_generations(media_generations, user, "media_generations")
+    status = data.get("status", post.status)
+    scheduled_at = data.get("scheduled_at", post.scheduled_at)
+    _check_post(
+        caption=data.get("caption", post.caption),
+        status=status,
+        scheduled_at=scheduled_at,
+        media_count=len(media) + len(media_generations) if replacing else post.media.count(),
+        schedule_changed=status != post.status or scheduled_at != post.scheduled_at,
+    )
+    with _stored_atomically():
+        items = _store_media(store=AssetStore(), sources=[*media, *media_generations])
+        with transaction.atomic():
+            # Concurrent replacements queue here; both writing positions 0… would collide.
+            Post.objects.select_for_update().filter(pk=post.pk).first()
+            for name, value in data.items():
+                setattr(post, name, value)
+            post.save()
+            if replacing:
+                post.media.all().delete()  # files and assets go after commit (signals)
+                _attach_media(post, items)
+            elif "brand" in data:
+                post.media.update(brand=post.brand)
+    return post
+
+
+def post_delete(*, post: Post) -> None:
+    """Delete a post; its media files and CDN assets are removed after the commit."""
+    post.delete()
+
+
+# --- Blogs ----------------------------------------------------------------------------------------
+
+# Request field names of each image role: the upload and the generation to copy.
+BLOG_IMAGE_FIELDS = {
+    BlogImage.Role.BANNER: ("banner", "banner_generation"),
+    BlogImage.Role.FEATURED: ("image", "image_generation"),
+}
+
+
+def _blog_slug(*, title: str, slug: str, exclude_pk: int | None = None) -> str:
+    """The given slug if free (else a 400), or one made from the title, numbered if taken."""
+    others = Blog.objects.exclude(pk=exclude_pk)
+    if slug:
+        if others.filter(slug=slug).exists():
+            raise _error("slug", "A blog with the slug '%(slug)s' exists.", "taken", slug=slug)
+        return slug
+    base = slugify(title)[:200] or "blog"
+    taken = set(others.filter(slug__startswith=base).values_list("slug", flat=True))
+    candidate, number = base, 2
+    while candidate in taken:
+        candidate, number = f"{base}-{number}", number + 1
+    return candidate
+
+
+def _stamp_publication(blog: Blog) -> None:
+    """``published_at`` is the first publication time while published, and None in draft."""
+    if blog.status == Blog.Status.PUBLISHED:
+        blog.published_at = blog.published_at or timezone.now()
+    else:
+        blog.published_at = None
+
+
+def blog_stamp_publication(*, blog: Blog) -> Blog:
+    """For editors that set ``status`` themselves (the admin): keep ``published_at`` right."""
+    _stamp_publication(blog)
+    return blog
+
+
+def _check_blog_generations(user, *, banner: Generation | None, image: Generation | None):
+    for generation, field in ((banner, "banner_generation"), (image, "image_generation")):
+        if generation is not None:
+            _check_generations([generation], user, field)
+
+
+def _blog_image_sources(
+    *,
+    files: dict[str, File | None],
+    generations: dict[str, Generation | None],
+) -> dict[str, tuple[File | Generation, str]]:
+    """Role → (source, request field) for the roles that get a new image; both is a 400."""
+    sources = {}
+    for role, (file_field, generation_field) in BLOG_IMAGE_FIELDS.items():
+        file, generation = files.get(role), generations.get(role)
+        if file is not None and generation is not None:
+            raise _error(
+                generation_field,
+                "Send either %(file)s or %(generation)s, not both.",
+                "ambiguous_image",
+                file=file_field,
+                generation=generation_field,
+            )
+        if file is not None:
+            sources[role] = (file, file_field)
+        elif generation is not None:
+            sources[role] = (generation, generation_field)
+    return sources
+
+
+def _store_blog_images(
+    *, store: AssetStore, sources: dict[str, tuple[File | Generation, str]]
+) -> list[BlogImage]:
+    images = []
+    for role, (source, field) in sources.items():
+        image = BlogImage(role=role)
+        options = {"folder": BlogImage.FOLDERS[role], "resource_type": "image"}
+        if isinstance(source, Generation):
+            store.copy_generation(image, source, field=field, **options)
+        else:
+            intake = getattr(source, "intake", None) or intake_image(source, thumbnail=True)
+            store.store_image(image, intake, **options)
+        images.append(image)
+    return images
+
+
+def _save_blog(blog: Blog, *, explicit_slug: bool) -> None:
+    """Save, turning a slug taken concurrently (after our check) into a 400 instead of a 500."""
+    try:
+        with transaction.atomic():
+            blog.save()
+    except IntegrityError:
+        if Blog.objects.filter(slug=blog.slug).exclude(pk=blog.pk).exists():
+            message = (
+                "A blog with the slug '%(slug)s' exists."
+                if explicit_slug
+                else ("Another blog took the slug '%(slug)s' just now; try again.")
+            )
+            raise _error("slug", message, "taken", slug=blog.slug) from None
+        raise
+
+
+def blog_create(
+    *,
+    author,
+    title: str,
+    slug: str = "",
+    content: str = "",
+    status: str = Blog.Status.DRAFT,
+    image_alt: str = "",
+    banner: File | None = None,
+    image: File | None = None,
+    banner_generation: Generation | None = None,
+    image_generation: Generation | None = None,
+) -> Blog:
+    """A blog with an optional banner and featured image (uploads or copied generations)."""
+    _check_blog_generations(author, banner=banner_generation, image=image_generation)
+    sources = _blog_image_sources(
+        files={BlogImage.Role.BANNER: banner, BlogImage.Role.FEATURED: image},
+        generations={
+            BlogImage.Role.BANNER: banner_generation,
+            BlogImage.Role.FEATURED: image_generation,
+        },
+    )
+    blog = Blog(
+        author=author,
+        title=title,
+        slug=_blog_slug(title=title, slug=slug),
+        content=content,
+        status=status,
+        image_alt=image_alt,
+    )
+    _stamp_publication(blog)
+    with _stored_atomically():
+        images = _store_blog_images(store=AssetStore(), sources=sources)
+        with transaction.atomic():
+            _save_blog(blog, explicit_slug=bool(slug))
+            for blog_image in images:
+                blog_image.blog = blog
+            BlogImage.objects.bulk_create(images)
+    return blog
+
+
+def blog_update(
+    *,
+    blog: Blog,
+    data: dict,
+    banner: File | None = None,
+    image: File | None = None,
+    banner_generation: Generation | None = None,
+    image_generation: Generation | None = None,
+    remove: Iterable[str] = (),
+    user=None,
+) -> Blog:
+    """Change the fields in ``data`` (title, slug, content, status, image_alt) and the images.
+
+    A new banner or featured image (upload or generation) replaces the old one; roles named in
+    ``remove`` lose theirs. Replaced and removed files and assets go after the commit.
+    """
+    user = user or blog.author
+    _check_blog_generations(user, banner=banner_generation, image=image_generation)
+    sources = _blog_image_sources(
+        files={BlogImage.Role.BANNER: banner, BlogImage.Role.FEATURED: image},
+        generations={
+            BlogImage.Role.BANNER: banner_generation,
+            BlogImage.Role.FEATURED: image_generation,
+        },
+    )
+    if data.get("slug") and data["slug"] != blog.slug:
+        _blog_slug(title=blog.title, slug=data["slug"], exclude_pk=blog.pk)
+    for name, value in data.items():
+        setattr(blog, name, value)
+    _stamp_publication(blog)
+    with _stored_atomically():
+        images = _store_blog_images(store=AssetStore(), sources=sources)
+        with transaction.atomic():
+            # Concurrent replacements of one role queue here instead of colliding on it.
+            Blog.objects.select_for_update().filter(pk=blog.pk).first()
+            _save_blog(blog, explicit_slug=True)
+            replaced = {*remove, *sources}
+            if replaced:
+                # Old rows go first (one image per role); their files and assets after commit.
+                BlogImage.objects.filter(blog=blog, role__in=replaced).delete()
+            for blog_image in images:
+                blog_image.blog = blog
+            BlogImage.objects.bulk_create(images)
+    return blog
+
+
+def blog_delete(*, blog: Blog) -> None:
+    """Delete a blog; its images' files and CDN assets are removed after the commit."""
+    blog.delete()

@@ -1,0 +1,36 @@
+"""Content fixtures: no CLOUDINARY_URL from a .env, a fake Cloudinary, generations, form helpers."""
+
+import pytest
+
+from ai_agent import services as ai_services
+from ultraminebackend.integrations.testing import FakeCloudinaryServer
+
+
+@pytest.fixture(autouse=True)
+def _no_cloud_settings_from_env(settings):
+    """A developer's CLOUDINARY_URL or GEMINI_API_KEY must not change what a test exercises."""
+    settings.CLOUDINARY_URL = ""
+    settings.AI_IMAGE_PROVIDER = "placeholder"
+    settings.GEMINI_API_KEY = ""
+
+
+@pytest.fixture
+def cloudinary_server(settings):
+    """A fake Cloudinary on 127.0.0.1; CLOUDINARY_URL points at it through ``upload_prefix``.
+
+    ``chunk_size`` is small so a test video goes up in several chunks, as large ones do.
+    """
+    with FakeCloudinaryServer() as fake:
+        settings.CLOUDINARY_URL = fake.cloudinary_url + "&chunk_size=2048"
+        yield fake
+
+
+@pytest.fixture
+def generation_for(db):
+    """``generation_for(user)``: a succeeded generation made the way production makes one
+    (placeholder provider; on the fake Cloudinary when ``cloudinary_server`` is active)."""
+
+    def make(user, prompt="a mining rig at sunrise"):
+        return ai_services.generation_create(user=user, prompt=prompt)
+
+    return make

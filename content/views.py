@@ -1,0 +1,211 @@
+"""Content endpoints. Thin: validate input, call one service or selector, answer one serializer."""
+
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticated, IsAuthenticatedOrReadOnly
+from rest_framework.response import Response
+
+from . import selectors, services
+from .models import Blog, Brand, Post
+from .permissions import IsOwnerOrStaff
+from .serializers import (
+    BlogInputSerializer,
+    BlogSerializer,
+    BrandSerializer,
+    PostInputSerializer,
+    PostSerializer,
+)
+
+UPLOAD_PARSERS = [MultiPartParser, FormParser, JSONParser]
+# PUT is left out: a full replacement of a multipart resource is what PATCH with every field does.
+HTTP_METHODS = ["get", "post", "patch", "delete", "head", "options"]
+IMAGE_FIELDS = ("banner", "image", "banner_generation", "image_generation")
+
+STORAGE_NOTE = (
+    "Files are stored on Cloudinary when CLOUDINARY_URL is configured, otherwise (and, from the "
+    "first failure on, for the rest of the request when Cloudinary fails) on the project's "
+    "storage. A request that fails leaves no row, no file and no Cloudinary asset."
+)
+
+
+class _ContentViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    http_method_names = HTTP_METHODS
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
+            return self.queryset_model.objects.none()
+        return self.select(user=self.request.user)
+
+    def _answer(self, instance, code=status.HTTP_200_OK):
+        return Response(self.get_serializer(instance).data, status=code)
+
+
+class BrandViewSet(_ContentViewSet):
+    """Your brands (staff: everyone's). Posts may belong to one of them."""
+
+    queryset_model = Brand
+    serializer_class = BrandSerializer
+    permission_classes = [IsAuthenticated, IsOwnerOrStaff]
+    owner_field = "owner"
+    search_fields = ["name"]
+    ordering_fields = ["name", "created_at", "id"]
+    select = staticmethod(selectors.brand_list)
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        brand = services.brand_create(owner=request.user, **serializer.validated_data)
+        return self._answer(brand, status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        brand = self.get_object()
+        serializer = self.get_serializer(brand, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        return self._answer(services.brand_update(brand=brand, data=serializer.validated_data))
+
+
+@extend_schema_view(
+    create=extend_schema(
+        request=PostInputSerializer,
+        responses={201: PostSerializer},
+        description="Create a post from `media` files (repeat the field, in order) and/or "
+        "`media_generations` ids (copied after the files). Images go through the image intake; "
+        "videos (MP4, WebM, QuickTime, up to VIDEO_MAX_BYTES) are accepted by their bytes. "
+        "Cloudinary folder `auto` with resource_type `auto`, or `posts/` on our storage. "
+        + STORAGE_NOTE,
+    ),
+    partial_update=extend_schema(
+        request=PostInputSerializer,
+        responses={200: PostSerializer},
+        description="Change fields; `media` and/or `media_generations` replace all media (the "
+        "old files and assets are removed after the change commits).",
+    ),
+)
+class PostViewSet(_ContentViewSet):
+    """Your social posts (staff: everyone's) with their media in order; another user's is 404.
+
+    Each media item has an absolute `url` and, for images, `thumbnail_url`; `file` is the stored
+    name on our storage, `public_id` the Cloudinary id (the other one is null). Rules: at most 10
+    media, a caption or media, `scheduled` needs a future `scheduled_at`.
+    """
+
+    queryset_model = Post
+    serializer_class = PostSerializer
+    permission_classes = [IsAuthenticated, IsOwnerOrStaff]
+    parser_classes = UPLOAD_PARSERS
+    owner_field = "user"
+    filterset_fields = ["status", "brand"]
+    search_fields = ["caption"]
+    ordering_fields = ["created_at", "scheduled_at", "id"]
+    select = staticmethod(selectors.post_list)
+
+    def create(self, request, *args, **kwargs):
+        serializer = PostInputSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        post = services.post_create(
+            user=request.user,
+            caption=data["caption"],
+            status=data["status"],
+            scheduled_at=data["scheduled_at"],
+            brand=data["brand"],
+            media=data.get("media", []),
+            media_generations=data.get("media_generations", []),
+        )
+        return self._answer(post, status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        post = self.get_object()
+        serializer = PostInputSerializer(
+            data=request.data, partial=True, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        post = services.post_update(
+            post=post,
+            media=data.pop("media", None),
+            media_generations=data.pop("media_generations", None),
+            data=data,
+            user=request.user,
+        )
+        return self._answer(selectors.post_list(user=request.user).get(pk=post.pk))
+
+    def perform_destroy(self, instance):
+        services.post_delete(post=instance)
+
+
+@extend_schema_view(
+    create=extend_schema(
+        request=BlogInputSerializer,
+        responses={201: BlogSerializer},
+        description="Create a blog with an optional `banner` and featured `image` (files), or "
+        "`banner_generation` / `image_generation` (ids of your succeeded AI generations, "
+        "copied). Cloudinary folders `blog_banners` and `blog_featured`, or the same folders on "
+        "our storage. In the answer `banner`/`image` are the stored names, or the Cloudinary "
+        "public_id (e.g. `blog_banners/abc123`) for images kept there. " + STORAGE_NOTE,
+    ),
+    partial_update=extend_schema(
+        request=BlogInputSerializer,
+        responses={200: BlogSerializer},
+        description="Change fields; a new banner or image replaces the old one, `null` (or an "
+        "empty multipart value) removes it. Old files and assets go after the change commits.",
+    ),
+)
+class BlogViewSet(_ContentViewSet):
+    """Blogs: published ones are public (`?status=published`), drafts only for their author.
+
+    Signed-in users see published blogs and their own drafts; staff see and manage every blog.
+    Only the author (or staff) may change or delete a blog.
+    """
+
+    queryset_model = Blog
+    serializer_class = BlogSerializer
+    permission_classes = [IsAuthenticatedOrReadOnly, IsOwnerOrStaff]
+    parser_classes = UPLOAD_PARSERS
+    owner_field = "author"
+    filterset_fields = ["status", "author"]
+    search_fields = ["title"]
+    ordering_fields = ["created_at", "published_at", "title", "id"]
+    select = staticmethod(selectors.blog_list)
+
+    def create(self, request, *args, **kwargs):
+        serializer = BlogInputSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        blog = services.blog_create(author=request.user, **serializer.validated_data)
+        blog = selectors.blog_list(user=request.user).get(pk=blog.pk)  # images prefetched
+        return self._answer(blog, status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        blog = self.get_object()
+        serializer = BlogInputSerializer(
+            data=request.data, partial=True, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        images = {name: data.pop(name) for name in IMAGE_FIELDS if name in data}
+        # An explicit null (JSON) or empty value (multipart) for a file field removes the image.
+        removed = [
+            role
+            for role, (file_field, _) in services.BLOG_IMAGE_FIELDS.items()
+            if file_field in images and images[file_field] is None
+        ]
+        blog = services.blog_update(
+            blog=blog,
+            data=data,
+            remove=removed,
+            user=request.user,
+            **{name: value for name, value in images.items() if value is not None},
+        )
+        return self._answer(selectors.blog_list(user=request.user).get(pk=blog.pk))
+
+    def perform_destroy(self, instance):
+        services.blog_delete(blog=instance)
