@@ -2,13 +2,17 @@
 
 from django.db.models import Prefetch, QuerySet
 
-from .models import Deposit, Order, Product, ProductImage, WalletEntry
+from .models import GALLERY_ATTR, Deposit, Order, Product, ProductImage, WalletEntry
 
 
 def product_list(*, user) -> QuerySet[Product]:
     """Active products for everyone; staff also see inactive ones."""
     products = Product.objects.select_related("category").prefetch_related(
-        Prefetch("images", queryset=ProductImage.objects.order_by("position", "id"))
+        Prefetch(
+            "images",
+            queryset=ProductImage.objects.order_by("position", "id"),
+            to_attr=GALLERY_ATTR,  # read through Product.gallery
+        )
     )
     if not (user and user.is_staff):
         products = products.filter(is_active=True)

@@ -54,7 +54,7 @@ class ProductSerializer(FastReadMixin, serializers.ModelSerializer):
     image = ImageUploadField(required=False, allow_null=True)
     image_url = FileUrlField(source="image")
     image_thumbnail_url = ThumbnailUrlField(source="image")
-    images = ProductImageSerializer(many=True, read_only=True)
+    images = ProductImageSerializer(source="gallery", many=True, read_only=True)
     price = serializers.DecimalField(min_value=Decimal("0"), **MONEY)
 
     class Meta:

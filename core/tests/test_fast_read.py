@@ -8,7 +8,7 @@ from rest_framework.test import APIRequestFactory
 from ai_agent.models import Generation
 from ai_agent.serializers import GenerationSerializer
 from core import selectors, services
-from core.models import Category, Deposit, Order, ProductImage, WalletEntry
+from core.models import Category, Deposit, Order, Product, ProductImage, WalletEntry
 from core.serializers import (
     CategorySerializer,
     DepositSerializer,
@@ -91,3 +91,27 @@ def test_dotted_decimal_file_and_date_fields_keep_drfs_path():
     assert plan["name"] is not None and plan["category"] is not None
     for name in ("category_name", "price", "image", "image_url", "images", "created_at"):
         assert plan[name] is None, name
+
+
+def test_gallery_prefetched_by_the_list_matches_the_gallery_queried_per_product(
+    make_product, staff_user
+):
+    product = make_product(image=image_file())
+    for alt in ("c", "a", "b"):
+        services.product_image_add(product=product, image=image_file(), alt_text=alt)
+    first = ProductImage.objects.filter(product=product).order_by("id").first()
+    others = ProductImage.objects.exclude(pk=first.pk).values_list("id", flat=True)
+    services.product_images_reorder(product=product, ordered_ids=[*others, first.pk])
+    make_product()  # an empty gallery
+    request = APIRequestFactory().get("/api/x")
+    context = {"request": request}
+
+    listed = selectors.product_list(user=staff_user)
+    plain = Product.objects.all()  # no prefetch: Product.gallery queries
+    from_list = ProductSerializer(listed, many=True, context=context).data
+    per_product = ProductSerializer(plain, many=True, context=context).data
+
+    assert JSONRenderer().render(from_list) == JSONRenderer().render(per_product)
+    gallery = from_list[0]["images"] or from_list[1]["images"]
+    assert [image["id"] for image in gallery][-1] == first.pk  # the reordered order
+    assert len(gallery) == 3
