@@ -10,8 +10,11 @@ itself, ``FastReadMixin`` reads the attribute directly and skips both calls:
   ``to_representation`` of what the model holds (``str``, ``int``, ``bool``) is the value itself;
 * ``PrimaryKeyRelatedField`` over a foreign key: the ``<name>_id`` column, as DRF's pk-only path.
 
-Every other field (decimals, dates, nested serializers, URLs, dotted sources) goes through DRF
-unchanged, and ``None`` stays ``None`` as in DRF. ``ultraminebackend/tests/test_serializers.py``
+Any other field whose source is one concrete, non-relation model field (decimals, dates, files,
+file URLs) still gets DRF's ``field.to_representation``, but of the attribute read directly:
+DRF's ``get_attribute`` only adds a call for callables, which such attributes never are. Nested
+serializers, properties, methods and dotted sources go through DRF unchanged, and ``None`` stays
+``None`` as in DRF. ``ultraminebackend/tests/test_serializers.py``
 compares both ways on real rows of every serializer that uses it.
 """
 
@@ -42,19 +45,36 @@ class FastReadMixin:
 
     @cached_property
     def _read_plan(self) -> list[tuple[str, object, object]]:
-        """(name, getter or None, field) per readable field; a getter means the fast path."""
+        """(name, getter or None, converter or None) per readable field.
+
+        No getter: DRF's own path (the converter is then the field). A getter and no converter:
+        the attribute is the representation. A getter and a converter: ``converter(attribute)``.
+        """
         model = self.Meta.model
         plan = []
         for field in self._readable_fields:
-            plan.append((field.field_name, _direct_getter(model, field), field))
+            getter = _direct_getter(model, field)
+            if getter is not None:
+                plan.append((field.field_name, getter, None))
+                continue
+            getter = _attribute_getter(model, field)
+            if getter is not None:
+                plan.append((field.field_name, getter, field.to_representation))
+            else:
+                plan.append((field.field_name, None, field))
         return plan
 
     def to_representation(self, instance):
         representation = {}
-        for name, getter, field in self._read_plan:
+        for name, getter, convert in self._read_plan:
             if getter is not None:
-                representation[name] = getter(instance)
+                if convert is None:
+                    representation[name] = getter(instance)
+                else:
+                    attribute = getter(instance)
+                    representation[name] = None if attribute is None else convert(attribute)
                 continue
+            field = convert
             try:
                 attribute = field.get_attribute(instance)
             except SkipField:
@@ -62,6 +82,23 @@ class FastReadMixin:
             check = attribute.pk if isinstance(attribute, PKOnlyObject) else attribute
             representation[name] = None if check is None else field.to_representation(attribute)
         return representation
+
+
+def _attribute_getter(model, field):
+    """The model attribute a field reads, when it is one concrete, non-relation model field."""
+    if field.source == "*" or len(field.source_attrs) != 1:
+        return None
+    if isinstance(field, serializers.BaseSerializer | relations.RelatedField):
+        return None
+    if isinstance(field, relations.ManyRelatedField):
+        return None
+    try:
+        model_field = model._meta.get_field(field.source)
+    except FieldDoesNotExist:
+        return None
+    if not model_field.concrete or model_field.is_relation:
+        return None
+    return attrgetter(model_field.attname)
 
 
 def _direct_getter(model, field):

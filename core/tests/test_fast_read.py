@@ -85,12 +85,16 @@ def test_fast_read_answers_what_drf_answers(rows, serializer_class):
     assert any(getter for _, getter, _ in serializer._read_plan)  # the fast path is taken
 
 
-def test_dotted_decimal_file_and_date_fields_keep_drfs_path():
-    plan = {name: getter for name, getter, _ in ProductSerializer()._read_plan}
+def test_plain_attributes_skip_drf_and_only_nested_or_dotted_fields_keep_drfs_path():
+    plan = {name: (getter, convert) for name, getter, convert in ProductSerializer()._read_plan}
 
-    assert plan["name"] is not None and plan["category"] is not None
-    for name in ("category_name", "price", "image", "image_url", "images", "created_at"):
-        assert plan[name] is None, name
+    for name in ("name", "category"):  # the attribute is the representation
+        assert plan[name][0] is not None and plan[name][1] is None, name
+    for name in ("price", "image", "image_url", "image_thumbnail_url", "created_at"):
+        getter, convert = plan[name]  # the attribute, through the field's to_representation
+        assert getter is not None and convert is not None, name
+    for name in ("category_name", "images"):  # dotted source, nested serializer: DRF's path
+        assert plan[name][0] is None, name
 
 
 def test_gallery_prefetched_by_the_list_matches_the_gallery_queried_per_product(
