@@ -1,6 +1,9 @@
 """FastReadMixin answers exactly what DRF's own to_representation answers, row by row."""
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 from rest_framework.test import APIRequestFactory
@@ -18,7 +21,7 @@ from core.serializers import (
     WalletEntrySerializer,
 )
 from ultraminebackend.files.testing import image_file
-from ultraminebackend.serializers import FastReadMixin
+from ultraminebackend.serializers import FastReadMixin, _iso_datetime
 
 pytestmark = pytest.mark.django_db
 
@@ -119,3 +122,28 @@ def test_gallery_prefetched_by_the_list_matches_the_gallery_queried_per_product(
     gallery = from_list[0]["images"] or from_list[1]["images"]
     assert [image["id"] for image in gallery][-1] == first.pk  # the reordered order
     assert len(gallery) == 3
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Kolkata", "America/New_York"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        dt.datetime(2026, 3, 8, 6, 59, 59, tzinfo=dt.UTC),
+        dt.datetime(2026, 11, 1, 5, 30, 0, 123456, tzinfo=dt.UTC),
+        dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.timezone(dt.timedelta(hours=-3))),
+        dt.datetime(2026, 1, 2, 3, 4, 5),  # naive: DRF's own path
+        "2026-01-02T03:04:05Z",
+    ],
+)
+def test_fast_datetime_is_drfs_datetime(zone, value):
+    field = serializers.DateTimeField()
+    fast = _iso_datetime(field)
+
+    with timezone.override(zone):
+        assert fast(value) == field.to_representation(value)
+
+
+def test_fast_datetime_leaves_other_formats_and_zones_to_drf():
+    assert _iso_datetime(serializers.DateTimeField(format="%Y")) is None
+    assert _iso_datetime(serializers.DateTimeField(default_timezone=dt.UTC)) is None
+    assert _iso_datetime(serializers.DateField()) is None
