@@ -15,6 +15,7 @@ from ultraminebackend.files.modelfields import PrivateFileField, PublicImageFiel
 
 ZERO = Decimal("0.00")
 GALLERY_ATTR = "prefetched_gallery"  # where product_list puts each product's gallery
+PRODUCT_NAME_ATTR = "listed_product_name"  # where order_list puts each order's product name
 
 
 class Category(models.Model):
@@ -133,6 +134,16 @@ class Order(models.Model):
 
     def __str__(self):
         return f"Order #{self.pk}"
+
+    @property
+    def product_name(self) -> str:
+        """The product's name: annotated by ``selectors.order_list``, else read through the FK.
+
+        The annotation spares a list page a ``Product`` instance (and its ``post_init``) per row.
+        """
+        if PRODUCT_NAME_ATTR in self.__dict__:
+            return self.__dict__[PRODUCT_NAME_ATTR]
+        return self.product.name
 
 
 class Deposit(models.Model):

@@ -1,8 +1,16 @@
 """Store reads: who sees which rows, with the joins every list needs (constant queries per page)."""
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 
-from .models import GALLERY_ATTR, Deposit, Order, Product, ProductImage, WalletEntry
+from .models import (
+    GALLERY_ATTR,
+    PRODUCT_NAME_ATTR,
+    Deposit,
+    Order,
+    Product,
+    ProductImage,
+    WalletEntry,
+)
 
 
 def product_list(*, user) -> QuerySet[Product]:
@@ -20,7 +28,8 @@ def product_list(*, user) -> QuerySet[Product]:
 
 
 def order_list(*, user) -> QuerySet[Order]:
-    orders = Order.objects.select_related("product")
+    # The name alone, not a Product per row (Order.product_name reads it).
+    orders = Order.objects.annotate(**{PRODUCT_NAME_ATTR: F("product__name")})
     return orders if user.is_staff else orders.filter(user=user)
 
 

@@ -95,7 +95,7 @@ class OrderCreateSerializer(serializers.Serializer):
 
 
 class OrderSerializer(FastReadMixin, serializers.ModelSerializer):
-    product_name = serializers.CharField(source="product.name", read_only=True)
+    product_name = serializers.CharField(read_only=True)  # Order.product_name
     image_url = FileUrlField(source="image")
     image_thumbnail_url = ThumbnailUrlField(source="image")
     txid_proof_url = FileUrlField(source="txid_proof")

@@ -147,3 +147,19 @@ def test_fast_datetime_leaves_other_formats_and_zones_to_drf():
     assert _iso_datetime(serializers.DateTimeField(format="%Y")) is None
     assert _iso_datetime(serializers.DateTimeField(default_timezone=dt.UTC)) is None
     assert _iso_datetime(serializers.DateField()) is None
+
+
+def test_orders_listed_with_the_annotated_product_name_match_orders_read_through_the_fk(
+    make_product, user, order_for, django_assert_num_queries
+):
+    for name in ("Rig Alpha", "Rig Beta"):
+        order_for(user, product=make_product(name=name))
+    context = {"request": APIRequestFactory().get("/api/x")}
+
+    listed = list(selectors.order_list(user=user))
+    with django_assert_num_queries(0):  # the name came with the orders
+        from_list = OrderSerializer(listed, many=True, context=context).data
+    per_order = OrderSerializer(Order.objects.all(), many=True, context=context).data
+
+    assert sorted(order["product_name"] for order in from_list) == ["Rig Alpha", "Rig Beta"]
+    assert JSONRenderer().render(from_list) == JSONRenderer().render(per_order)
