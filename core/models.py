@@ -16,6 +16,7 @@ from ultraminebackend.files.modelfields import PrivateFileField, PublicImageFiel
 ZERO = Decimal("0.00")
 GALLERY_ATTR = "prefetched_gallery"  # where product_list puts each product's gallery
 PRODUCT_NAME_ATTR = "listed_product_name"  # where order_list puts each order's product name
+CATEGORY_NAME_ATTR = "listed_category_name"  # where product_list puts each category name
 
 
 class Category(models.Model):
@@ -55,6 +56,16 @@ class Product(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def category_name(self) -> str:
+        """The category's name: annotated by ``selectors.product_list``, else read through the FK.
+
+        The annotation spares a list page a ``Category`` instance per row.
+        """
+        if CATEGORY_NAME_ATTR in self.__dict__:
+            return self.__dict__[CATEGORY_NAME_ATTR]
+        return self.category.name
 
     @property
     def gallery(self) -> list["ProductImage"]:

@@ -3,6 +3,7 @@
 from django.db.models import F, Prefetch, QuerySet
 
 from .models import (
+    CATEGORY_NAME_ATTR,
     GALLERY_ATTR,
     PRODUCT_NAME_ATTR,
     Deposit,
@@ -15,7 +16,9 @@ from .models import (
 
 def product_list(*, user) -> QuerySet[Product]:
     """Active products for everyone; staff also see inactive ones."""
-    products = Product.objects.select_related("category").prefetch_related(
+    # The category's name alone, not a Category per row (Product.category_name reads it).
+    products = Product.objects.annotate(**{CATEGORY_NAME_ATTR: F("category__name")})
+    products = products.prefetch_related(
         Prefetch(
             "images",
             queryset=ProductImage.objects.order_by("position", "id"),

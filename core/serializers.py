@@ -50,7 +50,7 @@ class ProductSerializer(FastReadMixin, serializers.ModelSerializer):
     """Read by anyone, written by staff (multipart with an optional ``image``)."""
 
     category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.all())
-    category_name = serializers.CharField(source="category.name", read_only=True)
+    category_name = serializers.CharField(read_only=True)  # Product.category_name
     image = ImageUploadField(required=False, allow_null=True)
     image_url = FileUrlField(source="image")
     image_thumbnail_url = ThumbnailUrlField(source="image")

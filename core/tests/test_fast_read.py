@@ -163,3 +163,22 @@ def test_orders_listed_with_the_annotated_product_name_match_orders_read_through
 
     assert sorted(order["product_name"] for order in from_list) == ["Rig Alpha", "Rig Beta"]
     assert JSONRenderer().render(from_list) == JSONRenderer().render(per_order)
+
+
+def test_products_listed_with_the_annotated_category_name_match_products_read_through_the_fk(
+    make_product, staff_user
+):
+    other = Category.objects.create(name="Parts", slug="parts")
+    make_product()
+    make_product(category=other)
+    context = {"request": APIRequestFactory().get("/api/x")}
+
+    from_list = ProductSerializer(
+        selectors.product_list(user=staff_user), many=True, context=context
+    ).data
+    per_product = ProductSerializer(Product.objects.all(), many=True, context=context).data
+
+    assert sorted(product["category_name"] for product in from_list) == sorted(
+        [other.name, Category.objects.exclude(pk=other.pk).get().name]
+    )
+    assert JSONRenderer().render(from_list) == JSONRenderer().render(per_product)
