@@ -14,6 +14,9 @@ from django.db.models import F, Q
 from ultraminebackend.files.modelfields import PrivateFileField, PublicImageField
 
 ZERO = Decimal("0.00")
+GALLERY_ATTR = "prefetched_gallery"  # where product_list puts each product's gallery
+PRODUCT_NAME_ATTR = "listed_product_name"  # where order_list puts each order's product name
+CATEGORY_NAME_ATTR = "listed_category_name"  # where product_list puts each category name
 
 
 class Category(models.Model):
@@ -53,6 +56,26 @@ class Product(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def category_name(self) -> str:
+        """The category's name: annotated by ``selectors.product_list``, else read through the FK.
+
+        The annotation spares a list page a ``Category`` instance per row.
+        """
+        if CATEGORY_NAME_ATTR in self.__dict__:
+            return self.__dict__[CATEGORY_NAME_ATTR]
+        return self.category.name
+
+    @property
+    def gallery(self) -> list["ProductImage"]:
+        """The gallery in its order: the list ``selectors.product_list`` prefetched, else a query.
+
+        A ``Prefetch(to_attr=…)`` list rather than the prefetched ``images`` manager: Django builds
+        a queryset per product for the latter, a measurable share of a list page.
+        """
+        prefetched = self.__dict__.get(GALLERY_ATTR)
+        return prefetched if prefetched is not None else list(self.images.all())
 
 
 class ProductImage(models.Model):
@@ -122,6 +145,16 @@ class Order(models.Model):
 
     def __str__(self):
         return f"Order #{self.pk}"
+
+    @property
+    def product_name(self) -> str:
+        """The product's name: annotated by ``selectors.order_list``, else read through the FK.
+
+        The annotation spares a list page a ``Product`` instance (and its ``post_init``) per row.
+        """
+        if PRODUCT_NAME_ATTR in self.__dict__:
+            return self.__dict__[PRODUCT_NAME_ATTR]
+        return self.product.name
 
 
 class Deposit(models.Model):

@@ -50,11 +50,11 @@ class ProductSerializer(FastReadMixin, serializers.ModelSerializer):
     """Read by anyone, written by staff (multipart with an optional ``image``)."""
 
     category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.all())
-    category_name = serializers.CharField(source="category.name", read_only=True)
+    category_name = serializers.CharField(read_only=True)  # Product.category_name
     image = ImageUploadField(required=False, allow_null=True)
     image_url = FileUrlField(source="image")
     image_thumbnail_url = ThumbnailUrlField(source="image")
-    images = ProductImageSerializer(many=True, read_only=True)
+    images = ProductImageSerializer(source="gallery", many=True, read_only=True)
     price = serializers.DecimalField(min_value=Decimal("0"), **MONEY)
 
     class Meta:
@@ -95,7 +95,7 @@ class OrderCreateSerializer(serializers.Serializer):
 
 
 class OrderSerializer(FastReadMixin, serializers.ModelSerializer):
-    product_name = serializers.CharField(source="product.name", read_only=True)
+    product_name = serializers.CharField(read_only=True)  # Order.product_name
     image_url = FileUrlField(source="image")
     image_thumbnail_url = ThumbnailUrlField(source="image")
     txid_proof_url = FileUrlField(source="txid_proof")

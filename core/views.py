@@ -70,7 +70,7 @@ class ProductViewSet(FilesAtomicMixin, viewsets.ModelViewSet):
         """The gallery: list it (anyone) or add an image (staff, multipart ``image``)."""
         product = self.get_object()
         if request.method == "GET":
-            images = product.images.all()
+            images = product.gallery
             return Response(
                 ProductImageSerializer(
                     images, many=True, context=self.get_serializer_context()

@@ -1,6 +1,9 @@
 """FastReadMixin answers exactly what DRF's own to_representation answers, row by row."""
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 from rest_framework.test import APIRequestFactory
@@ -8,7 +11,7 @@ from rest_framework.test import APIRequestFactory
 from ai_agent.models import Generation
 from ai_agent.serializers import GenerationSerializer
 from core import selectors, services
-from core.models import Category, Deposit, Order, ProductImage, WalletEntry
+from core.models import Category, Deposit, Order, Product, ProductImage, WalletEntry
 from core.serializers import (
     CategorySerializer,
     DepositSerializer,
@@ -18,7 +21,7 @@ from core.serializers import (
     WalletEntrySerializer,
 )
 from ultraminebackend.files.testing import image_file
-from ultraminebackend.serializers import FastReadMixin
+from ultraminebackend.serializers import FastReadMixin, _iso_datetime
 
 pytestmark = pytest.mark.django_db
 
@@ -85,9 +88,97 @@ def test_fast_read_answers_what_drf_answers(rows, serializer_class):
     assert any(getter for _, getter, _ in serializer._read_plan)  # the fast path is taken
 
 
-def test_dotted_decimal_file_and_date_fields_keep_drfs_path():
-    plan = {name: getter for name, getter, _ in ProductSerializer()._read_plan}
+def test_plain_attributes_skip_drf_and_only_nested_or_dotted_fields_keep_drfs_path():
+    plan = {name: (getter, convert) for name, getter, convert in ProductSerializer()._read_plan}
 
-    assert plan["name"] is not None and plan["category"] is not None
-    for name in ("category_name", "price", "image", "image_url", "images", "created_at"):
-        assert plan[name] is None, name
+    for name in ("name", "category"):  # the attribute is the representation
+        assert plan[name][0] is not None and plan[name][1] is None, name
+    for name in ("price", "image", "image_url", "image_thumbnail_url", "created_at"):
+        getter, convert = plan[name]  # the attribute, through the field's to_representation
+        assert getter is not None and convert is not None, name
+    for name in ("category_name", "images"):  # dotted source, nested serializer: DRF's path
+        assert plan[name][0] is None, name
+
+
+def test_gallery_prefetched_by_the_list_matches_the_gallery_queried_per_product(
+    make_product, staff_user
+):
+    product = make_product(image=image_file())
+    for alt in ("c", "a", "b"):
+        services.product_image_add(product=product, image=image_file(), alt_text=alt)
+    first = ProductImage.objects.filter(product=product).order_by("id").first()
+    others = ProductImage.objects.exclude(pk=first.pk).values_list("id", flat=True)
+    services.product_images_reorder(product=product, ordered_ids=[*others, first.pk])
+    make_product()  # an empty gallery
+    request = APIRequestFactory().get("/api/x")
+    context = {"request": request}
+
+    listed = selectors.product_list(user=staff_user)
+    plain = Product.objects.all()  # no prefetch: Product.gallery queries
+    from_list = ProductSerializer(listed, many=True, context=context).data
+    per_product = ProductSerializer(plain, many=True, context=context).data
+
+    assert JSONRenderer().render(from_list) == JSONRenderer().render(per_product)
+    gallery = from_list[0]["images"] or from_list[1]["images"]
+    assert [image["id"] for image in gallery][-1] == first.pk  # the reordered order
+    assert len(gallery) == 3
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Kolkata", "America/New_York"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        dt.datetime(2026, 3, 8, 6, 59, 59, tzinfo=dt.UTC),
+        dt.datetime(2026, 11, 1, 5, 30, 0, 123456, tzinfo=dt.UTC),
+        dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.timezone(dt.timedelta(hours=-3))),
+        dt.datetime(2026, 1, 2, 3, 4, 5),  # naive: DRF's own path
+        "2026-01-02T03:04:05Z",
+    ],
+)
+def test_fast_datetime_is_drfs_datetime(zone, value):
+    field = serializers.DateTimeField()
+    fast = _iso_datetime(field)
+
+    with timezone.override(zone):
+        assert fast(value) == field.to_representation(value)
+
+
+def test_fast_datetime_leaves_other_formats_and_zones_to_drf():
+    assert _iso_datetime(serializers.DateTimeField(format="%Y")) is None
+    assert _iso_datetime(serializers.DateTimeField(default_timezone=dt.UTC)) is None
+    assert _iso_datetime(serializers.DateField()) is None
+
+
+def test_orders_listed_with_the_annotated_product_name_match_orders_read_through_the_fk(
+    make_product, user, order_for, django_assert_num_queries
+):
+    for name in ("Rig Alpha", "Rig Beta"):
+        order_for(user, product=make_product(name=name))
+    context = {"request": APIRequestFactory().get("/api/x")}
+
+    listed = list(selectors.order_list(user=user))
+    with django_assert_num_queries(0):  # the name came with the orders
+        from_list = OrderSerializer(listed, many=True, context=context).data
+    per_order = OrderSerializer(Order.objects.all(), many=True, context=context).data
+
+    assert sorted(order["product_name"] for order in from_list) == ["Rig Alpha", "Rig Beta"]
+    assert JSONRenderer().render(from_list) == JSONRenderer().render(per_order)
+
+
+def test_products_listed_with_the_annotated_category_name_match_products_read_through_the_fk(
+    make_product, staff_user
+):
+    other = Category.objects.create(name="Parts", slug="parts")
+    make_product()
+    make_product(category=other)
+    context = {"request": APIRequestFactory().get("/api/x")}
+
+    from_list = ProductSerializer(
+        selectors.product_list(user=staff_user), many=True, context=context
+    ).data
+    per_product = ProductSerializer(Product.objects.all(), many=True, context=context).data
+
+    assert sorted(product["category_name"] for product in from_list) == sorted(
+        [other.name, Category.objects.exclude(pk=other.pk).get().name]
+    )
+    assert JSONRenderer().render(from_list) == JSONRenderer().render(per_product)

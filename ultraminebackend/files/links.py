@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.db.models.fields.files import FieldFile
 from django.http import HttpRequest
+from django.utils.functional import LazyObject, empty
 
 from .variants import thumbnail_name
 
@@ -44,7 +45,7 @@ def file_url(file: FieldFile | None, request: HttpRequest | None = None) -> str 
     """Absolute URL of a stored file (signed and expiring for the private role), or None."""
     if not file:
         return None
-    return absolute_url(file.storage.url(file.name), request)
+    return absolute_url(_backend(file.storage).url(file.name), request)
 
 
 def thumbnail_url(file: FieldFile | None, request: HttpRequest | None = None) -> str | None:
@@ -53,6 +54,22 @@ def thumbnail_url(file: FieldFile | None, request: HttpRequest | None = None) ->
     Built from the name alone, without asking storage whether it exists: lists stay free of I/O.
     Private files never have one.
     """
-    if not file or getattr(file.storage, "is_private", False):
+    if not file:
         return None
-    return absolute_url(file.storage.url(thumbnail_name(file.name)), request)
+    storage = _backend(file.storage)
+    if getattr(storage, "is_private", False):
+        return None
+    return absolute_url(storage.url(thumbnail_name(file.name)), request)
+
+
+def _backend(storage):
+    """The backend behind a lazy storage (``default_storage``, ``private_storage()``).
+
+    Every attribute read through the lazy proxy costs a proxy call; a list page reads a few per
+    URL. The backend is looked up per call, so a proxy reset by ``setting_changed`` still counts.
+    """
+    if isinstance(storage, LazyObject):
+        if storage._wrapped is empty:
+            storage._setup()
+        return storage._wrapped
+    return storage

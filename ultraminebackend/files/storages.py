@@ -91,7 +91,18 @@ class PublicS3Storage(S3Storage):
     def url(self, name, parameters=None, expire=None, http_method=None):
         if parameters or http_method or self.custom_domain or self.querystring_auth:
             return super().url(name, parameters, expire, http_method)
-        return self._base_url + quote(self._normalize_name(clean_name(name)), safe="/~")
+        return self._base_url + quote(self._key(name), safe="/~")
+
+    def _key(self, name) -> str:
+        """``_normalize_name(clean_name(name))``: for a plain relative name under a plain (or no)
+        ``LOCATION`` that is their join (the normalising costs more than the rest of the URL)."""
+        location = self.location
+        if type(name) is str and _is_plain_key(name):
+            if not location:
+                return name
+            if _is_plain_key(location):
+                return f"{location}/{name}"
+        return self._normalize_name(clean_name(name))
 
     @cached_property
     def _base_url(self) -> str:
@@ -101,6 +112,18 @@ class PublicS3Storage(S3Storage):
         if not probe_url.endswith(suffix):  # pragma: no cover - botocore changed its URL shape
             raise RuntimeError(f"Unexpected S3 URL shape: {probe_url}")
         return probe_url[: -len(suffix)]
+
+
+def _is_plain_key(name: str) -> bool:
+    """No empty, ``.`` or ``..`` segment, no backslash, no leading or trailing slash."""
+    return (
+        bool(name)
+        and "\\" not in name
+        and "//" not in name
+        and "/." not in f"/{name}"
+        and not name.startswith("/")
+        and not name.endswith("/")
+    )
 
 
 class PrivateS3Storage(S3Storage):

@@ -1,9 +1,11 @@
 """The URL builder: absolute public URLs in local mode, behind a proxy, with SITE_URL, and on S3."""
 
+import copy
 import urllib.error
 import urllib.request
 
 import pytest
+from django.core.exceptions import SuspiciousOperation
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage, storages
 from django.db import models
@@ -11,6 +13,7 @@ from django.db.models.fields.files import FieldFile
 from rest_framework import serializers
 from rest_framework.test import APIRequestFactory
 from storages.backends.s3 import S3Storage
+from storages.utils import clean_name
 
 from ultraminebackend.files.fields import FileUrlField
 from ultraminebackend.files.storages import PublicS3Storage, private_storage
@@ -174,3 +177,22 @@ def test_absolute_url_with_a_request_equals_build_absolute_uri(url, settings):
 
     assert absolute_url(url, request) == request.build_absolute_uri(url)
     assert absolute_url(url, request) == request.build_absolute_uri(url)  # cached prefix too
+
+
+@pytest.mark.usefixtures("s3")
+@pytest.mark.parametrize("location", ["", "media", "a/b", "/media/", "x/../y"])
+@pytest.mark.parametrize(
+    "name",
+    ["orders/plain.jpg", "a/b/c.webp", "./x.jpg", "a/../b.jpg", "a//b.jpg", "a\\b.jpg", "d/", ""],
+)
+def test_s3_key_shortcut_is_django_storages_normalising(location, name):
+    storage = copy.copy(storages["default"])  # the shared one keeps its location
+    storage.location = location
+    try:
+        expected = storage._normalize_name(clean_name(name))
+    except SuspiciousOperation:
+        with pytest.raises(SuspiciousOperation):
+            storage._key(name)
+        return
+
+    assert storage._key(name) == expected
