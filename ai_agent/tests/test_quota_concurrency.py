@@ -1,41 +1,20 @@
 """The daily quota holds under concurrent requests (PostgreSQL, real threads)."""
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
-import pytest
-from django.db import connection, connections
-
 from ai_agent import services
 from ai_agent.models import Generation
+from ultraminebackend.testing import POSTGRES_ONLY, run_concurrently
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.postgres,
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="concurrent quota counting needs PostgreSQL's row locks (set DATABASE_URL)",
-    ),
-]
+pytestmark = POSTGRES_ONLY
 
 
 def test_concurrent_requests_never_exceed_the_daily_limit(user, settings):
     settings.AI_DAILY_LIMIT = 3
-    barrier = threading.Barrier(12)
 
-    def request(_):
-        barrier.wait()
-        try:
-            services.generation_create(user=user, prompt="a rig")  # placeholder provider
-            return "ok"
-        except services.QuotaExceeded:
-            return "quota"
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=12) as pool:
-        outcomes = list(pool.map(request, range(12)))
+    outcomes = run_concurrently(
+        12,
+        lambda _: services.generation_create(user=user, prompt="a rig"),  # placeholder
+    )
 
     assert outcomes.count("ok") == 3
-    assert outcomes.count("quota") == 9
+    assert outcomes.count(services.QuotaExceeded.__name__) == 9
     assert Generation.objects.filter(user=user, status="succeeded").count() == 3

@@ -1,41 +1,11 @@
 """Concurrency on PostgreSQL with real threads: concurrent replacements queue, none fails."""
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
-import pytest
-from django.db import connection, connections
-
 from content import services
 from content.models import Blog, BlogImage, Media, Post
 from ultraminebackend.files.testing import image_file
+from ultraminebackend.testing import POSTGRES_ONLY, run_concurrently
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.postgres,
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="row locks and concurrent writers need PostgreSQL (set DATABASE_URL=postgres://…)",
-    ),
-]
-
-
-def run_concurrently(n, fn):
-    """Start ``n`` threads at the same moment; each returns "ok" or its exception's class name."""
-    barrier = threading.Barrier(n)
-
-    def worker(i):
-        barrier.wait()
-        try:
-            fn(i)
-            return "ok"
-        except Exception as exc:  # noqa: BLE001 - the outcome is what the test counts
-            return type(exc).__name__
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=n) as pool:
-        return list(pool.map(worker, range(n)))
+pytestmark = POSTGRES_ONLY
 
 
 def test_concurrent_media_replacements_queue_and_one_set_remains(user):

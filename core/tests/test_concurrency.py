@@ -1,43 +1,14 @@
 """Concurrency on PostgreSQL with real threads: one credit per deposit, stock never oversold."""
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
-
-import pytest
-from django.db import connection, connections
 
 from core import services
 from core.models import Deposit, Order, Product, WalletEntry
 from core.tests.helpers import ORDER_FIELDS
 from ultraminebackend.exceptions import Conflict
+from ultraminebackend.testing import POSTGRES_ONLY, run_concurrently
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.postgres,
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="row locks and concurrent writers need PostgreSQL (set DATABASE_URL=postgres://…)",
-    ),
-]
-
-
-def run_concurrently(n, fn):
-    """Start ``n`` threads at the same moment; each returns "ok" or its exception's class name."""
-    barrier = threading.Barrier(n)
-
-    def worker(i):
-        barrier.wait()
-        try:
-            fn(i)
-            return "ok"
-        except Exception as exc:  # noqa: BLE001 - the outcome is what the test counts
-            return type(exc).__name__
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=n) as pool:
-        return list(pool.map(worker, range(n)))
+pytestmark = POSTGRES_ONLY
 
 
 def test_fifty_concurrent_approvals_credit_exactly_once(user, staff_user, deposit_for):
