@@ -238,6 +238,23 @@ def _sniff_text(head: bytes) -> str | None:
     return "TEXT"
 
 
+def check_upload_size(upload: File, *, max_bytes: int, kind: str) -> None:
+    """Refuse an empty upload or one over the cap (codes ``<kind>_empty``, ``<kind>_too_large``).
+
+    Checked from the declared size before a single byte is read: a client cannot make us read
+    past the cap. Shared by the image and video intakes.
+    """
+    size = upload.size
+    if not size:
+        raise ValidationError("The file is empty.", code=f"{kind}_empty")
+    if size > max_bytes:
+        raise ValidationError(
+            f"The {kind} is %(size)s bytes; the limit is %(limit)s bytes.",
+            code=f"{kind}_too_large",
+            params={"size": size, "limit": max_bytes},
+        )
+
+
 def intake_image(
     upload: File,
     *,
@@ -263,16 +280,7 @@ def intake_image(
     if Image.MAX_IMAGE_PIXELS is not None:
         max_pixels = min(max_pixels, Image.MAX_IMAGE_PIXELS)
 
-    size = upload.size
-    if not size:
-        raise ValidationError("The file is empty.", code="image_empty")
-    # Checked before a single byte is read: a client cannot make us read past the cap.
-    if size > max_bytes:
-        raise ValidationError(
-            "The image is %(size)s bytes; the limit is %(limit)s bytes.",
-            code="image_too_large",
-            params={"size": size, "limit": max_bytes},
-        )
+    check_upload_size(upload, max_bytes=max_bytes, kind="image")
 
     upload.open("rb")
     fp = upload.file

@@ -21,7 +21,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import File
 
 from . import intake
-from .intake import StoredAs
+from .intake import StoredAs, check_upload_size
 
 # Accepted containers → what is stored. Labels are how people name them in messages.
 VIDEO_FORMATS = {
@@ -114,16 +114,8 @@ def intake_video(upload: File, *, max_bytes: int | None = None) -> VideoIntake:
     ``upload.size`` before anything is read.
     """
     max_bytes = settings.VIDEO_MAX_BYTES if max_bytes is None else max_bytes
+    check_upload_size(upload, max_bytes=max_bytes, kind="video")
     size = upload.size
-    if not size:
-        raise ValidationError("The file is empty.", code="video_empty")
-    # Checked before a single byte is read: a client cannot make us read past the cap.
-    if size > max_bytes:
-        raise ValidationError(
-            "The video is %(size)s bytes; the limit is %(limit)s bytes.",
-            code="video_too_large",
-            params={"size": size, "limit": max_bytes},
-        )
     upload.open("rb")
     fp = upload.file
     fp.seek(0)
