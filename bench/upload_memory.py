@@ -18,9 +18,7 @@ sensor noise; ``files.testing.photo``), saved as baseline JPEG at quality 95 lik
 
 import http.client
 import json
-import os
 import secrets
-import socket
 import subprocess
 import sys
 import tempfile
@@ -32,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.harness.report import Row, record  # noqa: E402
 from ultraminebackend.files.testing import encode, photo  # noqa: E402
+from ultraminebackend.liveserver import free_port, manage, production_env  # noqa: E402
 
 MIB = 1024 * 1024
 # (label, target file size, multipart field): the two uploads the issue asks about, after a
@@ -54,40 +53,17 @@ CHUNK = 64 * 1024
 
 
 def bench_env(folder: Path) -> dict:
-    """Production-like settings in a throwaway folder; nothing from a developer's .env."""
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "ultraminebackend.settings",
-        "DOTENV_PATH": os.devnull,
-        "DEBUG": "0",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "DATABASE_URL": f"sqlite:///{folder / 'bench.sqlite3'}",
-        "MEDIA_ROOT": str(folder / "media"),
-        "PRIVATE_MEDIA_ROOT": str(folder / "private_media"),
-        "USE_S3": "0",
-        "REDIS_URL": "",
-        "SITE_URL": "",
-        "SENTRY_DSN": "",
-        "LOG_LEVEL": "WARNING",
+    """Production-like settings in a throwaway folder (``liveserver.production_env``), with caps
+    above the biggest upload and the superuser the bench signs in as."""
+    return production_env(
+        folder,
+        ALLOWED_HOSTS="127.0.0.1",
         # Above the biggest upload; the pixel cap admits the ~41 MP a 25 MB camera JPEG has.
-        "IMAGE_MAX_BYTES": str(64 * MIB),
-        "IMAGE_MAX_PIXELS": str(60_000_000),
-        "DJANGO_SUPERUSER_EMAIL": EMAIL,
-        "DJANGO_SUPERUSER_PASSWORD": PASSWORD,
-    }
-
-
-def manage(env: dict, *args: str) -> None:
-    subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=True
+        IMAGE_MAX_BYTES=str(64 * MIB),
+        IMAGE_MAX_PIXELS=str(60_000_000),
+        DJANGO_SUPERUSER_EMAIL=EMAIL,
+        DJANGO_SUPERUSER_PASSWORD=PASSWORD,
     )
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def start_gunicorn(env: dict, port: int, log: Path) -> subprocess.Popen:
