@@ -206,7 +206,11 @@ STORAGES = build_storages(
 IMAGE_MAX_BYTES = env_int("IMAGE_MAX_BYTES", 15 * 1024 * 1024)
 IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 40_000_000)
 IMAGE_THUMBNAIL_SIZE = env_int("IMAGE_THUMBNAIL_SIZE", 400)
-# Images decoded at once per process: a decoded 40 MP image alone takes ~160 MB of memory.
+# Still JPEG/PNG/WebP images of at least this many pixels are normalised by libvips a strip at a
+# time (~25 MB whatever the size) instead of decoded whole by Pillow (4 bytes per pixel).
+IMAGE_STREAMING_MIN_PIXELS = env_int("IMAGE_STREAMING_MIN_PIXELS", 16_000_000)
+# Images decoded at once per process: what Pillow decodes (animations, GIF, HEIC, stills below
+# IMAGE_STREAMING_MIN_PIXELS) is held whole, up to ~64 MB for a 16 MP photo.
 IMAGE_INTAKE_CONCURRENCY = env_int("IMAGE_INTAKE_CONCURRENCY", 1)
 VIDEO_MAX_BYTES = env_int("VIDEO_MAX_BYTES", 100 * 1024 * 1024)
 # Request bodies above this are streamed to a temporary file instead of held in memory.
@@ -300,6 +304,8 @@ LOGGING = {
     "loggers": {
         # Django logs each 4xx/5xx itself; keep them, but one line each through the root handler.
         "django": {"level": LOG_LEVEL, "propagate": True},
+        # libvips reports every finished thread pool at INFO; its warnings still come through.
+        "pyvips": {"level": "WARNING", "propagate": True},
     },
 }
 

@@ -4,6 +4,10 @@ Every uploaded image goes through ``intake_image`` before it reaches storage, so
 always a freshly encoded JPEG, PNG, WebP or GIF whose extension tells the truth, with no EXIF (no
 GPS position), no XMP, no comments and no ICC profile (colours are converted to sRGB first).
 
+Pillow does the work, except for still JPEG, PNG and WebP images of at least
+``IMAGE_STREAMING_MIN_PIXELS`` (16 MP): Pillow would hold every decoded pixel at once (~175 MB at
+44 MP), so those go to ``streaming``, where libvips normalises them a strip at a time (~25 MB).
+
 Animated GIF, WebP and PNG (APNG) keep their frames, durations and loop count: users upload GIFs
 for the animation. Frames cost decode time and memory, so an animation is only accepted while
 ``frames x width x height`` stays within the pixel cap and it has at most ``MAX_FRAMES`` frames.
@@ -31,7 +35,8 @@ from PIL import (
 )
 from pillow_heif import HeifImageFile
 
-from .variants import thumbnail_bytes
+from . import streaming
+from .variants import THUMBNAIL_WEBP_OPTIONS, thumbnail_bytes
 
 
 class StoredAs(NamedTuple):
@@ -166,6 +171,7 @@ _DECODE_ERRORS = (
     RuntimeError,  # pillow-heif: libheif errors
     struct.error,
     ImageCms.PyCMSError,
+    streaming.DecodeError,  # libvips, for large still images
 )
 
 _SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
@@ -365,6 +371,8 @@ def _intake(
     fp: IO[bytes], name: str, codec: _Codec, *, max_pixels: int, thumbnail: bool
 ) -> IntakeResult:
     image, frame_count = _open(fp, name, codec, max_pixels=max_pixels)
+    if frame_count == 1 and _streams(name, image.size):
+        return _intake_streamed(fp, name, max_pixels=max_pixels, thumbnail=thumbnail)
     save_as = codec.save_as
 
     image.load()
@@ -385,7 +393,7 @@ def _intake(
         frames.append(_normalise(source, save_as, transpose=transpose, icc_profile=icc_profile))
 
     first = frames[0]
-    output = tempfile.SpooledTemporaryFile(max_size=SPOOL_MAX_BYTES)  # noqa: SIM115 - returned
+    output = _output()
     options = _save_options(save_as, first.width * first.height)
     if len(frames) > 1:
         options |= {"save_all": True, "append_images": frames[1:]}
@@ -395,22 +403,71 @@ def _intake(
             # pixels transparent instead of showing the previous frame through them.
             options["disposal"] = 2
     first.save(_NoFileno(output), save_as, **options)
-    size = output.tell()
-    output.seek(0)
+    return _result(
+        output,
+        save_as,
+        first.size,
+        frames=len(frames),
+        thumbnail=thumbnail_bytes(first) if thumbnail else None,
+    )
 
+
+def _streams(name: str, size: tuple[int, int]) -> bool:
+    """Whether a still image goes through libvips (``streaming``) instead of Pillow.
+
+    Only large ones: Pillow is as fast on ordinary photos and makes their thumbnail from the
+    pixels it already decoded, but holds every pixel at once.
+    """
+    width, height = size
+    return name in streaming.FORMATS and width * height >= settings.IMAGE_STREAMING_MIN_PIXELS
+
+
+def _intake_streamed(fp: IO[bytes], name: str, *, max_pixels: int, thumbnail: bool):
+    image = streaming.StillImage(fp, name)
+    # libvips parses the header itself; its reading must pass the caps as well as Pillow's.
+    _check_dimensions(*image.size, 1, max_pixels)
+    output = _output()
+    width, height = image.size
+    size = image.write_normalised(
+        output, multipass=width * height <= MULTIPASS_MAX_PIXELS, is_srgb=_is_srgb_profile
+    )
+    thumb = None
+    if thumbnail:
+        thumb = streaming.thumbnail(
+            output, max_side=settings.IMAGE_THUMBNAIL_SIZE, webp_options=THUMBNAIL_WEBP_OPTIONS
+        )
+        output.seek(0, io.SEEK_END)
+    return _result(output, name, size, frames=1, thumbnail=thumb)
+
+
+def _output() -> tempfile.SpooledTemporaryFile:
+    return tempfile.SpooledTemporaryFile(max_size=SPOOL_MAX_BYTES)
+
+
+def _result(
+    output: tempfile.SpooledTemporaryFile,
+    save_as: str,
+    size: tuple[int, int],
+    *,
+    frames: int,
+    thumbnail: bytes | None,
+) -> IntakeResult:
+    """Wrap the written ``output`` (positioned at its end) as the intake's result."""
+    byte_count = output.tell()
+    output.seek(0)
     stored = _OUTPUTS[save_as]
     file = File(output, name=f"image{stored.extension}")
-    file.size = size
+    file.size = byte_count
     return IntakeResult(
         file=file,
         format=save_as,
         extension=stored.extension,
         content_type=stored.content_type,
-        width=first.width,
-        height=first.height,
-        size=size,
-        frames=len(frames),
-        thumbnail=thumbnail_bytes(first) if thumbnail else None,
+        width=size[0],
+        height=size[1],
+        size=byte_count,
+        frames=frames,
+        thumbnail=thumbnail,
     )
 
 
@@ -449,8 +506,7 @@ def _to_srgb(image: Image.Image, icc_profile: bytes) -> Image.Image:
     """
     try:
         profile = ImageCms.ImageCmsProfile(io.BytesIO(icc_profile))
-        # Most photos already carry sRGB; skipping the identity transform saves ~40 ms per 12 MP.
-        if ImageCms.getProfileDescription(profile).strip().startswith("sRGB"):
+        if _describes_srgb(profile):
             return image
         if image.mode in {"P", "PA", "LA", "1"}:
             image = image.convert("RGBA" if image.has_transparency_data else "RGB")
@@ -458,6 +514,19 @@ def _to_srgb(image: Image.Image, icc_profile: bytes) -> Image.Image:
         return ImageCms.profileToProfile(image, profile, _SRGB, outputMode=output_mode)
     except (ImageCms.PyCMSError, OSError, ValueError):
         return image
+
+
+def _describes_srgb(profile: ImageCms.ImageCmsProfile) -> bool:
+    # Most photos already carry sRGB; skipping the identity transform saves ~40 ms per 12 MP.
+    return ImageCms.getProfileDescription(profile).strip().startswith("sRGB")
+
+
+def _is_srgb_profile(icc_profile: bytes) -> bool | None:
+    """Whether an ICC profile is sRGB already; ``None`` when lcms cannot read it."""
+    try:
+        return _describes_srgb(ImageCms.ImageCmsProfile(io.BytesIO(icc_profile)))
+    except (ImageCms.PyCMSError, OSError, ValueError):
+        return None
 
 
 def _check_dimensions(width: int, height: int, frames: int, max_pixels: int) -> None:

@@ -1,9 +1,12 @@
 """Thumbnails: a small WebP beside every public image, named ``<name>.thumb.webp``.
 
-Two ways to make one, both ending in ``thumbnail_bytes``:
+Three ways to make one:
 
-* at upload time, ``intake_image(upload, thumbnail=True)`` shrinks the pixels it has already
-  decoded for the original, so original and thumbnail cost one decode;
+* at upload time (``intake_image(upload, thumbnail=True)``), Pillow's intake shrinks the pixels
+  it has already decoded for the original (``thumbnail_bytes``): one decode for both;
+* large images, which intake streams through libvips without ever holding them decoded, get theirs
+  from the stored file, which libvips shrinks while decoding (``streaming.thumbnail``, with the
+  same WebP settings);
 * later (backfills, images that did not come through intake), ``make_thumbnail(path_or_file)``
   opens the stored file through intake's guards and lets the JPEG decoder shrink while it decodes
   (``draft``), so a 12 MP photo is never decoded at full size.

@@ -35,6 +35,15 @@ from ultraminebackend.files.testing import (
 ALLOWED_MESSAGE = "Allowed: JPEG, PNG, WebP, GIF, HEIC."
 
 
+@pytest.fixture(autouse=True, params=["pillow", "libvips"])
+def engine(request, settings):
+    """Every test runs twice: as configured (Pillow below 16 MP, where these small images are)
+    and with every still JPEG, PNG and WebP streamed through libvips, as large ones are."""
+    if request.param == "libvips":
+        settings.IMAGE_STREAMING_MIN_PIXELS = 0
+    return request.param
+
+
 def upload(data: bytes, name: str = "photo.jpg", content_type: str = "image/jpeg"):
     return SimpleUploadedFile(name, data, content_type=content_type)
 

@@ -212,3 +212,33 @@ def test_intake_makes_no_thumbnail_unless_asked():
     result = intake_image(SimpleUploadedFile("x.jpg", image_bytes()))
 
     assert result.thumbnail is None
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP"])
+def test_a_streamed_image_gets_the_same_thumbnail_from_its_stored_file(settings, fmt):
+    # given: libvips normalises every still image; stored sideways with orientation 6
+    settings.IMAGE_STREAMING_MIN_PIXELS = 0
+    settings.IMAGE_THUMBNAIL_SIZE = 160
+    data = encode(halves((640, 320)), fmt, exif=exif_bytes(orientation=6))
+
+    # when
+    result = intake_image(SimpleUploadedFile("x", data), thumbnail=True)
+
+    # then: upright like the original, the size Pillow's thumbnails have, red on top
+    thumbnail = opened(result.thumbnail)
+    assert thumbnail.format == "WEBP"
+    assert (result.width, result.height) == (320, 640)
+    assert thumbnail.size == (80, 160)
+    assert close_to(thumbnail.convert("RGB").getpixel((40, 20)), (255, 0, 0))
+    assert close_to(thumbnail.convert("RGB").getpixel((40, 140)), (0, 0, 255))
+
+
+def test_a_streamed_image_keeps_transparency_in_its_thumbnail(settings):
+    settings.IMAGE_STREAMING_MIN_PIXELS = 0
+    data = image_bytes("PNG", (600, 300), (0, 0, 0, 0), mode="RGBA")
+
+    thumbnail = opened(intake_image(SimpleUploadedFile("x", data), thumbnail=True).thumbnail)
+
+    assert thumbnail.mode == "RGBA"
+    assert thumbnail.size == (400, 200)
+    assert thumbnail.getpixel((200, 100))[3] == 0

@@ -1,0 +1,169 @@
+"""Large still images, normalised by libvips a strip at a time instead of decoded whole.
+
+Pillow decodes the whole image before it writes any of it: 4 bytes per pixel, ~175 MB for a 44 MP
+photo, held for the length of the request. libvips runs load → turn → colour → save as one
+pipeline over strips of a few dozen rows, so a still JPEG, PNG or WebP of at least
+``IMAGE_STREAMING_MIN_PIXELS`` is normalised in ~25 MB whatever its size
+(``bench/upload_memory.py``). Intake sniffs the format, checks the caps from the header and keeps
+animations, GIF and HEIC for Pillow before it hands an image over; this module then does what the
+Pillow path does: EXIF orientation applied, ICC → sRGB, CMYK and 16-bit → 8-bit, every piece of
+metadata dropped, the same encoder settings (baseline JPEG above ``MULTIPASS_MAX_PIXELS``).
+
+Turning an image by 90° needs its last row before the first output row can be written, which a
+strip pipeline cannot give. Such images are first written to an uncompressed tiled TIFF in the
+temporary folder and turned from there tile by tile: ~3 bytes per pixel on disk for the length of
+the request instead of in memory.
+"""
+
+import contextlib
+import os
+import tempfile
+from typing import IO
+
+import pyvips
+
+# libvips caches recent operations, and with them their images (and open files); every call
+# here is one-off, so the cache would only keep memory and temporary files alive.
+pyvips.cache_set_max(0)
+
+# Detected format → the one libvips loader allowed to parse it (new_from_* would sniff among all
+# of libvips' loaders, including ones intake never admits).
+_LOADERS = {
+    "JPEG": pyvips.Image.jpegload_source,
+    "PNG": pyvips.Image.pngload_source,
+    "WEBP": pyvips.Image.webpload_source,
+}
+FORMATS = frozenset(_LOADERS)
+
+# What libvips raises for input it cannot decode (intake answers it with "corrupt", a 400).
+DecodeError = pyvips.Error
+
+# EXIF orientation → the operations that show the image upright, in order (libvips' rot90 turns
+# clockwise). The same table as intake's Pillow transposes, in libvips' terms.
+_TURNS = {
+    2: ("fliphor",),
+    3: ("rot180",),
+    4: ("flipver",),
+    5: ("rot90", "fliphor"),
+    6: ("rot90",),
+    7: ("rot270", "fliphor"),
+    8: ("rot270",),
+}
+_SPILL_TILE = 128
+
+
+class StillImage:
+    """An allowed still image opened by libvips: header read, no pixel decoded yet.
+
+    Keeps the Python source whose callbacks libvips reads through alive as long as the image.
+    """
+
+    def __init__(self, fp: IO[bytes], fmt: str):
+        self.format = fmt
+        self._source = _source(fp)
+        self._image = _LOADERS[fmt](self._source, access="sequential", fail_on="error")
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """Width and height as libvips reads them (intake checks its caps against these too)."""
+        return self._image.width, self._image.height
+
+    def write_normalised(self, output: IO[bytes], *, multipass: bool, is_srgb) -> tuple[int, int]:
+        """Decode strip by strip and write the normalised image to ``output``, in its format.
+
+        ``multipass`` allows a progressive, optimised JPEG (libjpeg then buffers every
+        coefficient, so intake only asks for it on smaller images). ``is_srgb(profile_bytes)``
+        says whether an embedded ICC profile is sRGB already (``None`` when it cannot be read):
+        intake's own test, so both paths treat profiles alike. Returns the stored size.
+        """
+        with contextlib.ExitStack() as stack:
+            image = _upright(self._image, stack)
+            image = _srgb_8_bit(image, is_srgb)
+            target = pyvips.TargetCustom()
+            target.on_write(output.write)
+            _save(image, self.format, target, multipass=multipass)
+        return image.width, image.height
+
+
+def thumbnail(file: IO[bytes], *, max_side: int, webp_options: dict) -> bytes:
+    """WebP thumbnail of a file ``normalise`` wrote (upright, sRGB, no metadata).
+
+    libvips shrinks JPEG and WebP while decoding them (at 1/2 … 1/8 scale, like Pillow's
+    ``draft``), so reading the stored file back costs a fraction of its full decode.
+    """
+    source = _source(file)  # referenced until the pixels are written: libvips calls back into it
+    image = pyvips.Image.thumbnail_source(
+        source, max_side, height=max_side, size="down", no_rotate=True
+    )
+    return image.webpsave_buffer(
+        Q=webp_options["quality"], effort=webp_options["method"], keep="none"
+    )
+
+
+def _source(fp: IO[bytes]) -> pyvips.SourceCustom:
+    # A custom source reads through Python in small chunks; a file source would let libvips map
+    # the whole upload into memory (+25 MB for a 25 MB JPEG). The caller must keep the returned
+    # object alive while libvips reads: its callbacks die with it (a crash, not an exception).
+    fp.seek(0)
+    source = pyvips.SourceCustom()
+    source.on_read(fp.read)
+    source.on_seek(fp.seek)
+    return source
+
+
+def _upright(image: pyvips.Image, stack: contextlib.ExitStack) -> pyvips.Image:
+    turns = _TURNS.get(_orientation(image))
+    if not turns:
+        return image
+    folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="intake-"))
+    spilled = os.path.join(folder, "upright.tif")
+    image.tiffsave(
+        spilled,
+        tile=True,
+        tile_width=_SPILL_TILE,
+        tile_height=_SPILL_TILE,
+        compression="none",
+        keep="icc",  # the profile is still needed for the sRGB conversion after the turn
+    )
+    image = pyvips.Image.tiffload(spilled, access="random")
+    for turn in turns:
+        image = getattr(image, turn)()
+    return image
+
+
+def _orientation(image: pyvips.Image) -> int:
+    if image.get_typeof("orientation"):
+        return image.get("orientation")
+    return 1
+
+
+def _srgb_8_bit(image: pyvips.Image, is_srgb) -> pyvips.Image:
+    profile = image.get("icc-profile-data") if image.get_typeof("icc-profile-data") else None
+    if profile and is_srgb(profile) is False:
+        with contextlib.suppress(pyvips.Error):
+            # A profile lcms cannot use with these pixels is ignored, as the Pillow path does.
+            return image.icc_transform("srgb", embedded=True, intent="perceptual", depth=8)
+    if image.interpretation == "cmyk":
+        # No usable profile: the naive inversion Pillow's convert("RGB") does, so a CMYK photo
+        # looks the same whichever path it took.
+        cmyk = image.cast("float")
+        rgb = (255 - cmyk.extract_band(0, n=3)) * (255 - cmyk[3]) / 255
+        return rgb.cast("uchar").copy(interpretation="srgb")
+    if image.format == "ushort":
+        # 16-bit: keep the high byte (scaled, not clipped), as the Pillow path does.
+        interpretation = "b-w" if image.bands < 3 else "srgb"
+        return (image >> 8).cast("uchar").copy(interpretation=interpretation)
+    return image
+
+
+def _save(image: pyvips.Image, fmt: str, target: pyvips.TargetCustom, *, multipass: bool):
+    # Encoder settings mirror intake's _SAVE_OPTIONS for Pillow; keep="none" drops EXIF, XMP,
+    # IPTC, ICC and comments.
+    if fmt == "JPEG":
+        image.jpegsave_target(
+            target, Q=85, optimize_coding=multipass, interlace=multipass, keep="none"
+        )
+    elif fmt == "PNG":
+        image.pngsave_target(target, compression=6, keep="none")
+    else:
+        image.webpsave_target(target, Q=85, effort=4, keep="none")
