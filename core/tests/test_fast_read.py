@@ -1,6 +1,7 @@
 """FastReadMixin answers exactly what DRF's own to_representation answers, row by row."""
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -182,3 +183,52 @@ def test_products_listed_with_the_annotated_category_name_match_products_read_th
         [other.name, Category.objects.exclude(pk=other.pk).get().name]
     )
     assert JSONRenderer().render(from_list) == JSONRenderer().render(per_product)
+
+
+def test_serializers_of_context_free_fields_share_one_plan_per_class():
+    from ultraminebackend.serializers import _compiled_plan
+
+    for serializer_class in (ProductSerializer, OrderSerializer, DepositSerializer):
+        assert _compiled_plan(serializer_class) is not None, serializer_class
+    # SerializerMethodFields read the serializer instance: they keep the per-instance plan
+    assert _compiled_plan(GenerationSerializer) is None
+
+
+def test_a_shared_plan_builds_each_requests_urls_from_that_request(make_product, settings):
+    # given: one product, listed for two hosts in turn (the plan is shared by both requests)
+    settings.ALLOWED_HOSTS = ["shop.example.com", "api.example.org"]
+    settings.SITE_URL = ""
+    product = make_product(image=image_file())
+    services.product_image_add(product=product, image=image_file())
+    rows = selectors.product_list(user=None)
+    factory = APIRequestFactory()
+
+    # when
+    listed = {
+        host: ProductSerializer(
+            rows, many=True, context={"request": factory.get("/api/x", HTTP_HOST=host)}
+        ).data[0]
+        for host in ("shop.example.com", "api.example.org")
+    }
+
+    # then: every URL, nested gallery included, names its own request's host
+    for host, data in listed.items():
+        urls = [data["image_url"], data["image_thumbnail_url"]]
+        urls += [
+            image[key] for image in data["images"] for key in ("image_url", "image_thumbnail_url")
+        ]
+        assert len(urls) == 4
+        assert all(url.startswith(f"http://{host}/media/") for url in urls), urls
+
+
+def test_a_shared_plan_is_rebuilt_when_settings_change(make_product, settings):
+    from ultraminebackend.serializers import _compiled_plan
+
+    make_product(price="12.50")
+    first = _compiled_plan(ProductSerializer)
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "COERCE_DECIMAL_TO_STRING": False}
+
+    data = ProductSerializer(selectors.product_list(user=None), many=True).data[0]
+
+    assert _compiled_plan(ProductSerializer) is not first
+    assert data["price"] == Decimal("12.50")

@@ -19,20 +19,23 @@ class FileUrlField(serializers.Field):
     ``ultraminebackend.files.links``.
     """
 
+    # (file, request) → URL; the request is an argument so one field can serve every request
+    # (``FastReadMixin`` calls it directly with each request).
+    url_of = staticmethod(file_url)
+
     def __init__(self, **kwargs):
         kwargs["read_only"] = True
         super().__init__(**kwargs)
 
     def to_representation(self, value):
-        return file_url(value, self.context.get("request"))
+        return self.url_of(value, self.context.get("request"))
 
 
 @extend_schema_field(URL_SCHEMA)
 class ThumbnailUrlField(FileUrlField):
     """Absolute URL of the WebP thumbnail stored beside a public image (``X_thumbnail_url``)."""
 
-    def to_representation(self, value):
-        return thumbnail_url(value, self.context.get("request"))
+    url_of = staticmethod(thumbnail_url)
 
 
 class ImageUploadField(serializers.ImageField):
