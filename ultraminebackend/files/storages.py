@@ -5,6 +5,7 @@ stay identical whichever mode ``USE_S3`` picks, returning a lazy proxy, so tests
 ``STORAGES`` reach the new backend too.
 """
 
+import re
 import time
 from functools import cached_property
 from urllib.parse import quote, urlencode
@@ -91,7 +92,27 @@ class PublicS3Storage(S3Storage):
     def url(self, name, parameters=None, expire=None, http_method=None):
         if parameters or http_method or self.custom_domain or self.querystring_auth:
             return super().url(name, parameters, expire, http_method)
+        if type(name) is str and _SAFE_PLAIN_KEY.fullmatch(name):
+            # Every name we generate: nothing to normalise and nothing botocore would quote.
+            prefix = self._safe_location_prefix()
+            if prefix is not None:
+                return self._base_url + prefix + name
         return self._base_url + quote(self._key(name), safe="/~")
+
+    def _safe_location_prefix(self) -> str | None:
+        """``"<location>/"`` (or ``""``) when the location is plain and URL-safe, else ``None``;
+        remembered per location value (tests change ``location`` on copies)."""
+        location = self.location
+        cached = self.__dict__.get("_location_prefix")
+        if cached is None or cached[0] != location:
+            if not location:
+                prefix = ""
+            elif _SAFE_PLAIN_KEY.fullmatch(location):
+                prefix = f"{location}/"
+            else:
+                prefix = None
+            cached = self.__dict__["_location_prefix"] = (location, prefix)
+        return cached[1]
 
     def _key(self, name) -> str:
         """``_normalize_name(clean_name(name))``: for a plain relative name under a plain (or no)
@@ -112,6 +133,11 @@ class PublicS3Storage(S3Storage):
         if not probe_url.endswith(suffix):  # pragma: no cover - botocore changed its URL shape
             raise RuntimeError(f"Unexpected S3 URL shape: {probe_url}")
         return probe_url[: -len(suffix)]
+
+
+# Segments of characters botocore never quotes (``quote(key, safe="/~")``), none empty and none
+# starting with a dot (so no ``.`` or ``..``): such a name is its own key and its own URL path.
+_SAFE_PLAIN_KEY = re.compile(r"[A-Za-z0-9_~-][A-Za-z0-9_.~-]*(?:/[A-Za-z0-9_~-][A-Za-z0-9_.~-]*)*")
 
 
 def _is_plain_key(name: str) -> bool:

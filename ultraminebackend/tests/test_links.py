@@ -111,14 +111,34 @@ def test_s3_public_url_is_fetchable_and_private_needs_its_presigned_url(moto_end
 
 
 @pytest.mark.usefixtures("s3")
+@pytest.mark.parametrize("location", ["media", "", "a b", "x/../y", "media~v2"])
 @pytest.mark.parametrize(
-    "name", ["orders/plain.jpg", "orders/with space.jpg", "orders/ünï~cøde!(1).png", "a/b/c.webp"]
+    "name",
+    [
+        "orders/plain.jpg",
+        "orders/with space.jpg",
+        "orders/ünï~cøde!(1).png",
+        "a/b/c.webp",
+        "-x_~y.thumb.webp",
+        ".hidden.jpg",
+        "./x.jpg",
+        "a//b.jpg",
+        "d/",
+    ],
 )
-def test_cached_s3_base_builds_the_same_url_as_botocore(name):
-    storage = storages["default"]
-
+def test_cached_s3_base_builds_the_same_url_as_botocore(location, name):
+    storage = copy.copy(storages["default"])  # the shared one keeps its location
+    storage.location = location
     assert isinstance(storage, PublicS3Storage)
-    assert storage.url(name) == S3Storage.url(storage, name)
+    try:
+        expected = S3Storage.url(storage, name)
+    except SuspiciousOperation:
+        with pytest.raises(SuspiciousOperation):
+            storage.url(name)
+        return
+
+    assert storage.url(name) == expected
+    assert storage.url(name) == expected  # the remembered location prefix too
 
 
 @pytest.mark.usefixtures("s3")
