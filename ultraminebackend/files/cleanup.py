@@ -91,44 +91,60 @@ def managed_fields(model) -> list:
     return [f for f in model._meta.concrete_fields if isinstance(f, MANAGED_FIELDS)]
 
 
-def remember_stored_names(sender, instance, **kwargs) -> None:
-    """post_init: note what each file field held when loaded, to spot replacements on save."""
-    # Runs for every row a list loads: kept to one dict built from precomputed names.
-    loaded = instance.__dict__
-    instance._stored_file_names = {name: loaded.get(name) for name in sender._managed_attnames}
+# The database name a file field held before its first change since the row was loaded or saved,
+# per attname. The managed fields' descriptor notes it (``note_stored_name``); post_save compares.
+STORED_NAMES_ATTR = "_stored_file_names"
 
 
-def delete_replaced_files(sender, instance, created, **kwargs) -> None:
+def note_stored_name(instance, attname: str, name) -> None:
+    """Remember ``name`` as what the row holds for ``attname``, unless a name is noted already.
+
+    Called by the managed fields' descriptor when a loaded field is first read as a file or
+    first replaced, so rows a list only reads cost one dict entry and no signal.
+    """
+    if instance._state.adding or not name:
+        return  # a row not saved yet holds no stored file to let go of
+    names = instance.__dict__.get(STORED_NAMES_ATTR)
+    if names is None:
+        names = instance.__dict__[STORED_NAMES_ATTR] = {}
+    names.setdefault(attname, name)
+
+
+def delete_replaced_files(sender, instance, created, update_fields=None, **kwargs) -> None:
     """post_save: a file field that now holds another name lets go of the old file."""
-    before = getattr(instance, "_stored_file_names", {})
+    before = instance.__dict__.get(STORED_NAMES_ATTR)
+    if not before:
+        return
     for field in sender._managed_file_fields:
-        if field.attname not in instance.__dict__:  # deferred and never loaded: untouched
-            continue
-        old, new = before.get(field.attname), getattr(instance, field.attname).name
-        if old and old != new:
+        old = before.get(field.attname)
+        if old is None or (update_fields is not None and field.name not in update_fields):
+            continue  # untouched, or changed in memory but not written by this save
+        del before[field.attname]
+        new = getattr(instance, field.attname).name
+        if old != new:
             delete_on_commit(field.storage, field.stored_names(str(old)))
-    remember_stored_names(sender, instance)
 
 
 def delete_files_of_deleted_row(sender, instance, **kwargs) -> None:
-    """post_delete: the row is gone, so are its files (after commit)."""
+    """post_delete: the row is gone, so are its files (after commit): the one it held in the
+    database and, when it differs, the one the instance had stored for it since."""
+    stored = instance.__dict__.get(STORED_NAMES_ATTR) or {}
     for field in sender._managed_file_fields:
         file = getattr(instance, field.attname)
-        if file:
-            delete_on_commit(field.storage, field.stored_names(file.name))
+        names = {stored.get(field.attname), file.name if file else None} - {None, ""}
+        for name in sorted(names):
+            delete_on_commit(field.storage, field.stored_names(str(name)))
 
 
 def connect_signals() -> None:
     from django.apps import apps
-    from django.db.models.signals import post_delete, post_init, post_save
+    from django.db.models.signals import post_delete, post_save
 
     for model in apps.get_models():
         fields = managed_fields(model)
         if not fields:
             continue
         model._managed_file_fields = fields
-        model._managed_attnames = tuple(f.attname for f in fields)
-        post_init.connect(remember_stored_names, sender=model, dispatch_uid=f"files-init-{model}")
         post_save.connect(delete_replaced_files, sender=model, dispatch_uid=f"files-save-{model}")
         post_delete.connect(
             delete_files_of_deleted_row, sender=model, dispatch_uid=f"files-delete-{model}"

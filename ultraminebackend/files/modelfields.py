@@ -14,7 +14,12 @@ import posixpath
 
 from django.core.files.base import ContentFile
 from django.db import models
-from django.db.models.fields.files import FieldFile, ImageFieldFile
+from django.db.models.fields.files import (
+    FieldFile,
+    FileDescriptor,
+    ImageFieldFile,
+    ImageFileDescriptor,
+)
 
 from . import cleanup
 from .errors import STORAGE_ERRORS, StorageUnavailable
@@ -71,6 +76,54 @@ class ManagedImageFieldFile(_ManagedFileMixin, ImageFieldFile):
     pass
 
 
+class _NotingStoredNameMixin:
+    """Notes the name a loaded row holds before the field first changes (``cleanup``).
+
+    Reading the field as a file (which a replacement through ``FieldFile.save`` starts with) or
+    assigning to it notes the stored name; post_save deletes it once the change is committed.
+    Cheaper than a post_init handler, which would run for every row every list loads.
+    """
+
+    def __get__(self, instance, cls=None):
+        if instance is not None:
+            raw = instance.__dict__.get(self.field.attname)
+            if type(raw) is str:  # as loaded from the database, about to become a FieldFile
+                cleanup.note_stored_name(instance, self.field.attname, raw)
+        return super().__get__(instance, cls)
+
+    def __set__(self, instance, value):
+        attname = self.field.attname
+        if attname not in instance.__dict__ and not instance._state.adding:
+            # Deferred (``.defer()``/``.only()``) and not loaded yet. A stored name arriving now
+            # is the deferred load itself (``refresh_from_db`` hands over a committed FieldFile);
+            # anything else replaces a file only the database knows, so ask it (one query, for
+            # a rare assignment).
+            is_stored_name = type(value) is str or (
+                isinstance(value, FieldFile) and value._committed
+            )
+            if not is_stored_name:
+                model = type(instance)
+                rows = model._base_manager.using(instance._state.db).filter(pk=instance.pk)
+                value_now = rows.values_list(attname, flat=True).first()
+                cleanup.note_stored_name(instance, attname, value_now)
+            super().__set__(instance, value)
+            return
+        previous = instance.__dict__.get(attname)
+        if type(previous) is str:
+            cleanup.note_stored_name(instance, attname, previous)
+        elif isinstance(previous, FieldFile) and previous._committed:
+            cleanup.note_stored_name(instance, attname, previous.name)
+        super().__set__(instance, value)
+
+
+class _NotingFileDescriptor(_NotingStoredNameMixin, FileDescriptor):
+    pass
+
+
+class _NotingImageFileDescriptor(_NotingStoredNameMixin, ImageFileDescriptor):
+    pass
+
+
 class _ManagedField:
     """What the three fields share: a folder, a generated name, the intake, variant names."""
 
@@ -105,12 +158,14 @@ class PublicImageField(_ManagedField, models.ImageField):
     """A public image (default storage) under ``folder/``, with a WebP thumbnail beside it."""
 
     attr_class = ManagedImageFieldFile
+    descriptor_class = _NotingImageFileDescriptor
 
 
 class PublicFileField(_ManagedField, models.FileField):
     """Public post media, image or video: the content service runs the intake for images."""
 
     attr_class = ManagedFieldFile
+    descriptor_class = _NotingFileDescriptor
     runs_intake = False
 
 
@@ -118,6 +173,7 @@ class PrivateFileField(_ManagedField, models.FileField):
     """Payment evidence (an image): private storage, signed expiring URLs, no public variant."""
 
     attr_class = ManagedFieldFile
+    descriptor_class = _NotingFileDescriptor
     public = False
 
     def __init__(self, *args, **kwargs):
