@@ -1,9 +1,8 @@
 """API shapes of the AI agent: the generate-image request and the generation record."""
 
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ultraminebackend.files.fields import URL_SCHEMA, FileUrlField, ImageUploadField
+from ultraminebackend.files.fields import FileUrlField, ImageUploadField, RequestUrlField
 from ultraminebackend.files.links import file_url, thumbnail_url
 from ultraminebackend.integrations import cloudinary
 from ultraminebackend.serializers import FastReadMixin
@@ -36,6 +35,35 @@ class GenerateImageSerializer(serializers.Serializer):
         return fields
 
 
+def _image_url(generation: Generation, request) -> str | None:
+    if generation.storage == Generation.Storage.CLOUDINARY:
+        return cloudinary.with_transformation(generation.cloudinary_secure_url, CLOUDINARY_DELIVERY)
+    return file_url(generation.image, request)
+
+
+def _thumbnail_url(generation: Generation, request) -> str | None:
+    if generation.storage == Generation.Storage.CLOUDINARY:
+        return cloudinary.with_transformation(
+            generation.cloudinary_secure_url, cloudinary.thumbnail_transformation()
+        )
+    return thumbnail_url(generation.image, request)
+
+
+class GenerationImageUrlField(RequestUrlField):
+    """The image wherever it lives: Cloudinary (delivered with ``q_auto:best``) or our storage."""
+
+    url_of = staticmethod(_image_url)
+
+    def __init__(self, **kwargs):
+        super().__init__(source="*", **kwargs)
+
+
+class GenerationThumbnailUrlField(GenerationImageUrlField):
+    """Its thumbnail: a Cloudinary transformation, or the WebP stored beside our copy."""
+
+    url_of = staticmethod(_thumbnail_url)
+
+
 class GenerationSerializer(FastReadMixin, serializers.ModelSerializer):
     # Declared so the schema says "" too: DRF drops allow_blank from read-only model fields, and a
     # pending or failed record has no storage yet (schemathesis found the enum without it).
@@ -47,8 +75,8 @@ class GenerationSerializer(FastReadMixin, serializers.ModelSerializer):
     )
     error_code = serializers.CharField(read_only=True, allow_null=True)
     error_message = serializers.CharField(read_only=True, allow_null=True)
-    image_url = serializers.SerializerMethodField()
-    image_thumbnail_url = serializers.SerializerMethodField()
+    image_url = GenerationImageUrlField()
+    image_thumbnail_url = GenerationThumbnailUrlField()
     reference_url = FileUrlField(source="reference")
 
     class Meta:
@@ -92,19 +120,3 @@ class GenerationSerializer(FastReadMixin, serializers.ModelSerializer):
         for name in ("error_code", "error_message"):
             data[name] = data[name] or None
         return data
-
-    @extend_schema_field(URL_SCHEMA)
-    def get_image_url(self, generation: Generation) -> str | None:
-        if generation.storage == Generation.Storage.CLOUDINARY:
-            return cloudinary.with_transformation(
-                generation.cloudinary_secure_url, CLOUDINARY_DELIVERY
-            )
-        return file_url(generation.image, self.context.get("request"))
-
-    @extend_schema_field(URL_SCHEMA)
-    def get_image_thumbnail_url(self, generation: Generation) -> str | None:
-        if generation.storage == Generation.Storage.CLOUDINARY:
-            return cloudinary.with_transformation(
-                generation.cloudinary_secure_url, cloudinary.thumbnail_transformation()
-            )
-        return thumbnail_url(generation.image, self.context.get("request"))

@@ -18,8 +18,8 @@ serializers, properties, methods and dotted sources go through DRF unchanged, an
 
 DRF also builds every field of a serializer anew for each request (``get_fields``, deep copies:
 ~0.9 ms for a product and its gallery, as much as serialising 20 rows). When every readable field
-of a class is one whose output depends on nothing but the value and the field's own options (the
-classes in ``_CONTEXT_FREE``), file URL fields (which take the request as an argument) or a nested
+of a class is context-free (its output depends only on the value and its own options: the classes
+in ``_CONTEXT_FREE``), a URL field (``RequestUrlField``: the request is an argument) or a nested
 list of such a class, the plan is compiled once per class from a prototype instance and shared:
 rows are then serialised without the serializer's fields ever being built. Any other field (a
 ``SerializerMethodField``, a hyperlink) keeps the per-instance plan.
@@ -43,7 +43,7 @@ from rest_framework.fields import SkipField
 from rest_framework.relations import PKOnlyObject
 from rest_framework.settings import api_settings
 
-from ultraminebackend.files.fields import FileUrlField
+from ultraminebackend.files.fields import RequestUrlField
 
 _VALUE_IS_REPRESENTATION = frozenset(
     {
@@ -165,8 +165,8 @@ def _compile_field(model, field) -> tuple | None:
     getter = _direct_getter(model, field)
     if getter is not None:
         return (name, _VALUE, getter, None, None)
-    if isinstance(field, FileUrlField):
-        getter = _attribute_getter(model, field)
+    if isinstance(field, RequestUrlField):
+        getter = _whole_instance if field.source == "*" else _attribute_getter(model, field)
         return None if getter is None else (name, _URL, getter, field.url_of, None)
     if isinstance(field, serializers.ListSerializer):
         child = type(field.child)
@@ -178,6 +178,10 @@ def _compile_field(model, field) -> tuple | None:
             return (name, _FIELD, None, field, None)
         return (name, _CONVERT, getter, _iso_datetime(field) or field.to_representation, None)
     return None
+
+
+def _whole_instance(instance):
+    return instance
 
 
 def _is_file_name_field(field) -> bool:

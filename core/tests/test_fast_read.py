@@ -188,10 +188,31 @@ def test_products_listed_with_the_annotated_category_name_match_products_read_th
 def test_serializers_of_context_free_fields_share_one_plan_per_class():
     from ultraminebackend.serializers import _compiled_plan
 
-    for serializer_class in (ProductSerializer, OrderSerializer, DepositSerializer):
+    for serializer_class in (
+        ProductSerializer,
+        OrderSerializer,
+        DepositSerializer,
+        GenerationSerializer,
+    ):
         assert _compiled_plan(serializer_class) is not None, serializer_class
-    # SerializerMethodFields read the serializer instance: they keep the per-instance plan
-    assert _compiled_plan(GenerationSerializer) is None
+
+    class WithMethod(FastReadMixin, serializers.ModelSerializer):
+        label = serializers.SerializerMethodField()
+
+        class Meta:
+            model = Category
+            fields = ["id", "label"]
+
+        def get_label(self, category):
+            return f"{self.context['prefix']}{category.name}"
+
+    # a SerializerMethodField reads the serializer instance: the per-instance plan is kept
+    assert _compiled_plan(WithMethod) is None
+    category = Category.objects.create(name="Rigs", slug="rigs")
+    assert WithMethod(category, context={"prefix": "> "}).data == {
+        "id": category.pk,
+        "label": "> Rigs",
+    }
 
 
 def test_a_shared_plan_builds_each_requests_urls_from_that_request(make_product, settings):

@@ -12,16 +12,17 @@ URL_SCHEMA = {"type": "string", "format": "uri", "nullable": True}
 
 
 @extend_schema_field(URL_SCHEMA)
-class FileUrlField(serializers.Field):
-    """Read-only absolute URL of a file field: ``image_url = FileUrlField(source="image")``.
+class RequestUrlField(serializers.Field):
+    """Read-only URL made from the value and the request by ``url_of(value, request)``.
 
-    Public files get their plain URL, private ones a fresh signed URL that expires; see
-    ``ultraminebackend.files.links``.
+    The request is an argument rather than read from the serializer's context, so one field
+    instance can serve every request (``FastReadMixin`` compiles it into a shared plan).
+    Subclasses set ``url_of``; with ``source="*"`` the value is the whole instance.
     """
 
-    # (file, request) → URL; the request is an argument so one field can serve every request
-    # (``FastReadMixin`` calls it directly with each request).
-    url_of = staticmethod(file_url)
+    @staticmethod
+    def url_of(value, request) -> str | None:
+        raise NotImplementedError
 
     def __init__(self, **kwargs):
         kwargs["read_only"] = True
@@ -31,7 +32,16 @@ class FileUrlField(serializers.Field):
         return self.url_of(value, self.context.get("request"))
 
 
-@extend_schema_field(URL_SCHEMA)
+class FileUrlField(RequestUrlField):
+    """Read-only absolute URL of a file field: ``image_url = FileUrlField(source="image")``.
+
+    Public files get their plain URL, private ones a fresh signed URL that expires; see
+    ``ultraminebackend.files.links``.
+    """
+
+    url_of = staticmethod(file_url)
+
+
 class ThumbnailUrlField(FileUrlField):
     """Absolute URL of the WebP thumbnail stored beside a public image (``X_thumbnail_url``)."""
 
