@@ -52,7 +52,11 @@ class Product(models.Model):
             # PositiveIntegerField is only a CHECK on some backends; say it explicitly.
             models.CheckConstraint(condition=Q(stock__gte=0), name="product_stock_not_negative"),
         ]
-        indexes = [models.Index(fields=["is_active", "category"])]
+        indexes = [
+            models.Index(fields=["is_active", "category"]),
+            # The list's order: a page is read off the index instead of sorting every product.
+            models.Index(fields=["-created_at", "-id"], name="core_product_newest_idx"),
+        ]
 
     def __str__(self):
         return self.name
