@@ -1,8 +1,12 @@
 """Query-string filters of the store lists."""
 
 import django_filters
+from django.db.models import Q
 
 from .models import Deposit, Order, Product
+
+
+MAX_ID = 2**63 - 1  # BigAutoField
 
 
 class ProductFilter(django_filters.FilterSet):
@@ -13,8 +17,10 @@ class ProductFilter(django_filters.FilterSet):
         fields = ["category"]
 
     def filter_category(self, queryset, name, value):
-        if value.isdigit():
-            return queryset.filter(category_id=int(value))
+        # ASCII digits only ("¹".isdigit() is true, int("¹") fails), and within the id column's
+        # range (a longer number cannot be an id, and SQLite refuses it); a numeric slug matches too.
+        if value.isascii() and value.isdigit() and int(value) <= MAX_ID:
+            return queryset.filter(Q(category_id=int(value)) | Q(category__slug=value))
         return queryset.filter(category__slug=value)
 
 

@@ -350,7 +350,7 @@ def _retry_hint(exc: errors.APIError) -> float | None:
     raw = headers.get("retry-after") if hasattr(headers, "get") else None
     if raw:
         raw = raw.strip()
-        if raw.isdigit():
+        if raw.isascii() and raw.isdigit():  # "²".isdigit() is true too
             return float(raw)
         try:
             when = email.utils.parsedate_to_datetime(raw)

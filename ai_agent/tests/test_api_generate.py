@@ -136,6 +136,19 @@ def test_provider_quota_is_429_with_retry_after(client_for, user, gemini):
     assert Generation.objects.get().error_code == "provider_quota"
 
 
+def test_a_retry_after_of_non_ascii_digits_is_ignored_not_a_500(client_for, user, gemini):
+    # given: "²" is a digit to str.isdigit() but no number to float()
+    gemini.enqueue(
+        *[gemini.error(429, "Resource exhausted", status="RESOURCE_EXHAUSTED", retry_after="²")]
+        * 3
+    )
+
+    response = generate(client_for(user))
+
+    assert response.status_code == 429
+    assert Generation.objects.get().error_code == "provider_quota"
+
+
 def test_provider_503_is_retried_then_502(client_for, user, gemini, settings):
     settings.AI_TIMEOUT_S = 30
     gemini.enqueue(*[gemini.error(503, "Overloaded", status="UNAVAILABLE")] * 3)

@@ -52,6 +52,29 @@ def test_filter_by_category_id_or_slug_and_search_by_name(api_client, make_produ
     assert [p["id"] for p in search["results"]] == [rig.pk]
 
 
+@pytest.mark.parametrize("value", ["¹", "٣", "99999999999999999999999", "-1"])
+def test_a_category_filter_that_is_no_id_is_a_slug_that_matches_nothing(
+    api_client, make_product, value
+):
+    make_product()
+
+    response = api_client.get("/api/core/products/", {"category": value})
+
+    assert response.status_code == 200
+    assert response.json()["count"] == 0
+
+
+def test_a_numeric_category_slug_is_found_too(api_client, make_product):
+    from core.models import Category
+
+    numbered = Category.objects.create(name="2026 models", slug="2026")
+    rig = make_product(category=numbered)
+
+    found = api_client.get("/api/core/products/?category=2026").json()
+
+    assert [p["id"] for p in found["results"]] == [rig.pk]
+
+
 def test_page_size_is_capped_at_100(api_client, make_product):
     for _ in range(3):
         make_product()
