@@ -5,7 +5,6 @@ from django.db.models import Q
 
 from .models import Deposit, Order, Product
 
-
 MAX_ID = 2**63 - 1  # BigAutoField
 
 
@@ -18,7 +17,7 @@ class ProductFilter(django_filters.FilterSet):
 
     def filter_category(self, queryset, name, value):
         # ASCII digits only ("¹".isdigit() is true, int("¹") fails), and within the id column's
-        # range (a longer number cannot be an id, and SQLite refuses it); a numeric slug matches too.
+        # range (a longer number is no id, and SQLite refuses it); a numeric slug matches too.
         if value.isascii() and value.isdigit() and int(value) <= MAX_ID:
             return queryset.filter(Q(category_id=int(value)) | Q(category__slug=value))
         return queryset.filter(category__slug=value)

@@ -139,8 +139,7 @@ def test_provider_quota_is_429_with_retry_after(client_for, user, gemini):
 def test_a_retry_after_of_non_ascii_digits_is_ignored_not_a_500(client_for, user, gemini):
     # given: "²" is a digit to str.isdigit() but no number to float()
     gemini.enqueue(
-        *[gemini.error(429, "Resource exhausted", status="RESOURCE_EXHAUSTED", retry_after="²")]
-        * 3
+        *[gemini.error(429, "Resource exhausted", status="RESOURCE_EXHAUSTED", retry_after="²")] * 3
     )
 
     response = generate(client_for(user))
