@@ -14,7 +14,7 @@ from django.db.models import F, Q
 from ultraminebackend.files.modelfields import PrivateFileField, PublicImageField
 
 ZERO = Decimal("0.00")
-GALLERY_ATTR = "prefetched_gallery"  # where product_list puts each product's gallery
+GALLERY_ATTR = "prefetched_gallery"  # where selectors.attach_galleries puts each gallery
 PRODUCT_NAME_ATTR = "listed_product_name"  # where order_list puts each order's product name
 CATEGORY_NAME_ATTR = "listed_category_name"  # where product_list puts each category name
 
@@ -73,10 +73,10 @@ class Product(models.Model):
 
     @property
     def gallery(self) -> list["ProductImage"]:
-        """The gallery in its order: the list ``selectors.product_list`` prefetched, else a query.
+        """The gallery in its order: the list ``selectors.attach_galleries`` gave it, else a query.
 
-        A ``Prefetch(to_attr=…)`` list rather than the prefetched ``images`` manager: Django builds
-        a queryset per product for the latter, a measurable share of a list page.
+        A plain list rather than the prefetched ``images`` manager: Django builds a queryset per
+        product for the latter, a measurable share of a list page.
         """
         prefetched = self.__dict__.get(GALLERY_ATTR)
         return prefetched if prefetched is not None else list(self.images.all())

@@ -59,6 +59,10 @@ class ProductViewSet(FilesAtomicMixin, viewsets.ModelViewSet):
     def get_queryset(self):
         return selectors.product_list(user=self.request.user)
 
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        return page if page is None else selectors.attach_galleries(list(page))
+
     def _gallery_image(self, image_id) -> ProductImage:
         return get_object_or_404(ProductImage, pk=image_id, product=self.get_object())
 

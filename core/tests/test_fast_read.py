@@ -61,7 +61,9 @@ def rows(make_product, user, staff_user, order_for, deposit_for, credit):
     )
     return {
         CategorySerializer: Category.objects.all(),
-        ProductSerializer: selectors.product_list(user=staff_user),
+        ProductSerializer: selectors.attach_galleries(
+            list(selectors.product_list(user=staff_user))
+        ),
         ProductImageSerializer: ProductImage.objects.all(),
         OrderSerializer: [*Order.objects.all(), paid],
         DepositSerializer: Deposit.objects.all(),
@@ -101,8 +103,8 @@ def test_plain_attributes_skip_drf_and_only_nested_or_dotted_fields_keep_drfs_pa
         assert plan[name][0] is None, name
 
 
-def test_gallery_prefetched_by_the_list_matches_the_gallery_queried_per_product(
-    make_product, staff_user
+def test_galleries_attached_to_a_page_match_the_gallery_queried_per_product(
+    make_product, staff_user, django_assert_num_queries
 ):
     product = make_product(image=image_file())
     for alt in ("c", "a", "b"):
@@ -114,9 +116,13 @@ def test_gallery_prefetched_by_the_list_matches_the_gallery_queried_per_product(
     request = APIRequestFactory().get("/api/x")
     context = {"request": request}
 
-    listed = selectors.product_list(user=staff_user)
-    plain = Product.objects.all()  # no prefetch: Product.gallery queries
-    from_list = ProductSerializer(listed, many=True, context=context).data
+    products = list(selectors.product_list(user=staff_user))
+    with django_assert_num_queries(1):  # every gallery of the page at once
+        listed = selectors.attach_galleries(products)
+    plain = Product.objects.all()  # no galleries attached: Product.gallery queries
+    with django_assert_num_queries(0):  # images know their product too
+        from_list = ProductSerializer(listed, many=True, context=context).data
+        assert all(image.product is product for product in listed for image in product.gallery)
     per_product = ProductSerializer(plain, many=True, context=context).data
 
     assert JSONRenderer().render(from_list) == JSONRenderer().render(per_product)
@@ -221,7 +227,7 @@ def test_a_shared_plan_builds_each_requests_urls_from_that_request(make_product,
     settings.SITE_URL = ""
     product = make_product(image=image_file())
     services.product_image_add(product=product, image=image_file())
-    rows = selectors.product_list(user=None)
+    rows = selectors.attach_galleries(list(selectors.product_list(user=None)))
     factory = APIRequestFactory()
 
     # when
