@@ -415,8 +415,9 @@ def _intake(
 def _streams(name: str, size: tuple[int, int]) -> bool:
     """Whether a still image goes through libvips (``streaming``) instead of Pillow.
 
-    Only large ones: Pillow is as fast on ordinary photos and makes their thumbnail from the
-    pixels it already decoded, but holds every pixel at once.
+    Only large ones. Pillow holds every pixel at once, but is faster on ordinary photos (12 MP
+    with thumbnail: 466 vs 733 ms), which are written progressive so that libjpeg buffers every
+    coefficient in either library, and it makes their thumbnail from the pixels it decoded.
     """
     width, height = size
     return name in streaming.FORMATS and width * height >= settings.IMAGE_STREAMING_MIN_PIXELS
@@ -428,7 +429,7 @@ def _intake_streamed(fp: IO[bytes], name: str, *, max_pixels: int, thumbnail: bo
     _check_dimensions(*image.size, 1, max_pixels)
     output = _output()
     width, height = image.size
-    size = image.write_normalised(
+    stored_size = image.write_normalised(
         output, multipass=width * height <= MULTIPASS_MAX_PIXELS, is_srgb=_is_srgb_profile
     )
     thumb = None
@@ -437,7 +438,7 @@ def _intake_streamed(fp: IO[bytes], name: str, *, max_pixels: int, thumbnail: bo
             output, max_side=settings.IMAGE_THUMBNAIL_SIZE, webp_options=THUMBNAIL_WEBP_OPTIONS
         )
         output.seek(0, io.SEEK_END)
-    return _result(output, name, size, frames=1, thumbnail=thumb)
+    return _result(output, name, stored_size, frames=1, thumbnail=thumb)
 
 
 def _output() -> tempfile.SpooledTemporaryFile:
