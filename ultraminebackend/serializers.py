@@ -23,12 +23,17 @@ in ``_CONTEXT_FREE``), a URL field (``RequestUrlField``: the request is an argum
 list of such a class, the plan is compiled once per class from a prototype instance and shared:
 rows are then serialised without the serializer's fields ever being built. Any other field (a
 ``SerializerMethodField``, a hyperlink) keeps the per-instance plan.
+
+In a compiled plan, file names and file URLs are read from the stored name
+(``modelfields.stored_name_getter``, ``links.name_url``): Django builds a FieldFile on a file
+field's first access, three per image on a list page. ``many=True`` gives a ``FastListSerializer``,
+which looks the request and the time zone up once per page instead of once per row.
 ``core/tests/test_fast_read.py`` compares both ways with DRF's own on real rows of every
 serializer that uses it.
 """
 
 import datetime
-from functools import cached_property
+from functools import cached_property, partial
 from operator import attrgetter
 
 from django.conf import settings
@@ -44,6 +49,7 @@ from rest_framework.relations import PKOnlyObject
 from rest_framework.settings import api_settings
 
 from ultraminebackend.files.fields import RequestUrlField
+from ultraminebackend.files.modelfields import stored_name_getter
 
 _VALUE_IS_REPRESENTATION = frozenset(
     {
@@ -73,7 +79,7 @@ _CONTEXT_FREE = _VALUE_IS_REPRESENTATION | {
 }
 
 # Kinds of compiled plan entries (see _compile_field).
-_VALUE, _CONVERT, _URL, _FIELD, _MANY = range(5)
+_VALUE, _CONVERT, _DATETIME, _URL, _FIELD, _MANY = range(6)
 
 
 class FastReadMixin:
@@ -101,10 +107,17 @@ class FastReadMixin:
                 plan.append((field.field_name, None, field))
         return plan
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        meta = getattr(cls, "Meta", None)
+        if meta is not None and not hasattr(meta, "list_serializer_class"):
+            meta.list_serializer_class = FastListSerializer
+
     def to_representation(self, instance):
         compiled = _compiled_plan(type(self))
         if compiled is not None:
-            return _render(compiled, instance, self.context.get("request"))
+            request = self.context.get("request")
+            return _render(compiled, instance, request, timezone.get_current_timezone())
         representation = {}
         for name, getter, convert in self._read_plan:
             if getter is not None:
@@ -122,6 +135,26 @@ class FastReadMixin:
             check = attribute.pk if isinstance(attribute, PKOnlyObject) else attribute
             representation[name] = None if check is None else field.to_representation(attribute)
         return representation
+
+
+class FastListSerializer(serializers.ListSerializer):
+    """``many=True`` of a ``FastReadMixin`` serializer (its default ``list_serializer_class``).
+
+    With a compiled plan, a page is rendered with the request and the time zone looked up once,
+    not once per row (the time zone is a context-local read: ~2 us, twice a row).
+    """
+
+    def to_representation(self, data):
+        child_class = type(self.child)
+        if child_class.to_representation is not FastReadMixin.to_representation:
+            return super().to_representation(data)  # the child adds to each row's answer
+        compiled = _compiled_plan(child_class)
+        if compiled is None:
+            return super().to_representation(data)
+        rows = data.all() if isinstance(data, BaseManager) else data
+        request = self.context.get("request")
+        zone = timezone.get_current_timezone()
+        return [_render(compiled, row, request, zone) for row in rows]
 
 
 _compiled_plans: dict[type, tuple | None] = {}
@@ -165,9 +198,16 @@ def _compile_field(model, field) -> tuple | None:
     getter = _direct_getter(model, field)
     if getter is not None:
         return (name, _VALUE, getter, None, None)
+    file_field = _file_model_field(model, field)
     if isinstance(field, RequestUrlField):
+        if file_field is not None and field.url_of_name is not None:
+            # The stored name, not a FieldFile built per row, and the storage bound now.
+            url_of_name = partial(field.url_of_name, file_field.storage)
+            return (name, _URL, stored_name_getter(file_field.attname), url_of_name, None)
         getter = _whole_instance if field.source == "*" else _attribute_getter(model, field)
         return None if getter is None else (name, _URL, getter, field.url_of, None)
+    if file_field is not None and _is_file_name_field(field):
+        return (name, _VALUE, stored_name_getter(file_field.attname), None, None)
     if isinstance(field, serializers.ListSerializer):
         child = type(field.child)
         nested = _compiled_plan(child) if issubclass(child, FastReadMixin) else None
@@ -176,8 +216,22 @@ def _compile_field(model, field) -> tuple | None:
         getter = _attribute_getter(model, field)
         if getter is None:  # a property, an annotation, a dotted source: DRF's attribute walk
             return (name, _FIELD, None, field, None)
-        return (name, _CONVERT, getter, _iso_datetime(field) or field.to_representation, None)
+        in_zone = _iso_datetime_in(field)
+        if in_zone is not None:
+            return (name, _DATETIME, getter, in_zone, None)
+        return (name, _CONVERT, getter, field.to_representation, None)
     return None
+
+
+def _file_model_field(model, field) -> models.FileField | None:
+    """The model's file field a serializer field reads as a whole (``source="image"``)."""
+    if field.source == "*" or len(field.source_attrs) != 1:
+        return None
+    try:
+        model_field = model._meta.get_field(field.source)
+    except FieldDoesNotExist:
+        return None
+    return model_field if isinstance(model_field, models.FileField) else None
 
 
 def _whole_instance(instance):
@@ -191,18 +245,20 @@ def _is_file_name_field(field) -> bool:
     )
 
 
-def _render(plan: tuple, instance, request) -> dict:
+def _render(plan: tuple, instance, request, zone) -> dict:
     representation = {}
     for name, kind, getter, function, nested in plan:
         if kind is _VALUE:
             representation[name] = getter(instance)
             continue
-        if kind is _CONVERT or kind is _URL:
+        if kind is _CONVERT or kind is _DATETIME or kind is _URL:
             attribute = getter(instance)
             if attribute is None:
                 representation[name] = None
             elif kind is _CONVERT:
                 representation[name] = function(attribute)
+            elif kind is _DATETIME:
+                representation[name] = function(attribute, zone)
             else:
                 representation[name] = function(attribute, request)
             continue
@@ -217,7 +273,7 @@ def _render(plan: tuple, instance, request) -> dict:
             representation[name] = function.to_representation(attribute)
         else:
             rows = attribute.all() if isinstance(attribute, BaseManager) else attribute
-            representation[name] = [_render(nested, row, request) for row in rows]
+            representation[name] = [_render(nested, row, request, zone) for row in rows]
     return representation
 
 
@@ -228,18 +284,26 @@ def _iso_datetime(field):
     ``Z``) for the common field: exactly ``DateTimeField``, ISO 8601 output, no field time zone,
     ``USE_TZ``. Anything else (strings, naive values, overflow) is left to DRF.
     """
+    in_zone = _iso_datetime_in(field)
+    if in_zone is None:
+        return None
+    current_timezone = timezone.get_current_timezone
+    return lambda value: in_zone(value, current_timezone())
+
+
+def _iso_datetime_in(field):
+    """``_iso_datetime`` taking the current time zone as an argument (looked up once a page)."""
     if type(field) is not serializers.DateTimeField or hasattr(field, "timezone"):
         return None
     output_format = getattr(field, "format", api_settings.DATETIME_FORMAT)
     if output_format is None or output_format.lower() != ISO_8601 or not settings.USE_TZ:
         return None
     to_representation = field.to_representation
-    current_timezone = timezone.get_current_timezone
 
-    def convert(value):
+    def convert(value, zone):
         if type(value) is datetime.datetime and value.utcoffset() is not None:
             try:
-                text = value.astimezone(current_timezone()).isoformat()
+                text = value.astimezone(zone).isoformat()
             except OverflowError:
                 return to_representation(value)  # DRF's validation error
             return text[:-6] + "Z" if text.endswith("+00:00") else text

@@ -22,7 +22,7 @@ from core.serializers import (
     WalletEntrySerializer,
 )
 from ultraminebackend.files.testing import image_file
-from ultraminebackend.serializers import FastReadMixin, _iso_datetime
+from ultraminebackend.serializers import FastListSerializer, FastReadMixin, _iso_datetime
 
 pytestmark = pytest.mark.django_db
 
@@ -89,6 +89,71 @@ def test_fast_read_answers_what_drf_answers(rows, serializer_class):
 
     assert fast == stock
     assert any(getter for _, getter, _ in serializer._read_plan)  # the fast path is taken
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Kolkata"])
+@pytest.mark.parametrize(
+    "serializer_class",
+    [
+        CategorySerializer,
+        ProductSerializer,
+        ProductImageSerializer,
+        OrderSerializer,
+        DepositSerializer,
+        WalletEntrySerializer,
+        GenerationSerializer,
+    ],
+)
+def test_lists_answer_what_drf_alone_answers(rows, serializer_class, zone, monkeypatch):
+    request = APIRequestFactory().get("/api/x")
+
+    def listed():
+        serializer = serializer_class(
+            rows[serializer_class], many=True, context={"request": request}
+        )
+        with timezone.override(zone):
+            return type(serializer), JSONRenderer().render(serializer.data)
+
+    fast_class, fast = listed()
+    # DRF's own code for every level, nested galleries included: the fast paths switched off.
+    monkeypatch.setattr(
+        FastReadMixin, "to_representation", serializers.Serializer.to_representation
+    )
+    monkeypatch.setattr(
+        FastListSerializer, "to_representation", serializers.ListSerializer.to_representation
+    )
+    _, stock = listed()
+
+    assert fast_class is FastListSerializer
+    assert fast == stock
+    assert fast.startswith(b'[{"id":')  # rows were rendered, not an empty list
+
+
+def test_stored_names_are_what_the_file_field_answers(make_product, django_assert_num_queries):
+    from ultraminebackend.files.modelfields import stored_name_getter
+
+    stored_name = stored_name_getter("image")
+    with_image = make_product(image=image_file())
+    make_product()  # no image: NULL
+    make_product(image="")  # an empty name
+
+    def both(product):
+        return stored_name(product), (product.image.name or None)
+
+    for product in Product.objects.order_by("id"):  # loaded: the name the database gave
+        with django_assert_num_queries(0):
+            assert type(product.__dict__["image"]) in (str, type(None))
+            name, expected = both(product)
+        assert name == expected
+    assert stored_name(Product.objects.get(pk=with_image.pk)).startswith("products/")
+    deferred = Product.objects.only("id").get(pk=with_image.pk)
+    assert stored_name(deferred) == with_image.image.name  # loaded on demand, like the field
+    read_first = Product.objects.get(pk=with_image.pk)
+    read_first.image.name  # noqa: B018 - now a FieldFile in the row
+    assert stored_name(read_first) == with_image.image.name
+    replaced = Product.objects.get(pk=with_image.pk)
+    replaced.image = "products/other.jpg"
+    assert stored_name(replaced) == "products/other.jpg"
 
 
 def test_plain_attributes_skip_drf_and_only_nested_or_dotted_fields_keep_drfs_path():

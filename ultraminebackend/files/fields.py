@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from . import video
 from .intake import intake_image
-from .links import file_url, thumbnail_url
+from .links import file_url, name_thumbnail_url, name_url, thumbnail_url
 
 URL_SCHEMA = {"type": "string", "format": "uri", "nullable": True}
 
@@ -17,8 +17,12 @@ class RequestUrlField(serializers.Field):
 
     The request is an argument rather than read from the serializer's context, so one field
     instance can serve every request (``FastReadMixin`` compiles it into a shared plan).
-    Subclasses set ``url_of``; with ``source="*"`` the value is the whole instance.
+    Subclasses set ``url_of``; with ``source="*"`` the value is the whole instance. Over a model
+    file field, ``url_of_name(storage, name, request)``, when set, answers the same from the
+    stored name alone, which ``FastReadMixin`` reads without building a FieldFile per row.
     """
+
+    url_of_name = None
 
     @staticmethod
     def url_of(value, request) -> str | None:
@@ -40,12 +44,14 @@ class FileUrlField(RequestUrlField):
     """
 
     url_of = staticmethod(file_url)
+    url_of_name = staticmethod(name_url)
 
 
 class ThumbnailUrlField(FileUrlField):
     """Absolute URL of the WebP thumbnail stored beside a public image (``X_thumbnail_url``)."""
 
     url_of = staticmethod(thumbnail_url)
+    url_of_name = staticmethod(name_thumbnail_url)
 
 
 class ImageUploadField(serializers.ImageField):

@@ -13,6 +13,7 @@ from django.db.models.fields.files import FieldFile
 from django.http import HttpRequest
 from django.utils.functional import LazyObject, empty
 
+from .storages import PLAIN_NAME
 from .variants import thumbnail_name
 
 
@@ -43,9 +44,7 @@ def _scheme_and_host(request: HttpRequest) -> str:
 
 def file_url(file: FieldFile | None, request: HttpRequest | None = None) -> str | None:
     """Absolute URL of a stored file (signed and expiring for the private role), or None."""
-    if not file:
-        return None
-    return absolute_url(_backend(file.storage).url(file.name), request)
+    return name_url(file.storage, file.name, request) if file else None
 
 
 def thumbnail_url(file: FieldFile | None, request: HttpRequest | None = None) -> str | None:
@@ -54,12 +53,54 @@ def thumbnail_url(file: FieldFile | None, request: HttpRequest | None = None) ->
     Built from the name alone, without asking storage whether it exists: lists stay free of I/O.
     Private files never have one.
     """
-    if not file:
+    return name_thumbnail_url(file.storage, file.name, request) if file else None
+
+
+def name_url(storage, name: str | None, request: HttpRequest | None = None) -> str | None:
+    """``file_url`` of the file ``storage`` holds as ``name``: lists need no FieldFile per row.
+
+    A public backend that names a base for plain names (``plain_name_url_base``) has it made
+    absolute once per request and each plain name appended; any other name, and every private
+    file (signed per URL), goes through ``storage.url``.
+    """
+    if not name:
         return None
-    storage = _backend(file.storage)
-    if getattr(storage, "is_private", False):
+    backend = _backend(storage)
+    if PLAIN_NAME.fullmatch(name):
+        base = _absolute_base(backend, request)
+        if base is not None:
+            return base + name
+    return absolute_url(backend.url(name), request)
+
+
+def name_thumbnail_url(storage, name: str | None, request: HttpRequest | None = None):
+    """``thumbnail_url`` of the image ``storage`` holds as ``name`` (``None`` for private ones)."""
+    if not name:
         return None
-    return absolute_url(storage.url(thumbnail_name(file.name)), request)
+    backend = _backend(storage)
+    if getattr(backend, "is_private", False):
+        return None
+    return name_url(backend, thumbnail_name(name), request)
+
+
+_NO_BASE = object()
+
+
+def _absolute_base(backend, request: HttpRequest | None) -> str | None:
+    """The backend's plain-name base made absolute, remembered on the request (one per page)."""
+    base_of = getattr(backend, "plain_name_url_base", None)
+    if base_of is None:
+        return None
+    bases = getattr(request, "_file_url_bases", None) if request is not None else None
+    if bases is None:
+        bases = {}
+        if request is not None:
+            request._file_url_bases = bases
+    base = bases.get(id(backend), _NO_BASE)
+    if base is _NO_BASE:
+        relative = base_of()
+        base = bases[id(backend)] = None if relative is None else absolute_url(relative, request)
+    return base
 
 
 def _backend(storage):

@@ -116,6 +116,27 @@ class _NotingStoredNameMixin:
         super().__set__(instance, value)
 
 
+def stored_name_getter(attname: str):
+    """A function answering the name a row holds for a file field, or ``None``.
+
+    What ``getattr(row, attname).name`` answers (``None`` for an empty field), without the
+    FieldFile Django's descriptor builds on first access: a list page reads hundreds of names
+    for URLs only. A loaded row holds the name as the string the database gave; anything else
+    (deferred, assigned, already read as a file) goes through the descriptor.
+    """
+
+    def stored_name(instance):
+        raw = instance.__dict__.get(attname)
+        if type(raw) is str:
+            return raw or None
+        if raw is None and attname in instance.__dict__:
+            return None
+        file = getattr(instance, attname)
+        return file.name if file else None
+
+    return stored_name
+
+
 class _NotingFileDescriptor(_NotingStoredNameMixin, FileDescriptor):
     pass
 

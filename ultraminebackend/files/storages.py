@@ -29,6 +29,10 @@ class PublicFileSystemStorage(FileSystemStorage):
 
     is_private = False
 
+    def plain_name_url_base(self) -> str | None:
+        """``url(name) == base + name`` for every ``PLAIN_NAME`` (see ``links.name_url``)."""
+        return self.base_url
+
     def url(self, name):
         # Django joins with urljoin(), ~20 us a call; a page of products builds hundreds of URLs
         # (bench/list_throughput.py). Joining is plain concatenation unless the path has a scheme
@@ -89,14 +93,22 @@ class PublicS3Storage(S3Storage):
 
     is_private = False
 
+    def plain_name_url_base(self) -> str | None:
+        """``url(name) == base + name`` for every ``PLAIN_NAME``, or ``None`` when URLs are made
+        another way (a custom domain, query auth) or the location itself needs normalising."""
+        if self.custom_domain or self.querystring_auth:
+            return None
+        prefix = self._safe_location_prefix()
+        return None if prefix is None else self._base_url + prefix
+
     def url(self, name, parameters=None, expire=None, http_method=None):
         if parameters or http_method or self.custom_domain or self.querystring_auth:
             return super().url(name, parameters, expire, http_method)
-        if type(name) is str and _SAFE_PLAIN_KEY.fullmatch(name):
+        if type(name) is str and PLAIN_NAME.fullmatch(name):
             # Every name we generate: nothing to normalise and nothing botocore would quote.
-            prefix = self._safe_location_prefix()
-            if prefix is not None:
-                return self._base_url + prefix + name
+            base = self.plain_name_url_base()
+            if base is not None:
+                return base + name
         return self._base_url + quote(self._key(name), safe="/~")
 
     def _safe_location_prefix(self) -> str | None:
@@ -107,7 +119,7 @@ class PublicS3Storage(S3Storage):
         if cached is None or cached[0] != location:
             if not location:
                 prefix = ""
-            elif _SAFE_PLAIN_KEY.fullmatch(location):
+            elif PLAIN_NAME.fullmatch(location):
                 prefix = f"{location}/"
             else:
                 prefix = None
@@ -135,9 +147,11 @@ class PublicS3Storage(S3Storage):
         return probe_url[: -len(suffix)]
 
 
-# Segments of characters botocore never quotes (``quote(key, safe="/~")``), none empty and none
-# starting with a dot (so no ``.`` or ``..``): such a name is its own key and its own URL path.
-_SAFE_PLAIN_KEY = re.compile(r"[A-Za-z0-9_~-][A-Za-z0-9_.~-]*(?:/[A-Za-z0-9_~-][A-Za-z0-9_.~-]*)*")
+# Segments of characters that neither botocore (``quote(key, safe="/~")``) nor Django
+# (``filepath_to_uri``) ever quotes, none empty and none starting with a dot (so no ``.`` or
+# ``..``): such a name is its own key and its own URL path under every public backend here.
+# Every name we generate is one (``naming.UploadTo``, ``variants.thumbnail_name``).
+PLAIN_NAME = re.compile(r"[A-Za-z0-9_~-][A-Za-z0-9_.~-]*(?:/[A-Za-z0-9_~-][A-Za-z0-9_.~-]*)*")
 
 
 def _is_plain_key(name: str) -> bool:

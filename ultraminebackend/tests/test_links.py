@@ -216,3 +216,90 @@ def test_s3_key_shortcut_is_django_storages_normalising(location, name):
         return
 
     assert storage._key(name) == expected
+
+
+# --- URLs from stored names (lists): what storage.url() made absolute answers, for every name ---
+
+ODD_NAMES = [
+    "orders/3f2a9c1e.jpg",
+    "products/-x_~y.thumb.webp",
+    "products/a b+c%.jpg",
+    "products/é ü.jpg",
+    "products/./x.jpg",
+    "products//x.jpg",
+    ".hidden.jpg",
+    "http://evil.example/x.jpg",
+    "c:/x.jpg",
+]
+
+
+def forwarded_request(settings):
+    settings.ALLOWED_HOSTS = ["api.example.com"]
+    return APIRequestFactory().get(
+        "/api/x", HTTP_X_FORWARDED_PROTO="https", HTTP_X_FORWARDED_HOST="api.example.com"
+    )
+
+
+def expected_urls(storage, name, request):
+    from ultraminebackend.files.links import absolute_url
+    from ultraminebackend.files.variants import thumbnail_name
+
+    thumbnail = absolute_url(storage.url(thumbnail_name(name)), request)
+    return absolute_url(storage.url(name), request), thumbnail
+
+
+@pytest.mark.parametrize("site_url", ["", "https://shop.example.com/"])
+@pytest.mark.parametrize("name", ODD_NAMES)
+def test_local_name_urls_equal_the_storage_url_made_absolute(name, site_url, settings):
+    from ultraminebackend.files.links import name_thumbnail_url, name_url
+
+    settings.SITE_URL = site_url
+    request = forwarded_request(settings)
+    expected = expected_urls(default_storage, name, request)
+
+    for _ in range(2):  # the second time from the base remembered on the request
+        assert (name_url(default_storage, name, request),
+                name_thumbnail_url(default_storage, name, request)) == expected  # fmt: skip
+    assert name_url(default_storage, name) == expected_urls(default_storage, name, None)[0]
+
+
+@pytest.mark.usefixtures("s3")
+@pytest.mark.parametrize("custom_domain", [None, "cdn.example.com"])
+@pytest.mark.parametrize("location", ["media", "", "a b", "media~v2"])
+@pytest.mark.parametrize("name", [n for n in ODD_NAMES if not n.startswith(("http:", "c:"))])
+def test_s3_name_urls_equal_the_storage_url(name, location, custom_domain, settings):
+    from ultraminebackend.files.links import name_thumbnail_url, name_url
+
+    storage = copy.copy(storages["default"])  # the shared one keeps its location
+    storage.location, storage.custom_domain = location, custom_domain
+    request = forwarded_request(settings)
+    try:
+        expected = expected_urls(storage, name, request)
+    except SuspiciousOperation:
+        return
+
+    for _ in range(2):
+        got = name_url(storage, name, request), name_thumbnail_url(storage, name, request)
+        assert got == expected
+    if custom_domain is None:
+        assert expected[0].startswith(S3Storage.url(storage, "x")[:-1])  # botocore's own base
+
+
+@pytest.mark.parametrize("use_s3", [False, True])
+def test_private_name_urls_are_signed_per_file_and_have_no_thumbnail(use_s3, request, settings):
+    from ultraminebackend.files.links import name_thumbnail_url, name_url
+
+    if use_s3:
+        request.getfixturevalue("s3")
+    storage = private_storage()
+    web = forwarded_request(settings)
+
+    first = name_url(storage, "txid_proofs/a.jpg", web)
+    second = name_url(storage, "txid_proofs/b.jpg", web)
+
+    signature = "X-Amz-Signature=" if use_s3 else "signature="
+    assert signature in first and signature in second
+    assert first.split("?")[1] != second.split("?")[1]  # each name signed for itself
+    assert "txid_proofs/b.jpg" in second
+    assert name_thumbnail_url(storage, "txid_proofs/a.jpg", web) is None
+    assert name_url(storage, "", web) is None and name_url(storage, None, web) is None
