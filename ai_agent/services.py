@@ -1,8 +1,9 @@
 """Image generation: quota, the record, the provider call, and where the result is stored.
 
-``generation_create`` validates, counts the quota and writes the pending record;
-``generation_run`` does the work. The request path (sync) and the background task (async) call the
-same ``generation_run``, which claims the record first, so a task that runs twice generates once.
+``generation_create`` validates, counts the quota and writes the record: pending for the
+background task (async), already running when the request itself generates (sync). The task calls
+``generation_run``, which claims a pending record first, so a task that runs twice generates once;
+both paths then do the same work.
 Every failure is written on the record (status, code, message) before it is raised.
 """
 
@@ -143,6 +144,11 @@ def generation_create(
     with files_atomic_block():
         _take_quota(user)
         generation = Generation(**fields, provider=provider.name, model=provider.model)
+        if not run_async:
+            # Claimed as it is made: no worker knows of the record, so the request runs it
+            # without generation_run's claim and re-read (two queries and a commit fewer).
+            generation.status = Generation.Status.RUNNING
+            generation.started_at = timezone.now()
         if reference is not None:
             generation.reference = reference
         generation.save()
@@ -152,7 +158,7 @@ def generation_create(
             transaction.on_commit(lambda: run_generation.enqueue(generation.pk))
     if run_async:
         return generation
-    return generation_run(generation_id=generation.pk)
+    return _run_claimed(generation)
 
 
 def generation_run(*, generation_id: int) -> Generation:
@@ -163,6 +169,11 @@ def generation_run(*, generation_id: int) -> Generation:
     generation = Generation.objects.get(pk=generation_id)
     if not claimed:  # already running, done or failed elsewhere: never generate (and bill) twice
         return generation
+    return _run_claimed(generation)
+
+
+def _run_claimed(generation: Generation) -> Generation:
+    """Generate and store the image of a record this process has claimed (status running)."""
     started = time.monotonic()
     try:
         image = _generate(generation)

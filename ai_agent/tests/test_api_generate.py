@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from PIL import Image
 
+from ai_agent import services
 from ai_agent.models import Generation
 from ai_agent.tasks import run_generation
 from ultraminebackend.files.testing import image_bytes
@@ -284,6 +285,21 @@ def test_async_answers_202_and_the_worker_runs_it_once(client_for, user, gemini)
     assert polled["status"] == "succeeded"
     assert polled["image_url"]
     assert len(gemini.generate_requests) == 1
+
+
+def test_a_sync_generation_is_claimed_as_it_is_made_and_records_its_times(client_for, user, gemini):
+    response = generate(client_for(user))
+    assert response.status_code == 201
+    generation = Generation.objects.get(pk=response.json()["id"])
+
+    # a task told to run the same record (a stray enqueue) finds it taken and generates nothing
+    again = services.generation_run(generation_id=generation.pk)
+
+    assert again.status == "succeeded"
+    assert len(gemini.generate_requests) == 1
+    assert generation.started_at is not None
+    assert generation.started_at <= generation.finished_at
+    assert generation.duration_ms is not None
 
 
 # --- input and permissions -------------------------------------------------------------

@@ -66,6 +66,36 @@ def test_static_files_build_without_secrets_or_database(tmp_path):
     assert result.returncode == 0, result.stderr
 
 
+def test_a_sqlite_file_database_lets_readers_in_while_a_writer_holds_its_transaction(tmp_path):
+    # The embedded default runs in WAL mode: a list request reads while a generation writes.
+    database = tmp_path / "wal.sqlite3"
+    script = (
+        "import os, sqlite3\n"
+        "from django.db import connection\n"
+        "with connection.cursor() as c:\n"
+        "    c.execute('PRAGMA journal_mode'); print(c.fetchone()[0])\n"
+        "    c.execute('PRAGMA synchronous'); print(c.fetchone()[0])\n"
+        "    c.execute('CREATE TABLE t (x)'); c.execute('INSERT INTO t VALUES (1)')\n"
+        "    c.execute('BEGIN IMMEDIATE'); c.execute('INSERT INTO t VALUES (2)')\n"
+        "    reader = sqlite3.connect(os.environ['WAL_TEST_DB'], timeout=0)\n"
+        "    print(reader.execute('SELECT count(*) FROM t').fetchone()[0])\n"
+        "    c.execute('COMMIT')\n"
+    )
+    result = manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        script,
+        DEBUG="1",
+        DATABASE_URL=f"sqlite:///{database}",
+        WAL_TEST_DB=str(database),
+    )
+
+    assert result.returncode == 0, result.stderr
+    # wal; synchronous NORMAL (1); the reader saw the committed row, not "database is locked"
+    assert result.stdout.split() == ["wal", "1", "1"]
+
+
 def test_s3_switch_without_bucket_fails_naming_the_variable():
     result = manage("check", DEBUG="1", USE_S3="1")
 
