@@ -5,7 +5,7 @@ Run: .venv/bin/python bench/list_throughput.py   (no arguments; about three minu
 For each storage mode (local folders, then S3 on a moto server in this process) the script seeds a
 throwaway SQLite database with 1,000 products (an image and a gallery image each) and 1,000
 orders for one user (all with a public image, half with a private ``txid_proof``), starts gunicorn
-with the production ``gunicorn.conf.py`` (2 gthread workers x 4 threads, ``DEBUG=0``) and the
+with the production ``gunicorn.conf.py`` (2 gthread workers x 8 threads, ``DEBUG=0``) and the
 bench settings (project URLs plus the floor views), and drives each endpoint with 8 keep-alive
 clients on 127.0.0.1. API and floor runs alternate, several short runs each, and the table gives
 medians: requests/s, p50/p95 latency, and the API's ratio to the floor (target >= 0.5x).

@@ -36,6 +36,17 @@ def both_ways(serializer_class, rows):
     return JSONRenderer().render(fast), JSONRenderer().render(stock), serializer
 
 
+FAST_SERIALIZERS = [
+    CategorySerializer,
+    ProductSerializer,
+    ProductImageSerializer,
+    OrderSerializer,
+    DepositSerializer,
+    WalletEntrySerializer,
+    GenerationSerializer,
+]
+
+
 @pytest.fixture
 def rows(make_product, user, staff_user, order_for, deposit_for, credit):
     product = make_product(image=image_file())
@@ -72,18 +83,7 @@ def rows(make_product, user, staff_user, order_for, deposit_for, credit):
     }
 
 
-@pytest.mark.parametrize(
-    "serializer_class",
-    [
-        CategorySerializer,
-        ProductSerializer,
-        ProductImageSerializer,
-        OrderSerializer,
-        DepositSerializer,
-        WalletEntrySerializer,
-        GenerationSerializer,
-    ],
-)
+@pytest.mark.parametrize("serializer_class", FAST_SERIALIZERS)
 def test_fast_read_answers_what_drf_answers(rows, serializer_class):
     fast, stock, serializer = both_ways(serializer_class, rows[serializer_class])
 
@@ -92,18 +92,7 @@ def test_fast_read_answers_what_drf_answers(rows, serializer_class):
 
 
 @pytest.mark.parametrize("zone", ["UTC", "Asia/Kolkata"])
-@pytest.mark.parametrize(
-    "serializer_class",
-    [
-        CategorySerializer,
-        ProductSerializer,
-        ProductImageSerializer,
-        OrderSerializer,
-        DepositSerializer,
-        WalletEntrySerializer,
-        GenerationSerializer,
-    ],
-)
+@pytest.mark.parametrize("serializer_class", FAST_SERIALIZERS)
 def test_lists_answer_what_drf_alone_answers(rows, serializer_class, zone, monkeypatch):
     request = APIRequestFactory().get("/api/x")
 

@@ -96,10 +96,10 @@ def _absolute_base(backend, request: HttpRequest | None) -> str | None:
         bases = {}
         if request is not None:
             request._file_url_bases = bases
-    base = bases.get(id(backend), _NO_BASE)
+    base = bases.get(backend, _NO_BASE)
     if base is _NO_BASE:
         relative = base_of()
-        base = bases[id(backend)] = None if relative is None else absolute_url(relative, request)
+        base = bases[backend] = None if relative is None else absolute_url(relative, request)
     return base
 
 
