@@ -223,14 +223,20 @@ def _compile_field(model, field) -> tuple | None:
     return None
 
 
-def _file_model_field(model, field) -> models.FileField | None:
-    """The model's file field a serializer field reads as a whole (``source="image"``)."""
+def _source_model_field(model, field):
+    """The model field a serializer field reads as a whole (``source="name"``), or ``None`` for
+    the whole instance, a dotted source, or a property or method (DRF may call it)."""
     if field.source == "*" or len(field.source_attrs) != 1:
         return None
     try:
-        model_field = model._meta.get_field(field.source)
+        return model._meta.get_field(field.source)
     except FieldDoesNotExist:
         return None
+
+
+def _file_model_field(model, field) -> models.FileField | None:
+    """The model's file field a serializer field reads as a whole (``source="image"``)."""
+    model_field = _source_model_field(model, field)
     return model_field if isinstance(model_field, models.FileField) else None
 
 
@@ -314,28 +320,20 @@ def _iso_datetime_in(field):
 
 def _attribute_getter(model, field):
     """The model attribute a field reads, when it is one concrete, non-relation model field."""
-    if field.source == "*" or len(field.source_attrs) != 1:
-        return None
     if isinstance(field, serializers.BaseSerializer | relations.RelatedField):
         return None
     if isinstance(field, relations.ManyRelatedField):
         return None
-    try:
-        model_field = model._meta.get_field(field.source)
-    except FieldDoesNotExist:
-        return None
-    if not model_field.concrete or model_field.is_relation:
+    model_field = _source_model_field(model, field)
+    if model_field is None or not model_field.concrete or model_field.is_relation:
         return None
     return attrgetter(model_field.attname)
 
 
 def _direct_getter(model, field):
-    if field.source == "*" or len(field.source_attrs) != 1:
+    model_field = _source_model_field(model, field)
+    if model_field is None:
         return None
-    try:
-        model_field = model._meta.get_field(field.source)
-    except FieldDoesNotExist:
-        return None  # a property or method: DRF may call it
     if type(field) is relations.PrimaryKeyRelatedField and field.pk_field is None:
         if isinstance(model_field, models.ForeignKey):
             return attrgetter(model_field.attname)

@@ -91,7 +91,7 @@ def _absolute_base(backend, request: HttpRequest | None) -> str | None:
     base_of = getattr(backend, "plain_name_url_base", None)
     if base_of is None:
         return None
-    bases = getattr(request, "_file_url_bases", None) if request is not None else None
+    bases = getattr(request, "_file_url_bases", None)  # None without a request too
     if bases is None:
         bases = {}
         if request is not None:

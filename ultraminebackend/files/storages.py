@@ -106,9 +106,9 @@ class PublicS3Storage(S3Storage):
             return super().url(name, parameters, expire, http_method)
         if type(name) is str and PLAIN_NAME.fullmatch(name):
             # Every name we generate: nothing to normalise and nothing botocore would quote.
-            base = self.plain_name_url_base()
-            if base is not None:
-                return base + name
+            prefix = self._safe_location_prefix()
+            if prefix is not None:
+                return self._base_url + prefix + name
         return self._base_url + quote(self._key(name), safe="/~")
 
     def _safe_location_prefix(self) -> str | None:
