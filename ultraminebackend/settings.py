@@ -137,6 +137,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # that has read tries to write while another writes: concurrent generations answered 503
     # (bench/ai_overhead.py). IMMEDIATE takes the write lock at BEGIN, so writers queue instead.
     DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
+    # How long a writer waits for the write lock before "database is locked" (a 503). Python's
+    # default, 5 s, was reached on a loaded 2-core machine by writers queueing behind each other
+    # (7 of 30 generations in tests/test_sqlite_writers.py). Write transactions are kept short
+    # (no storage or provider call inside one), so 30 s is far above the longest, and below
+    # gunicorn's timeout: a request waits rather than fails.
+    DATABASES["default"]["OPTIONS"]["timeout"] = env_int("SQLITE_BUSY_TIMEOUT_S", 30)
     # Write-ahead logging: readers never wait for a writer's commit (in the default rollback
     # journal a commit locks every reader out: list p95 with generations in flight, see
     # bench/ai_overhead.py), and NORMAL syncs at checkpoints rather than at every commit (a power
