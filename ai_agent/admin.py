@@ -21,7 +21,7 @@ class GenerationAdmin(admin.ModelAdmin):
         "duration_ms",
         "created_at",
     )
-    list_filter = ("status", "provider", "storage", "aspect_ratio", "created_at")
+    list_filter = ("status", "billable", "provider", "storage", "aspect_ratio", "created_at")
     list_select_related = ("user",)
     search_fields = ("prompt", "user__email", "error_code")
     readonly_fields = [field.name for field in Generation._meta.fields] + ["preview"]

@@ -42,6 +42,13 @@ class Generation(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     error_code = models.CharField(max_length=64, blank=True)
     error_message = models.TextField(blank=True)
+    billable = models.BooleanField(
+        default=False,
+        help_text=(
+            "The provider may have billed this call (it answered, or may have run it); "
+            "counts in the daily quota whatever the outcome."
+        ),
+    )
 
     # Where the result lives: our storage (image) or Cloudinary (the fields its response gave).
     storage = models.CharField(max_length=16, choices=Storage.choices, blank=True)

@@ -17,10 +17,11 @@ from django.contrib.auth import get_user_model
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from rest_framework.exceptions import Throttled
 
-from ultraminebackend.files.cleanup import files_atomic_block
+from ultraminebackend.files.cleanup import delete_files_on_failure
 from ultraminebackend.files.errors import StorageUnavailable
 from ultraminebackend.integrations import cloudinary
 
@@ -40,13 +41,11 @@ logger = logging.getLogger(__name__)
 User = get_user_model()
 
 CLOUDINARY_FOLDER = "ai-generated-images"
-# Statuses that use up the daily quota: provider or storage failures are not the user's doing.
-QUOTA_STATUSES = (
-    Generation.Status.PENDING,
-    Generation.Status.RUNNING,
-    Generation.Status.SUCCEEDED,
-    Generation.Status.BLOCKED,
-)
+# What uses up the daily quota: a generation not finished yet (it will call the provider), and
+# every call the provider may have billed whatever its outcome (success, a safety stop, an answer
+# without an image, a timeout: ``ProviderError.billable``). Failures the provider never ran (our
+# storage down before the call, its own 429 or 5xx, no key) are not the user's doing.
+QUOTA_USED = Q(status__in=(Generation.Status.PENDING, Generation.Status.RUNNING)) | Q(billable=True)
 
 
 class GenerationFailed(Exception):
@@ -86,16 +85,19 @@ def _seconds_until_tomorrow(now: datetime) -> int:
     return max(1, int((tomorrow - now).total_seconds()))
 
 
-def _take_quota(user) -> None:
-    """Count today's generations under a lock on the user's row: concurrent requests queue."""
+def _take_quota(user, *, lock: bool = True) -> None:
+    """Count today's generations under a lock on the user's row: concurrent requests queue.
+
+    ``lock=False`` is the cheap early check before anything is stored; the locked count inside
+    the transaction is the one that holds.
+    """
     if user.is_staff:
         return
-    User.objects.select_for_update().filter(pk=user.pk).first()
+    if lock:
+        User.objects.select_for_update().filter(pk=user.pk).first()
     now = timezone.now()
     day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    used = Generation.objects.filter(
-        user=user, created_at__gte=day_start, status__in=QUOTA_STATUSES
-    ).count()
+    used = Generation.objects.filter(QUOTA_USED, user=user, created_at__gte=day_start).count()
     if used >= settings.AI_DAILY_LIMIT:
         raise QuotaExceeded(
             wait=_seconds_until_tomorrow(now),
@@ -141,21 +143,25 @@ def generation_create(
         )
         raise GenerationFailed(generation, http_status=exc.http_status) from exc
 
-    with files_atomic_block():
-        _take_quota(user)
-        generation = Generation(**fields, provider=provider.name, model=provider.model)
-        if not run_async:
-            # Claimed as it is made: no worker knows of the record, so the request runs it
-            # without generation_run's claim and re-read (two queries and a commit fewer).
-            generation.status = Generation.Status.RUNNING
-            generation.started_at = timezone.now()
+    _take_quota(user, lock=False)  # over the limit: refused before anything is stored
+    generation = Generation(**fields, provider=provider.name, model=provider.model)
+    if not run_async:
+        # Claimed as it is made: no worker knows of the record, so the request runs it
+        # without generation_run's claim and re-read (two queries and a commit fewer).
+        generation.status = Generation.Status.RUNNING
+        generation.started_at = timezone.now()
+    # The reference is stored before the transaction, so the user-row lock (and on SQLite the
+    # database's write lock) is held for two short statements, never for a storage call.
+    with delete_files_on_failure():
         if reference is not None:
-            generation.reference = reference
-        generation.save()
-        if run_async:
-            from .tasks import run_generation
+            generation.reference.save(reference.name, reference, save=False)
+        with transaction.atomic():
+            _take_quota(user)
+            generation.save()
+            if run_async:
+                from .tasks import run_generation
 
-            transaction.on_commit(lambda: run_generation.enqueue(generation.pk))
+                transaction.on_commit(lambda: run_generation.enqueue(generation.pk))
     if run_async:
         return generation
     return _run_claimed(generation)
@@ -175,25 +181,41 @@ def generation_run(*, generation_id: int) -> Generation:
 def _run_claimed(generation: Generation) -> Generation:
     """Generate and store the image of a record this process has claimed (status running)."""
     started = time.monotonic()
+    generated = False
     try:
         image = _generate(generation)
+        generated = True
         # Storing and recording succeed together or not at all: a failed save removes the file
-        # (files_atomic_block) and the Cloudinary asset (below).
-        with files_atomic_block():
+        # (delete_files_on_failure) and the Cloudinary asset (``_fail``). No transaction around
+        # the upload: the record is one short write after it.
+        with delete_files_on_failure():
             _store_result(generation, image)
-            _finish(generation, started, status=Generation.Status.SUCCEEDED)
+            _finish(generation, started, status=Generation.Status.SUCCEEDED, billable=True)
     except ProviderError as exc:
         status = (
             Generation.Status.BLOCKED
             if isinstance(exc, ProviderBlocked)
             else Generation.Status.FAILED
         )
-        _fail(generation, started, status=status, code=exc.code, message=exc.message)
+        _fail(
+            generation,
+            started,
+            status=status,
+            code=exc.code,
+            message=exc.message,
+            billable=exc.billable,
+        )
         raise GenerationFailed(
             generation, http_status=exc.http_status, retry_after=exc.retry_after
         ) from exc
     except StorageUnavailable as exc:
-        _fail(generation, started, code="storage_unavailable", message=str(exc.detail))
+        _fail(
+            generation,
+            started,
+            code="storage_unavailable",
+            message=str(exc.detail),
+            billable=generated,
+        )
         raise GenerationFailed(generation, http_status=exc.status_code) from exc
     except Exception as exc:
         _fail(
@@ -201,6 +223,7 @@ def _run_claimed(generation: Generation) -> Generation:
             started,
             code="internal_error",
             message=f"Unexpected {type(exc).__name__}; the team has been notified.",
+            billable=generated,
         )
         raise
     generation.generated_image = image  # for return_base64, without a second request
@@ -219,7 +242,15 @@ def _generate(generation: Generation) -> ProviderImage:
     )
 
 
-def _fail(generation: Generation, started: float, *, code: str, message: str, status=None) -> None:
+def _fail(
+    generation: Generation,
+    started: float,
+    *,
+    code: str,
+    message: str,
+    billable: bool,
+    status=None,
+) -> None:
     """Record the failure; first undo a Cloudinary upload whose record could not be saved."""
     if generation.storage == Generation.Storage.CLOUDINARY and generation.cloudinary_public_id:
         try:
@@ -233,6 +264,7 @@ def _fail(generation: Generation, started: float, *, code: str, message: str, st
         status=status or Generation.Status.FAILED,
         error_code=code,
         error_message=message[:2000],
+        billable=billable,
     )
     logger.info("generation %s %s: %s", generation.pk, generation.status, code)
 

@@ -47,10 +47,17 @@ class ProviderImage:
 
 
 class ProviderError(Exception):
-    """A generation failed; ``code`` is stable, ``message`` is for people, never holds secrets."""
+    """A generation failed; ``code`` is stable, ``message`` is for people, never holds secrets.
+
+    ``billable`` says whether the provider may have billed the call: it ran the model (an answer
+    without an image, a safety stop, an image that does not decode) or may have (a timeout, a
+    connection broken after the request was sent). Such failures count in the daily quota, or a
+    user could make the provider work without limit (``services._take_quota``).
+    """
 
     http_status: int = 502
     default_code: str = "provider_error"
+    billable: bool = False
 
     def __init__(
         self,
@@ -58,11 +65,14 @@ class ProviderError(Exception):
         message: str = "",
         http_status: int | None = None,
         retry_after: int | None = None,
+        billable: bool | None = None,
     ) -> None:
         self.code = code or self.default_code
         self.message = message or self.code
         if http_status is not None:
             self.http_status = http_status
+        if billable is not None:
+            self.billable = billable
         self.retry_after = retry_after
         super().__init__(self.message)
 
@@ -75,6 +85,7 @@ class ProviderBlocked(ProviderError):
 
     http_status = 422
     default_code = "blocked"
+    billable = True  # the prompt was read, and an output stop means the model ran
 
 
 class ProviderQuota(ProviderError):
@@ -95,6 +106,7 @@ class NoImage(ProviderBadResponse):
     """The provider answered without an image and without a safety reason (502)."""
 
     default_code = "no_image"
+    billable = True  # the model ran and answered (text, or nothing): Gemini bills the tokens
 
 
 class ProviderNotConfigured(ProviderError):
@@ -109,6 +121,7 @@ class ProviderTimeout(ProviderError):
 
     http_status = 504
     default_code = "provider_timeout"
+    billable = True  # the request was sent and may still run to completion on the provider
 
 
 # --- Interface ----------------------------------------------------------------------------------

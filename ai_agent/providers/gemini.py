@@ -218,11 +218,14 @@ class GeminiProvider(ImageProvider):
                 raise ProviderBadResponse(
                     "provider_unreachable",
                     f"The connection to Gemini failed: {type(exc).__name__}.",
+                    billable=True,
                 ) from exc
             except (errors.UnknownApiResponseError, json.JSONDecodeError, ValidationError) as exc:
                 # A 200 that is not JSON (a proxy's page) or not shaped like an answer.
                 raise ProviderBadResponse(
-                    "provider_bad_response", "Gemini answered with something that is not an answer."
+                    "provider_bad_response",
+                    "Gemini answered with something that is not an answer.",
+                    billable=True,  # a 200 came back: the model may have run
                 ) from exc
 
             if wait is None:
@@ -301,6 +304,7 @@ class GeminiProvider(ImageProvider):
             raise ProviderBadResponse(
                 "provider_bad_image",
                 f"Gemini returned image data that does not decode ({type(exc).__name__}).",
+                billable=True,
             ) from exc
         return ProviderImage(
             data=data,

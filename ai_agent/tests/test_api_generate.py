@@ -255,14 +255,54 @@ def test_daily_quota_is_429_with_retry_after_and_staff_are_exempt(
     assert [generate(client_for(staff_user)).status_code for _ in range(3)] == [201] * 3
 
 
-def test_failed_generations_do_not_use_the_quota(client_for, user, gemini, settings):
+def test_answers_without_an_image_count_against_the_quota(client_for, user, gemini, settings):
+    # given a provider that answers every call, but never with an image (Gemini bills those)
+    settings.AI_DAILY_LIMIT = 3
+    gemini.enqueue(*[gemini.finished("STOP", text="I can only describe it.")] * 13)
+    client = client_for(user)
+
+    # when the user keeps asking
+    statuses = [generate(client).status_code for _ in range(13)]
+
+    # then the provider was called three times, not thirteen
+    assert statuses == [502] * 3 + [429] * 10
+    assert len(gemini.generate_requests) == 3
+    assert list(Generation.objects.values_list("billable", flat=True)) == [True] * 3
+
+
+@pytest.mark.parametrize(
+    ("answer", "attempts", "status", "billable"),
+    [
+        ({"blocked_prompt": {}}, 1, 422, True),
+        # a 5xx never ran the model (Google bills no errors); retried, then given up
+        ({"error": {"code": 503, "message": "Busy", "status": "UNAVAILABLE"}}, 3, 502, False),
+        # the provider's own quota, asking for a wait beyond our deadline: not retried
+        ({"error": {"code": 429, "message": "Exhausted", "retry_after": "3600"}}, 1, 429, False),
+    ],
+)
+def test_only_calls_the_provider_may_bill_use_the_quota(
+    client_for, user, gemini, settings, answer, attempts, status, billable
+):
     settings.AI_DAILY_LIMIT = 1
-    gemini.enqueue(gemini.finished("STOP"))
+    settings.AI_TIMEOUT_S = 30
+    [(name, kwargs)] = answer.items()
+    gemini.enqueue(*[getattr(gemini, name)(**kwargs)] * attempts)
 
     first = generate(client_for(user))
     second = generate(client_for(user))
 
-    assert (first.status_code, second.status_code) == (502, 201)
+    assert first.status_code == status
+    assert Generation.objects.order_by("id").first().billable is billable
+    assert second.status_code == (429 if billable else 201)
+
+
+def test_a_timeout_counts_because_the_provider_may_still_run_it(client_for, user, gemini, settings):
+    settings.AI_DAILY_LIMIT = 1
+    settings.AI_TIMEOUT_S = 1
+    gemini.enqueue(gemini.hang(5))
+
+    assert generate(client_for(user)).status_code == 504
+    assert generate(client_for(user)).status_code == 429
 
 
 # --- async ---------------------------------------------------------------------------------
@@ -324,6 +364,32 @@ def test_invalid_input_is_400_and_leaves_nothing(client_for, user, settings, bod
     assert response.status_code == 400
     assert field in response.json()
     assert not Generation.objects.exists()
+    assert not [p for p in settings.PRIVATE_MEDIA_ROOT.rglob("*") if p.is_file()]
+
+
+@pytest.mark.parametrize("race", [False, True], ids=["over-quota", "quota-taken-meanwhile"])
+def test_a_refused_reference_is_not_kept(client_for, user, settings, monkeypatch, race):
+    # given a user at the limit, or one whose last generation is taken while the reference uploads
+    settings.AI_DAILY_LIMIT = 1
+    client = client_for(user)
+    assert generate(client).status_code == 201
+    if race:
+        settings.AI_DAILY_LIMIT = 2
+        store = services.Generation.reference.field.attr_class.save
+
+        def store_then_lose_the_race(file, *args, **kwargs):
+            store(file, *args, **kwargs)
+            Generation.objects.create(user=user, prompt="p", enhanced_prompt="p", status="running")
+
+        monkeypatch.setattr(
+            services.Generation.reference.field.attr_class, "save", store_then_lose_the_race
+        )
+
+    # when a request with a reference is refused
+    response = generate(client, reference_image=reference((64, 64)))
+
+    # then no reference file is left behind
+    assert response.status_code == 429
     assert not [p for p in settings.PRIVATE_MEDIA_ROOT.rglob("*") if p.is_file()]
 
 
