@@ -10,6 +10,7 @@ from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from .serializers import RegisterSerializer, UserSerializer
 from .services import user_register
+from .throttles import AccountRateThrottle
 
 
 class RegisterView(APIView):
@@ -27,9 +28,13 @@ class RegisterView(APIView):
 
 
 class TokenView(TokenObtainPairView):
-    """``{email, password}`` → ``{access, refresh}``; throttled against password guessing."""
+    """``{email, password}`` → ``{access, refresh}``; throttled against password guessing.
 
-    throttle_classes = [ScopedRateThrottle]
+    Per client address (``AUTH_THROTTLE_RATE``) and per account (``AUTH_ACCOUNT_THROTTLE_RATE``,
+    keyed on the email sent): guessing one password is bounded whatever the address.
+    """
+
+    throttle_classes = [ScopedRateThrottle, AccountRateThrottle]
     throttle_scope = "auth"
 
 

@@ -165,6 +165,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Proxies in front of the app that append to X-Forwarded-For (Koyeb's edge: 1). The client writes
+# everything left of what they append, so only the last NUM_PROXIES entries are trusted; 0 (direct
+# use) ignores the header. Throttles key on this address (accounts/throttles.py).
+NUM_PROXIES = env_int("NUM_PROXIES", 0)
+
 # --- Internationalisation ---------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -256,8 +261,12 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "ultraminebackend.exceptions.exception_handler",
+    # Never None: DRF would key throttles on the whole X-Forwarded-For, which the client writes.
+    "NUM_PROXIES": NUM_PROXIES,
     "DEFAULT_THROTTLE_RATES": {
         "auth": env_str("AUTH_THROTTLE_RATE", "10/min"),
+        # Sign-in attempts per account (normalised email), whatever the client's address.
+        "auth_account": env_str("AUTH_ACCOUNT_THROTTLE_RATE", "20/hour"),
     },
     # File fields answer with the stored name; the absolute URL is the separate X_url field.
     "UPLOADED_FILES_USE_URL": False,
