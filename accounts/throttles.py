@@ -22,6 +22,7 @@ class AccountRateThrottle(SimpleRateThrottle):
     The per-address throttle alone lets a client with many addresses guess one password without
     bound. The key is the email as sent, whether or not an account has it, so a throttled answer
     says nothing about which accounts exist; it is hashed to keep addresses out of the cache.
+    For a signed-in user (password change) it is the user's own email: the same budget.
     """
 
     scope = "auth_account"
@@ -35,6 +36,8 @@ class AccountRateThrottle(SimpleRateThrottle):
 
     @staticmethod
     def _email(request) -> str | None:
+        if request.user.is_authenticated:
+            return UserManager.normalize_email(request.user.email)
         data = request.data
         value = data.get("email") if isinstance(data, Mapping) else None
         return UserManager.normalize_email(value) if isinstance(value, str) else None

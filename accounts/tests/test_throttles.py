@@ -126,3 +126,37 @@ def test_a_throttled_answer_does_not_tell_whether_the_account_exists(user, rates
 
     assert [code for code, _ in existing] == [401, 401, 401, 429]
     assert existing == missing
+
+
+def test_wrong_current_passwords_spend_the_same_account_budget(user, rates):
+    # A stolen access token must not open an unthrottled way to guess the password.
+    rates(auth="100000/min", auth_account="5/hour")
+    access = sign_in(PASSWORD).json()["access"]
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {access}")
+
+    statuses = [
+        client.post(
+            "/api/auth/password/",
+            {"current_password": f"guess-{i}", "new_password": "another staple battery"},
+            format="json",
+        ).status_code
+        for i in range(6)
+    ]
+
+    assert statuses == [400, 400, 400, 400, 429, 429]  # sign-in above spent one
+    assert_throttled(sign_in(PASSWORD))
+
+
+def test_password_change_is_throttled_per_user(user, rates):
+    rates(auth="3/min", auth_account="100000/hour")
+    access = sign_in(PASSWORD).json()["access"]
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {access}")
+    body = {"current_password": "guess", "new_password": "another staple battery"}
+
+    statuses = [
+        client.post("/api/auth/password/", body, format="json").status_code for _ in range(4)
+    ]
+
+    assert statuses == [400, 400, 400, 429]
