@@ -61,7 +61,8 @@ SILENCED_SYSTEM_CHECKS = env_list(
 
 # --- Applications -----------------------------------------------------------------------------
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin, discovering admin modules only with a SECRET_KEY (see the class).
+    "ultraminebackend.apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
