@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_tasks",
     "django_tasks_db",
+    "axes",  # admin login lockout (AXES_* below)
     "ultraminebackend",
     "ultraminebackend.files",
     "accounts",
@@ -98,6 +99,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out admin login into its 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "ultraminebackend.urls"
@@ -161,6 +164,11 @@ CACHES = {
 
 # --- Auth -------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
+# django-axes' backend first: it refuses a locked-out login before the password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -171,8 +179,26 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # Proxies in front of the app that append to X-Forwarded-For (Koyeb's edge: 1). The client writes
 # everything left of what they append, so only the last NUM_PROXIES entries are trusted; 0 (direct
-# use) ignores the header. Throttles key on this address (accounts/throttles.py).
+# use) ignores the header. Throttles and the admin lockout key on this address (accounts/throttles).
 NUM_PROXIES = env_int("NUM_PROXIES", 0)
+
+# Admin login lockout (django-axes, database handler: counts hold across instances). A username,
+# or an address, with AXES_FAILURE_LIMIT failures within the cool-off is refused until the last
+# failure is AXES_COOLOFF_MINUTES old; `manage.py axes_reset` unlocks everyone at once.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+# Either key locks: the username bounds guessing one account from any number of addresses, the
+# address bounds one client trying many accounts.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+# The admin only: the API's token endpoint has its own throttles and answers JSON.
+AXES_ONLY_ADMIN_SITE = True
+AXES_HANDLER = "accounts.lockout.AdminLoginHandler"
+AXES_USERNAME_CALLABLE = "accounts.lockout.login_username"
+AXES_CLIENT_IP_CALLABLE = "accounts.throttles.client_ip"  # the throttles' rule, not ipware's
+# No start-up banner on stdout (management commands print their results there); failures and
+# lockouts are still logged as warnings.
+AXES_VERBOSE = False
 
 # --- Internationalisation ---------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

@@ -4,6 +4,8 @@ import pytest
 from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
+from accounts.throttles import client_ip
+
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "correct horse battery"
@@ -160,3 +162,22 @@ def test_password_change_is_throttled_per_user(user, rates):
     ]
 
     assert statuses == [400, 400, 400, 429]
+
+
+@pytest.mark.parametrize(
+    ("count", "forwarded_for", "expected"),
+    [
+        (0, "1.2.3.4", "127.0.0.1"),  # no proxy: the header is ignored
+        (1, "1.2.3.4, 203.0.113.7", "203.0.113.7"),
+        (2, "1.2.3.4, 203.0.113.7, 10.0.0.1", "203.0.113.7"),
+        (1, "1.2.3.4, not-an-address", "127.0.0.1"),  # never a made-up value
+        (1, "2001:db8::1", "2001:db8::1"),
+    ],
+)
+def test_the_admin_lockout_sees_the_address_the_throttles_see(
+    rf, proxies, count, forwarded_for, expected
+):
+    proxies(count)
+    request = rf.get("/", HTTP_X_FORWARDED_FOR=forwarded_for, REMOTE_ADDR="127.0.0.1")
+
+    assert client_ip(request) == expected
