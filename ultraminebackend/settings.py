@@ -166,7 +166,7 @@ CACHES = {
 AUTH_USER_MODEL = "accounts.User"
 # django-axes' backend first: it refuses a locked-out login before the password is even checked.
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
+    "accounts.lockout.AdminLockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [

@@ -118,3 +118,14 @@ def test_api_sign_ins_neither_count_toward_nor_are_refused_by_the_admin_lockout(
         "/api/auth/token/", {"email": staff.email, "password": PASSWORD}, format="json"
     )
     assert response.status_code == 200
+
+
+def test_a_login_without_a_request_is_no_admin_login_and_passes(staff):
+    # The test client's login() (like the shell) authenticates without a request.
+    for i in range(settings.AXES_FAILURE_LIMIT):
+        admin_login(f"wrong-{i}")
+    client = Client()
+
+    assert client.login(username=staff.email, password=PASSWORD)
+    assert signed_in(client)
+    assert admin_login(PASSWORD)[0].status_code == 429  # the form is still locked
