@@ -114,7 +114,12 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="fuzz-api-") as tmp:
         folder = Path(tmp)
         # Throttling would answer most auth requests with 429 and hide what lies behind them.
-        env = production_env(folder, AUTH_THROTTLE_RATE="100000/min", AI_DAILY_LIMIT="100000")
+        env = production_env(
+            folder,
+            AUTH_THROTTLE_RATE="100000/min",
+            AUTH_ACCOUNT_THROTTLE_RATE="100000/hour",
+            AI_DAILY_LIMIT="100000",
+        )
         manage(env, "migrate", "--noinput")
         manage(env, "shell", "-c", SEED)
         server = LiveServer(env, log_path=folder / "gunicorn.log")

@@ -2,9 +2,10 @@
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.contrib.auth.forms import UserChangeForm, UserCreationForm
+from django.contrib.auth.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
 from .models import User
+from .services import user_credentials_save
 
 
 class EmailUserCreationForm(UserCreationForm):
@@ -19,10 +20,21 @@ class EmailUserChangeForm(UserChangeForm):
         fields = "__all__"
 
 
+class RevokingPasswordChangeForm(AdminPasswordChangeForm):
+    """Staff resetting a password (e.g. of a compromised account) also revoke the user's tokens."""
+
+    def save(self, commit=True):
+        user = super().save(commit=False)
+        if commit:
+            user_credentials_save(user=user)
+        return user
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     form = EmailUserChangeForm
     add_form = EmailUserCreationForm
+    change_password_form = RevokingPasswordChangeForm
     ordering = ("email",)
     list_display = ("email", "name", "is_staff", "is_active", "date_joined")
     list_filter = ("is_staff", "is_superuser", "is_active")

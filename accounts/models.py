@@ -52,6 +52,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
+    # Stamped into every JWT (claim "ver") and compared on each use: bumping it revokes every
+    # token issued before, access tokens included, although they are never stored. A counter,
+    # not a timestamp: a token issued in the same second as a password change is still refused.
+    auth_version = models.PositiveIntegerField(
+        default=0,
+        editable=False,
+        help_text="Raised when the password changes; tokens carrying an older value are refused.",
+    )
 
     objects = UserManager()
 

@@ -1,15 +1,40 @@
-"""Auth endpoints: register, JWT pair and refresh, and the current user."""
+"""Auth endpoints: register, JWT pair, refresh, logout, password change, and the current user."""
 
-from drf_spectacular.utils import extend_schema
-from rest_framework import generics, status
+from django.contrib.auth import update_session_auth_hash
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import generics, serializers, status
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
-from .serializers import RegisterSerializer, UserSerializer
-from .services import user_register
+from . import schema  # noqa: F401 - registers the OpenAPI scheme of our JWT authentication
+from .serializers import (
+    LogoutSerializer,
+    PasswordChangeSerializer,
+    RegisterSerializer,
+    TokenObtainSerializer,
+    TokenPairSerializer,
+    TokenRefreshSerializer,
+    UserSerializer,
+)
+from .services import token_revoke, user_password_change, user_register
+from .throttles import AccountRateThrottle
+
+
+def _error(name: str, description: str, *fields: str) -> OpenApiResponse:
+    """An error answer for the schema: ``{"detail"}``, or the named fields' message lists."""
+    body = {
+        field: serializers.ListField(child=serializers.CharField(), required=False)
+        for field in fields
+    } or {"detail": serializers.CharField()}
+    return OpenApiResponse(inline_serializer(name, body), description=description)
+
+
+UNAUTHORIZED = _error("AuthError", "Not signed in, or the token is invalid, expired or revoked.")
+THROTTLED = _error("ThrottledError", "Too many attempts; see Retry-After.")
 
 
 class RegisterView(APIView):
@@ -18,7 +43,14 @@ class RegisterView(APIView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "auth"
 
-    @extend_schema(request=RegisterSerializer, responses={201: UserSerializer})
+    @extend_schema(
+        request=RegisterSerializer,
+        responses={
+            201: UserSerializer,
+            400: _error("RegisterError", "Invalid input.", "email", "password", "name"),
+            429: THROTTLED,
+        },
+    )
     def post(self, request):
         serializer = RegisterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -27,14 +59,106 @@ class RegisterView(APIView):
 
 
 class TokenView(TokenObtainPairView):
-    """``{email, password}`` → ``{access, refresh}``; throttled against password guessing."""
+    """``{email, password}`` → ``{access, refresh}``; throttled against password guessing.
 
-    throttle_classes = [ScopedRateThrottle]
+    Per client address (``AUTH_THROTTLE_RATE``) and per account (``AUTH_ACCOUNT_THROTTLE_RATE``,
+    keyed on the email sent): guessing one password is bounded whatever the address.
+    """
+
+    serializer_class = TokenObtainSerializer
+    throttle_classes = [ScopedRateThrottle, AccountRateThrottle]
     throttle_scope = "auth"
+
+    @extend_schema(
+        request=TokenObtainSerializer,
+        responses={
+            200: TokenPairSerializer,
+            400: _error("TokenObtainError", "Missing field.", "email", "password"),
+            401: _error("SignInError", "Wrong email or password, or the account is inactive."),
+            429: THROTTLED,
+        },
+    )
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)
 
 
 class TokenRefresh(TokenRefreshView):
-    """``{refresh}`` → ``{access}``; not throttled: it needs a valid signed token already."""
+    """``{refresh}`` → a new ``{access, refresh}``; the refresh token sent is spent.
+
+    Not throttled: it needs a valid signed token already. A spent, revoked or expired refresh
+    token answers 401: sign in again.
+    """
+
+    serializer_class = TokenRefreshSerializer
+
+    @extend_schema(
+        request=TokenRefreshSerializer,
+        responses={
+            200: TokenPairSerializer,
+            400: _error("TokenRefreshError", "Missing field.", "refresh"),
+            401: UNAUTHORIZED,
+        },
+    )
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)
+
+
+class LogoutView(APIView):
+    """Revoke one of your refresh tokens (``{refresh}`` → 204).
+
+    The access token keeps working until it expires; the client discards it.
+    """
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=LogoutSerializer,
+        responses={
+            204: None,
+            400: _error("LogoutError", "Invalid, expired, revoked or someone else's.", "refresh"),
+            401: UNAUTHORIZED,
+        },
+    )
+    def post(self, request):
+        serializer = LogoutSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        token_revoke(user=request.user, refresh=serializer.validated_data["refresh"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordView(APIView):
+    """Change your password (→ 204); every earlier access and refresh token stops working.
+
+    Throttled like sign-in (per user, and per account with the token endpoint's budget), since a
+    wrong ``current_password`` is a guess like any other.
+    """
+
+    permission_classes = [IsAuthenticated]
+    throttle_classes = [ScopedRateThrottle, AccountRateThrottle]
+    throttle_scope = "auth"
+
+    @extend_schema(
+        request=PasswordChangeSerializer,
+        responses={
+            204: None,
+            400: _error(
+                "PasswordChangeError", "Wrong or invalid.", "current_password", "new_password"
+            ),
+            401: UNAUTHORIZED,
+            429: THROTTLED,
+        },
+    )
+    def post(self, request):
+        serializer = PasswordChangeSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        user_password_change(
+            user=request.user, new_password=serializer.validated_data["new_password"]
+        )
+        if isinstance(request.successful_authenticator, SessionAuthentication):
+            # Keep the browsable API's own session, as Django's password views do; every other
+            # session is invalidated by the new password hash.
+            update_session_auth_hash(request, request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class MeView(generics.RetrieveUpdateAPIView):

@@ -61,7 +61,8 @@ SILENCED_SYSTEM_CHECKS = env_list(
 
 # --- Applications -----------------------------------------------------------------------------
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin, discovering admin modules only with a SECRET_KEY (see the class).
+    "ultraminebackend.apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -70,10 +71,13 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "corsheaders",
     "rest_framework",
+    # Outstanding and blacklisted refresh tokens (rotation, logout, password change); admin pages.
+    "rest_framework_simplejwt.token_blacklist",
     "django_filters",
     "drf_spectacular",
     "django_tasks",
     "django_tasks_db",
+    "axes",  # admin login lockout (AXES_* below)
     "ultraminebackend",
     "ultraminebackend.files",
     "accounts",
@@ -95,6 +99,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out admin login into its 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "ultraminebackend.urls"
@@ -164,12 +170,41 @@ CACHES = {
 
 # --- Auth -------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
+# django-axes' backend first: it refuses a locked-out login before the password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "accounts.lockout.AdminLockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "accounts.validators.NotBlankPasswordValidator"},
 ]
+
+# Proxies in front of the app that append to X-Forwarded-For (Koyeb's edge: 1). The client writes
+# everything left of what they append, so only the last NUM_PROXIES entries are trusted; 0 (direct
+# use) ignores the header. Throttles and the admin lockout key on this address (accounts/throttles).
+NUM_PROXIES = env_int("NUM_PROXIES", 0)
+
+# Admin login lockout (django-axes, database handler: counts hold across instances). A username,
+# or an address, with AXES_FAILURE_LIMIT failures within the cool-off is refused until the last
+# failure is AXES_COOLOFF_MINUTES old; `manage.py axes_reset` unlocks everyone at once.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+# Either key locks: the username bounds guessing one account from any number of addresses, the
+# address bounds one client trying many accounts.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+# The admin only: the API's token endpoint has its own throttles and answers JSON.
+AXES_ONLY_ADMIN_SITE = True
+AXES_HANDLER = "accounts.lockout.AdminLoginHandler"
+AXES_USERNAME_CALLABLE = "accounts.lockout.login_username"
+AXES_CLIENT_IP_CALLABLE = "accounts.throttles.client_ip"  # the throttles' rule, not ipware's
+# No start-up banner on stdout (management commands print their results there); failures and
+# lockouts are still logged as warnings.
+AXES_VERBOSE = False
 
 # --- Internationalisation ---------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -249,7 +284,8 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # --- REST framework ---------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        # simplejwt's, refusing tokens issued before the user's last password change.
+        "accounts.authentication.JWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -262,8 +298,12 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "ultraminebackend.exceptions.exception_handler",
+    # Never None: DRF would key throttles on the whole X-Forwarded-For, which the client writes.
+    "NUM_PROXIES": NUM_PROXIES,
     "DEFAULT_THROTTLE_RATES": {
         "auth": env_str("AUTH_THROTTLE_RATE", "10/min"),
+        # Sign-in attempts per account (normalised email), whatever the client's address.
+        "auth_account": env_str("AUTH_ACCOUNT_THROTTLE_RATE", "20/hour"),
     },
     # File fields answer with the stored name; the absolute URL is the separate X_url field.
     "UPLOADED_FILES_USE_URL": False,
@@ -276,6 +316,10 @@ SIMPLE_JWT = {
     "REFRESH_TOKEN_LIFETIME": timedelta(days=env_int("JWT_REFRESH_DAYS", 7)),
     "AUTH_HEADER_TYPES": ("Bearer",),
     "UPDATE_LAST_LOGIN": True,
+    # Each refresh answers a new refresh token and spends the old one (a replay is a 401); our
+    # views do it race-free and with the auth version check (accounts/services.py).
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
 }
 
 SPECTACULAR_SETTINGS = {
