@@ -18,10 +18,10 @@ from ultraminebackend.exceptions import Conflict
 from ultraminebackend.files.cleanup import files_atomic
 
 from .models import Deposit, Order, Product, ProductImage, WalletEntry
+from .money import ZERO
 
 logger = logging.getLogger(__name__)
 User = get_user_model()
-ZERO = Decimal("0.00")
 
 # Order status machine: where each status may go next (a table, not an if-chain).
 ORDER_TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -37,8 +37,9 @@ ORDER_TRANSITIONS: dict[str, tuple[str, ...]] = {
 
 
 def wallet_balance(*, user) -> Decimal:
+    """The sum of the ledger: exact, the amounts are whole cents (``core/money.py``)."""
     total = WalletEntry.objects.filter(user=user).aggregate(total=Sum("amount"))["total"]
-    return (total or ZERO).quantize(Decimal("0.01"))
+    return ZERO if total is None else total
 
 
 def _lock_wallet(user) -> None:
