@@ -183,15 +183,23 @@ def order_set_status(*, order: Order, status: str) -> Order:
     return order
 
 
+# What an owner may cancel: anything that has not shipped (a wallet order starts as paid).
+OWNER_CANCELLABLE = (Order.Status.PENDING, Order.Status.PAID)
+
+
 @files_atomic
 def order_cancel_by_owner(*, order: Order) -> Order:
-    """Customers may cancel only while the order is pending (staff use ``order_set_status``)."""
+    """The customer cancels until the order ships: stock goes back, a wallet payment is refunded.
+
+    Payments made outside the wallet (bank transfer, crypto) are refunded by staff, outside the
+    API. Staff use ``order_set_status``.
+    """
     order = _lock_order(order)
-    if order.status != Order.Status.PENDING:
+    if order.status not in OWNER_CANCELLABLE:
         raise ValidationError(
             {
                 "status": ValidationError(
-                    f"Only pending orders can be cancelled; this one is '{order.status}'.",
+                    f"Only pending or paid orders can be cancelled; this one is '{order.status}'.",
                     code="not_cancellable",
                 )
             }

@@ -157,28 +157,53 @@ def test_invalid_order_input_is_a_400_naming_the_field(client_for, user, product
     assert field in response.json()
 
 
-def test_cancel_restocks_and_refunds_a_wallet_payment(client_for, user, product, credit, order_for):
+def test_owner_cancels_a_paid_wallet_order_restocked_and_refunded_once(
+    client_for, user, product, credit, order_for
+):
+    # given a wallet order, which starts as paid
     credit(user, "300.00")
     order = order_for(user, quantity=1, payment_method="wallet")
-    Order.objects.filter(pk=order.pk).update(status="pending")  # paid by wallet, not yet processed
+    assert order.status == "paid"
+    owner = client_for(user)
 
-    response = client_for(user).post(f"/api/core/orders/{order.pk}/cancel/")
+    # when the owner cancels it, twice
+    response = owner.post(f"/api/core/orders/{order.pk}/cancel/")
+    again = owner.post(f"/api/core/orders/{order.pk}/cancel/")
 
+    # then stock and money are back, once
     assert response.status_code == 200
     assert response.json()["status"] == "cancelled"
+    assert again.status_code == 400 and "status" in again.json()
     product.refresh_from_db()
     assert product.stock == 10
-    assert client_for(user).get("/api/core/wallet/").json()["balance"] == "300.00"
+    assert owner.get("/api/core/wallet/").json()["balance"] == "300.00"
+    assert WalletEntry.objects.filter(order=order, kind="refund").count() == 1
 
 
-def test_owner_cannot_cancel_after_payment(client_for, user, order_for):
-    order = order_for(user)
-    Order.objects.filter(pk=order.pk).update(status="paid")
+@pytest.mark.parametrize("status", ["pending", "paid"])
+def test_owner_cancels_until_the_order_ships(client_for, user, product, order_for, status):
+    order = order_for(user, quantity=3)
+    Order.objects.filter(pk=order.pk).update(status=status)  # e.g. staff confirmed a transfer
+
+    response = client_for(user).post(f"/api/core/orders/{order.pk}/cancel")
+
+    assert response.status_code == 200 and response.json()["status"] == "cancelled"
+    product.refresh_from_db()
+    assert product.stock == 10
+
+
+@pytest.mark.parametrize("status", ["shipped", "delivered"])
+def test_owner_cannot_cancel_once_shipped(client_for, user, product, order_for, status):
+    order = order_for(user, quantity=3)
+    Order.objects.filter(pk=order.pk).update(status=status)
 
     response = client_for(user).post(f"/api/core/orders/{order.pk}/cancel")
 
     assert response.status_code == 400
-    assert "status" in response.json()
+    assert "pending or paid" in response.json()["status"][0]
+    product.refresh_from_db()
+    assert product.stock == 7
+    assert Order.objects.get(pk=order.pk).status == status
 
 
 @pytest.mark.parametrize(
