@@ -18,7 +18,7 @@ from ultraminebackend.exceptions import Conflict
 from ultraminebackend.files.cleanup import files_atomic
 
 from .models import Deposit, Order, Product, ProductImage, WalletEntry
-from .money import ZERO
+from .money import BALANCE_MAX, ORDER_TOTAL_MAX, QUANTITY_MAX, ZERO
 
 logger = logging.getLogger(__name__)
 User = get_user_model()
@@ -48,7 +48,10 @@ def _lock_wallet(user) -> None:
     User.objects.select_for_update().filter(pk=user.pk).first()
 
 
-def _wallet_debit_for_order(*, order: Order) -> WalletEntry:
+def _wallet_debit_for_order(*, order: Order) -> WalletEntry | None:
+    """Pay an order from the wallet; a free order touches no wallet (a zero entry means nothing)."""
+    if order.total_price == ZERO:
+        return None
     _lock_wallet(order.user)
     balance = wallet_balance(user=order.user)
     if balance < order.total_price:
@@ -92,7 +95,16 @@ def order_create(
 
     Stock is taken with one conditional UPDATE (``stock >= quantity``), which the database
     serialises per row: concurrent orders can never oversell, and no lock is held for long.
+    A refusal after that (price, limits, wallet) rolls the stock back with the transaction.
     """
+    if quantity > QUANTITY_MAX:  # the API's serializer says so too; this holds for every caller
+        raise ValidationError(
+            {
+                "quantity": ValidationError(
+                    f"At most {QUANTITY_MAX} items per order.", code="max_value"
+                )
+            }
+        )
     taken = Product.objects.filter(pk=product.pk, is_active=True, stock__gte=quantity).update(
         stock=F("stock") - quantity
     )
@@ -110,6 +122,7 @@ def order_create(
             }
         )
     unit_price = Product.objects.values_list("price", flat=True).get(pk=product.pk)
+    _check_order_total(unit_price=unit_price, quantity=quantity)
     order = Order(
         user=user,
         product_id=product.pk,
@@ -137,6 +150,21 @@ def order_create(
         extra={"order_id": order.pk, "user_id": user.pk, "payment_method": payment_method},
     )
     return order
+
+
+def _check_order_total(*, unit_price: Decimal, quantity: int) -> None:
+    """A total beyond ``ORDER_TOTAL_MAX`` is refused (only a price set past its own cap, outside
+    the API and the admin, can get there: both cap prices and quantities)."""
+    if unit_price * quantity > ORDER_TOTAL_MAX:
+        raise ValidationError(
+            {
+                "quantity": ValidationError(
+                    f"An order may total at most {ORDER_TOTAL_MAX}; "
+                    f"{quantity} x {unit_price} is {unit_price * quantity}.",
+                    code="order_total_too_large",
+                )
+            }
+        )
 
 
 def _lock_order(order: Order) -> Order:
@@ -235,11 +263,23 @@ def deposit_approve(*, deposit: Deposit, reviewer) -> Deposit:
     The unique constraint on the credit is the database's own guarantee behind the lock.
     """
     deposit = _lock_pending_deposit(deposit)
+    _lock_wallet(deposit.user)
+    balance = wallet_balance(user=deposit.user)
+    if balance + deposit.amount > BALANCE_MAX:
+        # The deposit stays pending: staff may reject it, or approve once the wallet is spent.
+        raise ValidationError(
+            {
+                "amount": ValidationError(
+                    f"Approving would bring the wallet to {balance + deposit.amount}; "
+                    f"a wallet holds at most {BALANCE_MAX}.",
+                    code="balance_limit",
+                )
+            }
+        )
     deposit.status = Deposit.Status.APPROVED
     deposit.reviewed_by = reviewer
     deposit.reviewed_at = timezone.now()
     deposit.save(update_fields=["status", "reviewed_by", "reviewed_at", "updated_at"])
-    _lock_wallet(deposit.user)
     try:
         WalletEntry.objects.create(
             user=deposit.user,

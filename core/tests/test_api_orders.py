@@ -11,7 +11,7 @@ from core.models import Order, WalletEntry
 from ultraminebackend.files.storages import private_storage
 from ultraminebackend.files.testing import image_file, s3_storages
 
-from .helpers import order_form
+from .helpers import BODY_FORMATS, order_form
 
 pytestmark = pytest.mark.django_db
 
@@ -28,12 +28,13 @@ def stored_files(root):
     return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
 
 
-def test_prices_and_status_come_from_the_server(client_for, user, product):
+@pytest.mark.parametrize("body_format", BODY_FORMATS)
+def test_prices_and_status_come_from_the_server(client_for, user, product, body_format):
     # given a client that tries to set its own price, total and status
     body = order_form(product, unit_price="1.00", total_price="1.00", status="delivered")
 
     # when
-    response = client_for(user).post("/api/core/orders/", body, format="multipart")
+    response = client_for(user).post("/api/core/orders/", body, format=body_format)
 
     # then
     assert response.status_code == 201, response.json()
@@ -85,11 +86,12 @@ def test_order_with_image_and_txid_proof_in_s3_mode(client_for, user, product, m
     assert fetch_status(data["txid_proof_url"].split("?")[0]) == 403
 
 
-def test_wallet_payment_debits_and_marks_paid(client_for, user, product, credit):
+@pytest.mark.parametrize("body_format", BODY_FORMATS)
+def test_wallet_payment_debits_and_marks_paid(client_for, user, product, credit, body_format):
     credit(user, "600.00")
 
     response = client_for(user).post(
-        "/api/core/orders/", order_form(product, payment_method="wallet"), format="multipart"
+        "/api/core/orders/", order_form(product, payment_method="wallet"), format=body_format
     )
 
     assert response.status_code == 201
