@@ -252,6 +252,22 @@ def test_staff_cancel_of_a_paid_wallet_order_refunds_once(
     assert client_for(user).get("/api/core/wallet/").json()["balance"] == "250.00"
 
 
+@pytest.mark.parametrize("method", ["put", "patch", "delete"])
+def test_a_placed_order_has_no_update_or_delete_route(
+    client_for, staff_user, user, order_for, method
+):
+    order = order_for(user, quantity=2)
+
+    for who in (user, staff_user):
+        response = getattr(client_for(who), method)(
+            f"/api/core/orders/{order.pk}/", {"quantity": 1, "unit_price": "0.01"}, format="json"
+        )
+        assert response.status_code == 405
+        assert response.json()["detail"].startswith("Method")
+    stored = Order.objects.get(pk=order.pk)
+    assert (stored.quantity, str(stored.total_price)) == (2, "500.00")
+
+
 # --- failures leave nothing behind --------------------------------------------------------------
 
 
