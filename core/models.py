@@ -49,6 +49,11 @@ class Product(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(condition=Q(price__gte=0), name="product_price_not_negative"),
+            # The limit every total is computed from (core/money.py), held here so no price the
+            # API then fails to answer (or to multiply) can be stored, even by the shell.
+            models.CheckConstraint(
+                condition=Q(price__lte=PRICE_MAX), name="product_price_at_most_limit"
+            ),
             # PositiveIntegerField is only a CHECK on some backends; say it explicitly.
             models.CheckConstraint(condition=Q(stock__gte=0), name="product_stock_not_negative"),
         ]
@@ -197,6 +202,9 @@ class Deposit(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="deposit_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(amount__lte=DEPOSIT_MAX), name="deposit_amount_at_most_limit"
+            ),
             models.CheckConstraint(
                 condition=(
                     Q(status="pending", reviewed_at__isnull=True, reviewed_by__isnull=True)

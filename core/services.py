@@ -18,7 +18,7 @@ from ultraminebackend.exceptions import Conflict
 from ultraminebackend.files.cleanup import files_atomic
 
 from .models import Deposit, Order, Product, ProductImage, WalletEntry
-from .money import BALANCE_MAX, ORDER_TOTAL_MAX, QUANTITY_MAX, ZERO
+from .money import BALANCE_MAX, QUANTITY_MAX, ZERO
 
 logger = logging.getLogger(__name__)
 User = get_user_model()
@@ -95,7 +95,8 @@ def order_create(
 
     Stock is taken with one conditional UPDATE (``stock >= quantity``), which the database
     serialises per row: concurrent orders can never oversell, and no lock is held for long.
-    A refusal after that (price, limits, wallet) rolls the stock back with the transaction.
+    A refusal after that (the wallet) rolls the stock back with the transaction. The quantity
+    cap here and the price cap in the database keep every total within ``ORDER_TOTAL_MAX``.
     """
     if quantity > QUANTITY_MAX:  # the API's serializer says so too; this holds for every caller
         raise ValidationError(
@@ -122,7 +123,6 @@ def order_create(
             }
         )
     unit_price = Product.objects.values_list("price", flat=True).get(pk=product.pk)
-    _check_order_total(unit_price=unit_price, quantity=quantity)
     order = Order(
         user=user,
         product_id=product.pk,
@@ -150,21 +150,6 @@ def order_create(
         extra={"order_id": order.pk, "user_id": user.pk, "payment_method": payment_method},
     )
     return order
-
-
-def _check_order_total(*, unit_price: Decimal, quantity: int) -> None:
-    """A total beyond ``ORDER_TOTAL_MAX`` is refused (only a price set past its own cap, outside
-    the API and the admin, can get there: both cap prices and quantities)."""
-    if unit_price * quantity > ORDER_TOTAL_MAX:
-        raise ValidationError(
-            {
-                "quantity": ValidationError(
-                    f"An order may total at most {ORDER_TOTAL_MAX}; "
-                    f"{quantity} x {unit_price} is {unit_price * quantity}.",
-                    code="order_total_too_large",
-                )
-            }
-        )
 
 
 def _lock_order(order: Order) -> Order:

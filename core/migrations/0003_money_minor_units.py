@@ -2,9 +2,10 @@
 
 Each column is copied into a new one as ``ROUND(amount * 100)``, the old one dropped and the new
 one renamed, with the CHECK constraints that read them dropped around the copy and added back
-(now integer comparisons). One UPDATE per table on both engines; on SQLite the old value is a
-double, and ``ROUND`` recovers the cents exactly for every amount a NUMERIC(14, 2) holds. The old
-columns become nullable before they go, so the migration also runs backwards.
+(now integer comparisons); the price and deposit limits become CHECKs too. One UPDATE per table
+on both engines; on SQLite the old value is a double, and ``ROUND`` recovers the cents exactly for
+every amount a NUMERIC(14, 2) holds. The old columns become nullable before they go, so the
+migration also runs backwards.
 """
 
 from decimal import Decimal
@@ -71,6 +72,24 @@ CONSTRAINTS = [
 ]
 
 
+# New: the limits of core/money.py. Every stored row meets them, since the NUMERIC(12, 2) columns
+# held at most these amounts.
+LIMITS = [
+    (
+        "product",
+        models.CheckConstraint(
+            condition=Q(price__lte=Decimal("9999999999.99")), name="product_price_at_most_limit"
+        ),
+    ),
+    (
+        "deposit",
+        models.CheckConstraint(
+            condition=Q(amount__lte=Decimal("9999999999.99")), name="deposit_amount_at_most_limit"
+        ),
+    ),
+]
+
+
 def copy_sql(*, to_cents):
     """One UPDATE per table, setting all its money columns at once.
 
@@ -130,6 +149,6 @@ class Migration(migrations.Migration):
         ),
         *(
             migrations.AddConstraint(model_name=model, constraint=constraint)
-            for model, constraint in CONSTRAINTS
+            for model, constraint in CONSTRAINTS + LIMITS
         ),
     ]

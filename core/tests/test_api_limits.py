@@ -4,13 +4,16 @@ the field with nothing stored, a free order touches no wallet."""
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 
+from core import services
 from core.models import Deposit, Order, Product, WalletEntry
 from core.money import BALANCE_MAX, DEPOSIT_MAX, ORDER_TOTAL_MAX, PRICE_MAX, QUANTITY_MAX
 from tests.openapi import assert_on_schema
 from ultraminebackend.files.testing import image_file
 
-from .helpers import BODY_FORMATS, order_form
+from .helpers import BODY_FORMATS, ORDER_FIELDS, order_form
 
 pytestmark = pytest.mark.django_db
 
@@ -97,24 +100,30 @@ def test_the_largest_order_is_stored_exactly_and_every_list_still_renders(
         assert listed.json()["results"][0]["total_price"] == "9999999999990.00"
 
 
-def test_a_total_past_the_cap_from_a_price_set_outside_the_api_stores_nothing(
-    client_for, user, make_product
-):
-    # given a price written past its cap by the shell (the API and the admin refuse it)
-    product = make_product(stock=QUANTITY_MAX)
-    Product.objects.filter(pk=product.pk).update(price=PRICE_MAX * 10)
+def test_the_database_holds_the_price_and_deposit_limits(user, product, deposit_for):
+    # not even the shell can store what the API would then fail to multiply or answer
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Product.objects.filter(pk=product.pk).update(price=PRICE_MAX + Decimal("0.01"))
+    deposit = deposit_for(user)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Deposit.objects.filter(pk=deposit.pk).update(amount=DEPOSIT_MAX + Decimal("0.01"))
 
-    # when
-    response = client_for(user).post(
-        "/api/core/orders/", order_form(product, quantity=QUANTITY_MAX), format="json"
-    )
 
-    # then a 400 naming the field, and the stock taken first is back
-    assert response.status_code == 400
-    assert "at most 9999999999990.00" in response.json()["quantity"][0]
-    assert not Order.objects.exists()
+def test_the_service_caps_the_quantity_for_every_caller(user, make_product):
+    product = make_product(stock=5000)
+
+    with pytest.raises(ValidationError) as refused:
+        services.order_create(
+            user=user,
+            product=product,
+            quantity=QUANTITY_MAX + 1,
+            payment_method="cod",
+            **ORDER_FIELDS,
+        )
+
+    assert list(refused.value.message_dict) == ["quantity"]
     product.refresh_from_db()
-    assert product.stock == QUANTITY_MAX
+    assert product.stock == 5000
 
 
 @pytest.mark.parametrize("body_format", BODY_FORMATS)
