@@ -58,13 +58,30 @@ class OrderStatusForm(forms.Form):
 
 @admin.register(Order)
 class OrderAdmin(ImagePreviewMixin, admin.ModelAdmin):
+    """Orders are placed through the API (``order_create`` prices them and takes stock), so
+    there is no add page; what the customer bought, paid and proved stays as placed. Staff edit
+    the delivery details and move the status with the actions (``ORDER_TRANSITIONS``)."""
+
     preview_fields = ("image", "txid_proof")
     list_display = ("id", "user", "product", "quantity", "total_price", "status", "payment_method")
     list_filter = ("status", "payment_method", "created_at")
     list_select_related = ("user", "product")
     search_fields = ("id", "user__email", "customer_name", "email", "txid")
-    readonly_fields = ("user", "product", "quantity", "unit_price", "total_price", "status")
+    readonly_fields = (
+        "user",
+        "product",
+        "quantity",
+        "unit_price",
+        "total_price",
+        "status",
+        "payment_method",
+        "txid",
+        "txid_proof",
+    )
     actions = ["mark_paid", "mark_shipped", "mark_delivered", "mark_cancelled"]
+
+    def has_add_permission(self, request):
+        return False
 
     def _move(self, request, queryset, status):
         _run_service(
@@ -98,6 +115,9 @@ class RejectForm(forms.Form):
 
 @admin.register(Deposit)
 class DepositAdmin(ImagePreviewMixin, admin.ModelAdmin):
+    """Reviews go through the actions (``deposit_approve``/``deposit_reject``). A reviewed
+    deposit is a record of what was credited or refused: view only, every field, no delete."""
+
     preview_fields = ("proof",)
     list_display = ("id", "user", "amount", "method", "status", "reviewed_by", "created_at")
     list_filter = ("status", "method", "created_at")
@@ -105,6 +125,27 @@ class DepositAdmin(ImagePreviewMixin, admin.ModelAdmin):
     search_fields = ("id", "user__email", "reference")
     readonly_fields = ("status", "reviewed_by", "reviewed_at", "rejection_reason")
     actions = ["approve", "reject"]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        # Whose money it is never changes once the deposit exists.
+        return fields if obj is None else (*fields, "user")
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.status != Deposit.Status.PENDING:
+            return False  # the amount credited, the proof it was credited on: as reviewed
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.status != Deposit.Status.PENDING:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_actions(self, request):
+        # The bulk delete asks no row: a rejected deposit would go with the pending ones.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
 
     @admin.action(description="Approve selected deposits (credit the wallet)")
     def approve(self, request, queryset):

@@ -1,11 +1,10 @@
 """Store data: catalogue, orders with payment evidence, deposit proofs and the wallet ledger.
 
 Invariants live in the database where it can hold them (non-negative stock and prices, one primary
-image per product, one wallet credit per deposit, reviewed deposits carry who and when); the rules
-that need a sequence of steps live in ``core/services.py``.
+image per product, one wallet credit per deposit, reviewed deposits carry who and when, a total is
+unit price * quantity, exactly: money is whole cents, ``core/money.py``); the rules that need a
+sequence of steps live in ``core/services.py``.
 """
-
-from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
@@ -13,7 +12,8 @@ from django.db.models import F, Q
 
 from ultraminebackend.files.modelfields import PrivateFileField, PublicImageField
 
-ZERO = Decimal("0.00")
+from .money import CENT, DEPOSIT_MAX, PRICE_MAX, ZERO, MoneyField
+
 GALLERY_ATTR = "prefetched_gallery"  # where selectors.attach_galleries puts each gallery
 PRODUCT_NAME_ATTR = "listed_product_name"  # where order_list puts each order's product name
 CATEGORY_NAME_ATTR = "listed_category_name"  # where product_list puts each category name
@@ -37,7 +37,7 @@ class Product(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=220, unique=True)
     description = models.TextField(blank=True)
-    price = models.DecimalField(max_digits=12, decimal_places=2)
+    price = MoneyField(min_value=ZERO, max_value=PRICE_MAX)
     stock = models.PositiveIntegerField(default=0)
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products")
     is_active = models.BooleanField(default=True)
@@ -49,6 +49,11 @@ class Product(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(condition=Q(price__gte=0), name="product_price_not_negative"),
+            # The limit every total is computed from (core/money.py), held here so no price the
+            # API then fails to answer (or to multiply) can be stored, even by the shell.
+            models.CheckConstraint(
+                condition=Q(price__lte=PRICE_MAX), name="product_price_at_most_limit"
+            ),
             # PositiveIntegerField is only a CHECK on some backends; say it explicitly.
             models.CheckConstraint(condition=Q(stock__gte=0), name="product_stock_not_negative"),
         ]
@@ -122,8 +127,9 @@ class Order(models.Model):
     )
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="orders")
     quantity = models.PositiveIntegerField()
-    unit_price = models.DecimalField(max_digits=12, decimal_places=2)
-    total_price = models.DecimalField(max_digits=14, decimal_places=2)
+    # Copied from the product when the order is placed, in cents: the CHECK below is exact.
+    unit_price = MoneyField()
+    total_price = MoneyField()
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     payment_method = models.CharField(max_length=16, choices=PaymentMethod.choices)
     customer_name = models.CharField(max_length=150)
@@ -175,7 +181,7 @@ class Deposit(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="deposits"
     )
-    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    amount = MoneyField(min_value=CENT, max_value=DEPOSIT_MAX)
     method = models.CharField(max_length=16, choices=Method.choices)
     reference = models.CharField(max_length=200, blank=True, help_text="txid or bank reference")
     proof = PrivateFileField(folder="deposit_proofs")
@@ -196,6 +202,9 @@ class Deposit(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="deposit_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(amount__lte=DEPOSIT_MAX), name="deposit_amount_at_most_limit"
+            ),
             models.CheckConstraint(
                 condition=(
                     Q(status="pending", reviewed_at__isnull=True, reviewed_by__isnull=True)
@@ -226,7 +235,7 @@ class WalletEntry(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="wallet_entries"
     )
-    amount = models.DecimalField(max_digits=14, decimal_places=2, help_text="signed")
+    amount = MoneyField(help_text="signed")
     kind = models.CharField(max_length=16, choices=Kind.choices)
     deposit = models.ForeignKey(
         Deposit, on_delete=models.PROTECT, null=True, blank=True, related_name="wallet_entries"

@@ -1,15 +1,12 @@
 """API shapes of the store. Write endpoints with rules take a separate input serializer."""
 
-from decimal import Decimal
-
 from rest_framework import serializers
 
 from ultraminebackend.files.fields import FileUrlField, ImageUploadField, ThumbnailUrlField
 from ultraminebackend.serializers import FastReadMixin
 
 from .models import Category, Deposit, Order, Product, ProductImage, WalletEntry
-
-MONEY = {"max_digits": 12, "decimal_places": 2}
+from .money import CENT, DEPOSIT_MAX, PRICE_MAX, QUANTITY_MAX, ZERO, money_serializer_field
 
 
 class CategorySerializer(FastReadMixin, serializers.ModelSerializer):
@@ -55,7 +52,7 @@ class ProductSerializer(FastReadMixin, serializers.ModelSerializer):
     image_url = FileUrlField(source="image")
     image_thumbnail_url = ThumbnailUrlField(source="image")
     images = ProductImageSerializer(source="gallery", many=True, read_only=True)
-    price = serializers.DecimalField(min_value=Decimal("0"), **MONEY)
+    price = money_serializer_field(min_value=ZERO, max_value=PRICE_MAX)
 
     class Meta:
         model = Product
@@ -83,7 +80,7 @@ class OrderCreateSerializer(serializers.Serializer):
     """What a customer may send; prices, totals and status are computed by the server."""
 
     product = serializers.PrimaryKeyRelatedField(queryset=Product.objects.filter(is_active=True))
-    quantity = serializers.IntegerField(min_value=1, max_value=1000)
+    quantity = serializers.IntegerField(min_value=1, max_value=QUANTITY_MAX)
     payment_method = serializers.ChoiceField(choices=Order.PaymentMethod.choices)
     customer_name = serializers.CharField(max_length=150)
     phone = serializers.CharField(max_length=40)
@@ -99,6 +96,8 @@ class OrderSerializer(FastReadMixin, serializers.ModelSerializer):
     image_url = FileUrlField(source="image")
     image_thumbnail_url = ThumbnailUrlField(source="image")
     txid_proof_url = FileUrlField(source="txid_proof")
+    unit_price = money_serializer_field(read_only=True)
+    total_price = money_serializer_field(read_only=True)
 
     class Meta:
         model = Order
@@ -133,7 +132,7 @@ class OrderStatusSerializer(serializers.Serializer):
 
 
 class DepositCreateSerializer(serializers.Serializer):
-    amount = serializers.DecimalField(min_value=Decimal("0.01"), **MONEY)
+    amount = money_serializer_field(min_value=CENT, max_value=DEPOSIT_MAX)
     method = serializers.ChoiceField(choices=Deposit.Method.choices)
     reference = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     proof = ImageUploadField(private=True)
@@ -141,6 +140,7 @@ class DepositCreateSerializer(serializers.Serializer):
 
 class DepositSerializer(FastReadMixin, serializers.ModelSerializer):
     proof_url = FileUrlField(source="proof")
+    amount = money_serializer_field(read_only=True)
 
     class Meta:
         model = Deposit
@@ -167,6 +167,8 @@ class DepositRejectSerializer(serializers.Serializer):
 
 
 class WalletEntrySerializer(FastReadMixin, serializers.ModelSerializer):
+    amount = money_serializer_field(read_only=True)
+
     class Meta:
         model = WalletEntry
         fields = ["id", "amount", "kind", "deposit", "order", "note", "created_at"]
@@ -174,5 +176,5 @@ class WalletEntrySerializer(FastReadMixin, serializers.ModelSerializer):
 
 
 class WalletSerializer(serializers.Serializer):
-    balance = serializers.DecimalField(max_digits=14, decimal_places=2)
+    balance = money_serializer_field()
     entries = WalletEntrySerializer(many=True)

@@ -18,10 +18,10 @@ from ultraminebackend.exceptions import Conflict
 from ultraminebackend.files.cleanup import files_atomic
 
 from .models import Deposit, Order, Product, ProductImage, WalletEntry
+from .money import BALANCE_MAX, QUANTITY_MAX, ZERO
 
 logger = logging.getLogger(__name__)
 User = get_user_model()
-ZERO = Decimal("0.00")
 
 # Order status machine: where each status may go next (a table, not an if-chain).
 ORDER_TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -37,8 +37,9 @@ ORDER_TRANSITIONS: dict[str, tuple[str, ...]] = {
 
 
 def wallet_balance(*, user) -> Decimal:
+    """The sum of the ledger: exact, the amounts are whole cents (``core/money.py``)."""
     total = WalletEntry.objects.filter(user=user).aggregate(total=Sum("amount"))["total"]
-    return (total or ZERO).quantize(Decimal("0.01"))
+    return ZERO if total is None else total
 
 
 def _lock_wallet(user) -> None:
@@ -47,7 +48,10 @@ def _lock_wallet(user) -> None:
     User.objects.select_for_update().filter(pk=user.pk).first()
 
 
-def _wallet_debit_for_order(*, order: Order) -> WalletEntry:
+def _wallet_debit_for_order(*, order: Order) -> WalletEntry | None:
+    """Pay an order from the wallet; a free order touches no wallet (a zero entry means nothing)."""
+    if order.total_price == ZERO:
+        return None
     _lock_wallet(order.user)
     balance = wallet_balance(user=order.user)
     if balance < order.total_price:
@@ -91,7 +95,17 @@ def order_create(
 
     Stock is taken with one conditional UPDATE (``stock >= quantity``), which the database
     serialises per row: concurrent orders can never oversell, and no lock is held for long.
+    A refusal after that (the wallet) rolls the stock back with the transaction. The quantity
+    cap here and the price cap in the database keep every total within ``ORDER_TOTAL_MAX``.
     """
+    if quantity > QUANTITY_MAX:  # the API's serializer says so too; this holds for every caller
+        raise ValidationError(
+            {
+                "quantity": ValidationError(
+                    f"At most {QUANTITY_MAX} items per order.", code="max_value"
+                )
+            }
+        )
     taken = Product.objects.filter(pk=product.pk, is_active=True, stock__gte=quantity).update(
         stock=F("stock") - quantity
     )
@@ -182,15 +196,23 @@ def order_set_status(*, order: Order, status: str) -> Order:
     return order
 
 
+# What an owner may cancel: anything that has not shipped (a wallet order starts as paid).
+OWNER_CANCELLABLE = (Order.Status.PENDING, Order.Status.PAID)
+
+
 @files_atomic
 def order_cancel_by_owner(*, order: Order) -> Order:
-    """Customers may cancel only while the order is pending (staff use ``order_set_status``)."""
+    """The customer cancels until the order ships: stock goes back, a wallet payment is refunded.
+
+    Payments made outside the wallet (bank transfer, crypto) are refunded by staff, outside the
+    API. Staff use ``order_set_status``.
+    """
     order = _lock_order(order)
-    if order.status != Order.Status.PENDING:
+    if order.status not in OWNER_CANCELLABLE:
         raise ValidationError(
             {
                 "status": ValidationError(
-                    f"Only pending orders can be cancelled; this one is '{order.status}'.",
+                    f"Only pending or paid orders can be cancelled; this one is '{order.status}'.",
                     code="not_cancellable",
                 )
             }
@@ -226,11 +248,23 @@ def deposit_approve(*, deposit: Deposit, reviewer) -> Deposit:
     The unique constraint on the credit is the database's own guarantee behind the lock.
     """
     deposit = _lock_pending_deposit(deposit)
+    _lock_wallet(deposit.user)
+    balance = wallet_balance(user=deposit.user)
+    if balance + deposit.amount > BALANCE_MAX:
+        # The deposit stays pending: staff may reject it, or approve once the wallet is spent.
+        raise ValidationError(
+            {
+                "amount": ValidationError(
+                    f"Approving would bring the wallet to {balance + deposit.amount}; "
+                    f"a wallet holds at most {BALANCE_MAX}.",
+                    code="balance_limit",
+                )
+            }
+        )
     deposit.status = Deposit.Status.APPROVED
     deposit.reviewed_by = reviewer
     deposit.reviewed_at = timezone.now()
     deposit.save(update_fields=["status", "reviewed_by", "reviewed_at", "updated_at"])
-    _lock_wallet(deposit.user)
     try:
         WalletEntry.objects.create(
             user=deposit.user,

@@ -151,7 +151,7 @@ class OrderViewSet(
     @extend_schema(request=None, responses=OrderSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
-        """The owner cancels a pending order: stock goes back, a wallet payment is refunded."""
+        """The owner cancels until it ships: stock goes back, a wallet payment is refunded."""
         order = self.get_object()
         if order.user_id != request.user.pk:
             raise PermissionDenied("Only the customer who placed the order can cancel it.")

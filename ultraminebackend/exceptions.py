@@ -2,12 +2,16 @@
 
 Services raise Django's ``ValidationError`` (so the admin can reuse them) and ``Conflict``; this
 handler turns both into DRF responses with field names, so no domain error becomes a 500.
+
+A value the database itself refuses (``DataError``: out of range; ``IntegrityError``: a CHECK or
+NOT NULL, or a unique or foreign key race) is a 4xx too. That is the backstop: validation before
+the write is the fix, so each one is logged as an error to be found and fixed.
 """
 
 import logging
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import InterfaceError, OperationalError
+from django.db import DataError, IntegrityError, InterfaceError, OperationalError
 from django.db.models import ProtectedError, RestrictedError
 from rest_framework import exceptions, status
 
@@ -28,6 +32,44 @@ class ServiceUnavailable(exceptions.APIException):
     default_code = "service_unavailable"
 
 
+class InvalidData(exceptions.APIException):
+    """The database refused a value the request carried (out of range, or breaking a CHECK)."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = "A value is out of the range the store accepts; nothing was saved."
+    default_code = "invalid_data"
+
+
+# How the drivers name a value that breaks a rule, as opposed to a race with another write
+# (unique, foreign key): PostgreSQL's SQLSTATE check_violation and not_null_violation, and the
+# start of SQLite's message.
+_VALUE_SQLSTATES = ("23514", "23502")
+_VALUE_SQLITE_MESSAGES = ("CHECK constraint failed", "NOT NULL constraint failed")
+
+
+def _is_value_violation(exc: IntegrityError) -> bool:
+    if getattr(exc.__cause__, "sqlstate", None) in _VALUE_SQLSTATES:
+        return True
+    return str(exc).startswith(_VALUE_SQLITE_MESSAGES)
+
+
+def _database_refusal(exc: DataError | IntegrityError) -> exceptions.APIException:
+    if isinstance(exc, IntegrityError) and not _is_value_violation(exc):
+        logger.warning("database refused a write: %s", exc)
+        return Conflict(
+            "The change conflicts with data stored meanwhile; nothing was saved. Reload and "
+            "try again.",
+            code="integrity_conflict",
+        )
+    # Validation should have refused this before the write: an error, so it gets fixed.
+    logger.error("database refused a value: %s", exc, exc_info=exc)
+    if isinstance(exc, IntegrityError):
+        return InvalidData(
+            "A value breaks a rule of the store; nothing was saved.", code="constraint_violated"
+        )
+    return InvalidData()
+
+
 def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
@@ -37,6 +79,8 @@ def exception_handler(exc, context):
         related = getattr(exc, "protected_objects", None) or exc.restricted_objects
         names = sorted({str(obj._meta.verbose_name_plural) for obj in related})
         exc = Conflict(f"Cannot delete: still referenced by {', '.join(names)}.", code="protected")
+    elif isinstance(exc, DataError | IntegrityError):
+        exc = _database_refusal(exc)
     elif isinstance(exc, OperationalError | InterfaceError):
         # The database went away or refused the write: transient, and the transaction (with the
         # files stored inside it) was rolled back, so "try again" is the honest answer.

@@ -1,5 +1,8 @@
 """Request bodies shared by the store tests."""
 
+# Every create test runs as both: a browser form posts multipart, a generated client JSON.
+BODY_FORMATS = ("json", "multipart")
+
 ORDER_FIELDS = {
     "customer_name": "Ann Buyer",
     "phone": "+15550100",

@@ -1,9 +1,15 @@
 """The admin: every page renders with previews, review actions call the same services."""
 
+import html
+import re
+from decimal import Decimal
+
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 
+from core import services
 from core.models import Deposit, Order, WalletEntry
+from core.money import BALANCE_MAX
 from ultraminebackend.files.testing import image_file
 from ultraminebackend.files.variants import thumbnail_name
 
@@ -134,3 +140,151 @@ def test_admin_uploads_go_through_the_intake(admin_client, category, settings):
     product = Product.objects.get()
     assert product.image.name.startswith("products/") and product.image.name.endswith(".png")
     assert (settings.MEDIA_ROOT / product.image.name.replace(".png", ".thumb.webp")).exists()
+
+
+# --- what was placed or reviewed stays as it was ------------------------------------------------
+
+
+def review(deposit, how, reviewer):
+    if how == "approved":
+        return services.deposit_approve(deposit=deposit, reviewer=reviewer)
+    return services.deposit_reject(deposit=deposit, reviewer=reviewer, reason="blurry")
+
+
+@pytest.mark.parametrize("how", ["approved", "rejected"])
+def test_a_reviewed_deposit_is_view_only(
+    admin_client, staff_user, user, other_user, deposit_for, how
+):
+    # given a reviewed deposit of 10.00
+    deposit = review(deposit_for(user, "10.00"), how, staff_user)
+    url = f"/admin/core/deposit/{deposit.pk}/change/"
+
+    # when staff open it, then post a changed amount, owner and proof, then try to delete it
+    page = admin_client.get(url)
+    changed = admin_client.post(
+        url,
+        {
+            "user": other_user.pk,
+            "amount": "9999.00",
+            "method": "other",
+            "reference": "edited",
+            "proof": image_file(),
+        },
+    )
+    deleted = admin_client.post(f"/admin/core/deposit/{deposit.pk}/delete/", {"post": "yes"})
+
+    # then the page shows it without a form field, and nothing changed
+    assert page.status_code == 200
+    assert b'name="amount"' not in page.content and b'name="proof"' not in page.content
+    assert b"10.00" in page.content
+    assert changed.status_code == 403 and deleted.status_code == 403
+    stored = Deposit.objects.get(pk=deposit.pk)
+    assert (stored.user_id, stored.amount, stored.reference) == (user.pk, Decimal("10.00"), "REF-1")
+    assert stored.proof.name == deposit.proof.name
+    assert services.wallet_balance(user=user) == (Decimal("10.00") if how == "approved" else 0)
+
+
+def test_a_pending_deposit_keeps_its_owner(admin_client, user, other_user, deposit_for):
+    deposit = deposit_for(user, "10.00")
+    url = f"/admin/core/deposit/{deposit.pk}/change/"
+
+    page = admin_client.get(url)
+    saved = admin_client.post(
+        url, {"user": other_user.pk, "amount": "12.00", "method": "crypto", "reference": "R"}
+    )
+
+    assert b'name="user"' not in page.content and b'name="amount"' in page.content
+    assert saved.status_code == 302
+    deposit.refresh_from_db()
+    assert (deposit.user_id, deposit.amount) == (user.pk, Decimal("12.00"))
+
+
+def test_an_order_keeps_what_was_bought_and_paid(
+    admin_client, user, other_user, order_for, make_product
+):
+    # given a placed order
+    order = order_for(user, quantity=2, txid="0xabc", txid_proof=image_file())
+    other_product = make_product(price=Decimal("0.01"))
+    url = f"/admin/core/order/{order.pk}/change/"
+
+    # when staff post the change form with the money, goods and evidence changed too
+    page = admin_client.get(url)
+    response = admin_client.post(
+        url,
+        {
+            "customer_name": "Ann Receiver",
+            "phone": "+15550199",
+            "email": "ann@example.com",
+            "shipping_address": "2 Mine Road",
+            "user": other_user.pk,
+            "product": other_product.pk,
+            "quantity": "999",
+            "unit_price": "0.01",
+            "total_price": "0.01",
+            "status": "delivered",
+            "payment_method": "wallet",
+            "txid": "forged",
+            "txid_proof": image_file(),
+        },
+    )
+
+    # then only the delivery details changed
+    assert page.status_code == 200
+    for field in ("quantity", "unit_price", "total_price", "product", "user", "txid_proof"):
+        assert f'name="{field}"'.encode() not in page.content
+    assert response.status_code == 302
+    stored = Order.objects.get(pk=order.pk)
+    assert (stored.customer_name, stored.shipping_address) == ("Ann Receiver", "2 Mine Road")
+    assert (stored.user_id, stored.product_id, stored.quantity) == (user.pk, order.product_id, 2)
+    assert (stored.unit_price, stored.total_price) == (Decimal("250.00"), Decimal("500.00"))
+    assert (stored.status, stored.payment_method, stored.txid) == ("pending", "cod", "0xabc")
+    assert stored.txid_proof.name == order.txid_proof.name
+
+
+def test_orders_are_placed_through_the_api_not_added_in_the_admin(admin_client):
+    assert admin_client.get("/admin/core/order/add/").status_code == 403
+
+
+def test_an_approval_past_the_wallet_cap_is_reported_in_the_admin(admin_client, user, deposit_for):
+    WalletEntry.objects.create(user=user, amount=BALANCE_MAX, kind="adjustment")
+    deposit = deposit_for(user, "1.00")
+
+    response = admin_client.post(
+        "/admin/core/deposit/",
+        {"action": "approve", ACTION_CHECKBOX_NAME: [deposit.pk]},
+        follow=True,
+    )
+
+    assert b"a wallet holds at most 9999999999999.99" in response.content
+    assert Deposit.objects.get(pk=deposit.pk).status == "pending"
+
+
+# --- evidence previews --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("model", ["deposit", "order"])
+def test_evidence_is_previewed_inline_through_its_signed_link(
+    admin_client, client, user, order_for, deposit_for, model
+):
+    # given a deposit proof or an order's txid proof, in private storage
+    if model == "deposit":
+        row = deposit_for(user)
+        evidence = row.proof.name
+    else:
+        row = order_for(user, payment_method="crypto", txid="0x1", txid_proof=image_file())
+        evidence = row.txid_proof.name
+
+    # when staff open the change page
+    page = admin_client.get(f"/admin/core/{model}/{row.pk}/change/").content.decode()
+
+    # then it shows the evidence as an image whose signed URL loads, for anyone holding it
+    sources = [html.unescape(src) for src in re.findall(r'<img src="([^"]+)"', page)]
+    signed = [src for src in sources if src.startswith(f"/files/private/{evidence}?expires=")]
+    assert len(signed) == 1, sources
+    loaded = client.get(signed[0])
+    assert loaded.status_code == 200
+    assert loaded["Content-Type"] == "image/jpeg"
+    assert b"".join(loaded.streaming_content if loaded.streaming else [loaded.content])[:2] == (
+        b"\xff\xd8"
+    )
+    assert client.get(f"/files/private/{evidence}").status_code == 403  # unsigned: refused

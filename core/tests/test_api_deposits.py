@@ -1,9 +1,14 @@
 """Deposit proofs: private evidence, one review, the wallet credited exactly once."""
 
+from decimal import Decimal
+
 import pytest
 
+from core import services
 from core.models import Deposit, WalletEntry
 from ultraminebackend.files.testing import image_file
+
+from .helpers import BODY_FORMATS
 
 pytestmark = pytest.mark.django_db
 
@@ -44,6 +49,57 @@ def test_invalid_deposit_is_a_400(client_for, user, overrides, field):
         return
     assert response.status_code == 400
     assert field in response.json()
+
+
+@pytest.mark.parametrize("body_format", BODY_FORMATS)
+@pytest.mark.parametrize(
+    ("amount", "accepted"),
+    [
+        ("10.5", True),
+        ("0.01", True),
+        ("0", False),
+        ("-5", False),
+        ("10.001", False),
+        ("abc", False),
+    ],
+)
+def test_amounts_are_read_alike_from_json_and_forms(
+    client_for, user, body_format, amount, accepted
+):
+    # JSON carries no file: its twin is judged on the amount alone (the proof is then missing)
+    body = {"amount": amount, "method": "crypto"}
+    if body_format == "multipart":
+        body["proof"] = image_file()
+
+    response = client_for(user).post("/api/core/deposits/", body, format=body_format)
+
+    errors = response.json() if response.status_code == 400 else {}
+    assert ("amount" in errors) is not accepted
+    if accepted and body_format == "multipart":
+        assert response.status_code == 201
+        assert response.json()["amount"] == f"{float(amount):.2f}"
+    elif body_format == "json":
+        assert response.status_code == 400 and "proof" in response.json()
+
+
+@pytest.mark.parametrize("how", ["approved", "rejected", "pending"])
+@pytest.mark.parametrize("method", ["put", "patch", "delete"])
+def test_deposits_have_no_update_or_delete_route(
+    client_for, staff_user, user, deposit_for, how, method
+):
+    deposit = deposit_for(user, "10.00")
+    if how == "approved":
+        services.deposit_approve(deposit=deposit, reviewer=staff_user)
+    elif how == "rejected":
+        services.deposit_reject(deposit=deposit, reviewer=staff_user, reason="no")
+
+    for who in (user, staff_user):
+        response = getattr(client_for(who), method)(
+            f"/api/core/deposits/{deposit.pk}/", {"amount": "9999.00"}, format="json"
+        )
+        assert response.status_code == 405
+        assert response.json()["detail"].startswith("Method")
+    assert Deposit.objects.get(pk=deposit.pk).amount == Decimal("10.00")
 
 
 def test_deposit_without_proof_is_a_400(client_for, user):

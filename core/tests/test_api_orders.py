@@ -11,7 +11,7 @@ from core.models import Order, WalletEntry
 from ultraminebackend.files.storages import private_storage
 from ultraminebackend.files.testing import image_file, s3_storages
 
-from .helpers import order_form
+from .helpers import BODY_FORMATS, order_form
 
 pytestmark = pytest.mark.django_db
 
@@ -28,12 +28,13 @@ def stored_files(root):
     return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
 
 
-def test_prices_and_status_come_from_the_server(client_for, user, product):
+@pytest.mark.parametrize("body_format", BODY_FORMATS)
+def test_prices_and_status_come_from_the_server(client_for, user, product, body_format):
     # given a client that tries to set its own price, total and status
     body = order_form(product, unit_price="1.00", total_price="1.00", status="delivered")
 
     # when
-    response = client_for(user).post("/api/core/orders/", body, format="multipart")
+    response = client_for(user).post("/api/core/orders/", body, format=body_format)
 
     # then
     assert response.status_code == 201, response.json()
@@ -85,11 +86,12 @@ def test_order_with_image_and_txid_proof_in_s3_mode(client_for, user, product, m
     assert fetch_status(data["txid_proof_url"].split("?")[0]) == 403
 
 
-def test_wallet_payment_debits_and_marks_paid(client_for, user, product, credit):
+@pytest.mark.parametrize("body_format", BODY_FORMATS)
+def test_wallet_payment_debits_and_marks_paid(client_for, user, product, credit, body_format):
     credit(user, "600.00")
 
     response = client_for(user).post(
-        "/api/core/orders/", order_form(product, payment_method="wallet"), format="multipart"
+        "/api/core/orders/", order_form(product, payment_method="wallet"), format=body_format
     )
 
     assert response.status_code == 201
@@ -157,28 +159,53 @@ def test_invalid_order_input_is_a_400_naming_the_field(client_for, user, product
     assert field in response.json()
 
 
-def test_cancel_restocks_and_refunds_a_wallet_payment(client_for, user, product, credit, order_for):
+def test_owner_cancels_a_paid_wallet_order_restocked_and_refunded_once(
+    client_for, user, product, credit, order_for
+):
+    # given a wallet order, which starts as paid
     credit(user, "300.00")
     order = order_for(user, quantity=1, payment_method="wallet")
-    Order.objects.filter(pk=order.pk).update(status="pending")  # paid by wallet, not yet processed
+    assert order.status == "paid"
+    owner = client_for(user)
 
-    response = client_for(user).post(f"/api/core/orders/{order.pk}/cancel/")
+    # when the owner cancels it, twice
+    response = owner.post(f"/api/core/orders/{order.pk}/cancel/")
+    again = owner.post(f"/api/core/orders/{order.pk}/cancel/")
 
+    # then stock and money are back, once
     assert response.status_code == 200
     assert response.json()["status"] == "cancelled"
+    assert again.status_code == 400 and "status" in again.json()
     product.refresh_from_db()
     assert product.stock == 10
-    assert client_for(user).get("/api/core/wallet/").json()["balance"] == "300.00"
+    assert owner.get("/api/core/wallet/").json()["balance"] == "300.00"
+    assert WalletEntry.objects.filter(order=order, kind="refund").count() == 1
 
 
-def test_owner_cannot_cancel_after_payment(client_for, user, order_for):
-    order = order_for(user)
-    Order.objects.filter(pk=order.pk).update(status="paid")
+@pytest.mark.parametrize("status", ["pending", "paid"])
+def test_owner_cancels_until_the_order_ships(client_for, user, product, order_for, status):
+    order = order_for(user, quantity=3)
+    Order.objects.filter(pk=order.pk).update(status=status)  # e.g. staff confirmed a transfer
+
+    response = client_for(user).post(f"/api/core/orders/{order.pk}/cancel")
+
+    assert response.status_code == 200 and response.json()["status"] == "cancelled"
+    product.refresh_from_db()
+    assert product.stock == 10
+
+
+@pytest.mark.parametrize("status", ["shipped", "delivered"])
+def test_owner_cannot_cancel_once_shipped(client_for, user, product, order_for, status):
+    order = order_for(user, quantity=3)
+    Order.objects.filter(pk=order.pk).update(status=status)
 
     response = client_for(user).post(f"/api/core/orders/{order.pk}/cancel")
 
     assert response.status_code == 400
-    assert "status" in response.json()
+    assert "pending or paid" in response.json()["status"][0]
+    product.refresh_from_db()
+    assert product.stock == 7
+    assert Order.objects.get(pk=order.pk).status == status
 
 
 @pytest.mark.parametrize(
@@ -223,6 +250,22 @@ def test_staff_cancel_of_a_paid_wallet_order_refunds_once(
     assert again.status_code == 400
     assert WalletEntry.objects.filter(order=order, kind="refund").count() == 1
     assert client_for(user).get("/api/core/wallet/").json()["balance"] == "250.00"
+
+
+@pytest.mark.parametrize("method", ["put", "patch", "delete"])
+def test_a_placed_order_has_no_update_or_delete_route(
+    client_for, staff_user, user, order_for, method
+):
+    order = order_for(user, quantity=2)
+
+    for who in (user, staff_user):
+        response = getattr(client_for(who), method)(
+            f"/api/core/orders/{order.pk}/", {"quantity": 1, "unit_price": "0.01"}, format="json"
+        )
+        assert response.status_code == 405
+        assert response.json()["detail"].startswith("Method")
+    stored = Order.objects.get(pk=order.pk)
+    assert (stored.quantity, str(stored.total_price)) == (2, "500.00")
 
 
 # --- failures leave nothing behind --------------------------------------------------------------

@@ -6,19 +6,31 @@ from django.utils.html import format_html, format_html_join
 from .links import file_url, thumbnail_url
 from .modelfields import PublicImageField
 
+# Payment evidence is read on the page (an amount, a txid on a receipt), so it is shown larger.
+PRIVATE_PREVIEW_HEIGHT = 320
+
 
 def image_preview(file, *, height: int = 80) -> str:
-    """The thumbnail of a public image linking to the original, a signed link for private files.
+    """The thumbnail of a public image, or a private image through its signed link, linking to
+    the original.
 
     Built without a request: local URLs stay host-relative, which the admin's own page resolves,
-    and ModelAdmin instances are shared between threads, so they must not hold one.
+    and ModelAdmin instances are shared between threads, so they must not hold one. A private
+    file has no thumbnail, so its preview is the file itself: fine on a change page (one file),
+    not as a changelist column (every original of the page).
     """
     url = file_url(file)
     if not url:
         return "-"
     if getattr(file.storage, "is_private", False):
+        # The signed URL expires (PRIVATE_URL_TTL): a page left open past it shows a broken image.
         return format_html(
-            '<a href="{}" target="_blank" rel="noopener">open (signed link)</a>', url
+            '<a href="{}" target="_blank" rel="noopener">'
+            '<img src="{}" style="max-height:{}px;max-width:480px" '
+            'alt="private evidence (signed link)"></a>',
+            url,
+            url,
+            PRIVATE_PREVIEW_HEIGHT,
         )
     return format_html(
         '<a href="{}" target="_blank" rel="noopener">'
