@@ -109,10 +109,11 @@ class ProductViewSet(FilesAtomicMixin, viewsets.ModelViewSet):
     @action(detail=True, methods=["post"], url_path="images/reorder")
     def images_reorder(self, request, pk=None):
         """Set the gallery order: ``{"order": [image ids…]}`` naming every image once."""
+        product = self.get_object()  # a missing product is a 404 whatever the body
         serializer = ProductImagesReorderSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         images = services.product_images_reorder(
-            product=self.get_object(), ordered_ids=serializer.validated_data["order"]
+            product=product, ordered_ids=serializer.validated_data["order"]
         )
         return Response(
             ProductImageSerializer(images, many=True, context=self.get_serializer_context()).data
@@ -162,11 +163,10 @@ class OrderViewSet(
     @action(detail=True, methods=["post"], permission_classes=[IsAdminUser])
     def status(self, request, pk=None):
         """Staff move the order along pending → paid → shipped → delivered, or cancel it."""
+        order = self.get_object()  # a missing order is a 404 whatever the body
         serializer = OrderStatusSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        order = services.order_set_status(
-            order=self.get_object(), status=serializer.validated_data["status"]
-        )
+        order = services.order_set_status(order=order, status=serializer.validated_data["status"])
         return Response(OrderSerializer(order, context=self.get_serializer_context()).data)
 
 
@@ -210,10 +210,11 @@ class DepositViewSet(
     @action(detail=True, methods=["post"], permission_classes=[IsAdminUser])
     def reject(self, request, pk=None):
         """Reject with a ``reason``; a second review answers 409."""
+        deposit = self.get_object()  # a missing deposit is a 404 whatever the body
         serializer = DepositRejectSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         deposit = services.deposit_reject(
-            deposit=self.get_object(),
+            deposit=deposit,
             reviewer=request.user,
             reason=serializer.validated_data["reason"],
         )
