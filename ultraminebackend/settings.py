@@ -89,8 +89,10 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
-    # Below CORS, so the browser app can read these refusals: NUL in a query parameter (400).
+    # Below CORS, so the browser app can read these refusals: NUL in a query parameter (400),
+    # a body over its route's limit (413, before CsrfViewMiddleware or a parser reads it).
     "ultraminebackend.middleware.query_guard_middleware",
+    "ultraminebackend.bodylimits.BodyLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -261,6 +263,9 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON only, unless a view takes files: those declare multipart (and their body limit,
+    # ultraminebackend/bodylimits.py). A form body to any other endpoint is a 415.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "ultraminebackend.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": [
