@@ -1,7 +1,8 @@
 """Request plumbing against a real gunicorn (production config), through raw sockets.
 
 What the test client cannot show: a body refused with 413 is answered while the client is still
-sending it, and the server then hangs up instead of reading the rest.
+sending it, and the server then hangs up instead of reading the rest; byte ranges of local media
+come out exact through gunicorn's file wrapper (sendfile for whole files, copied slices).
 """
 
 import http.client
@@ -10,18 +11,34 @@ import socket
 
 import pytest
 
+from ultraminebackend.files.testing import video_bytes
 from ultraminebackend.liveserver import LiveServer, production_env
 
 SIXTY_MB = 60 * 1024 * 1024
 SENT = 64 * 1024  # what the client sends of its body before it waits for the answer
 
 
+VIDEO = video_bytes("MP4", payload=300_000)
+
+
 @pytest.fixture(scope="module")
-def live(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("live-requests")
+def folder(tmp_path_factory):
+    return tmp_path_factory.mktemp("live-requests")
+
+
+@pytest.fixture(scope="module")
+def live(folder):
     server = LiveServer(production_env(folder), log_path=folder / "gunicorn.log", workers=1)
     with server:
         yield server
+
+
+@pytest.fixture(scope="module")
+def video_path(folder):
+    """A video in the live server's MEDIA_ROOT, as a post upload leaves it."""
+    (folder / "media" / "posts").mkdir(parents=True, exist_ok=True)
+    (folder / "media" / "posts" / "clip.mp4").write_bytes(VIDEO)
+    return "/media/posts/clip.mp4"
 
 
 def exchange(server, head: str, body: bytes = b"") -> tuple[http.client.HTTPResponse, bytes, bool]:
@@ -74,3 +91,40 @@ def test_a_chunked_body_is_refused_with_411(live):
     assert json.loads(content) == {
         "detail": "Send the body with a Content-Length header (not chunked)."
     }
+
+
+def get(server, path, method="GET", **headers) -> tuple[http.client.HTTPResponse, bytes]:
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    try:
+        connection.request(method, path, headers=headers)
+        response = connection.getresponse()
+        return response, response.read()
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize(
+    ("header", "first", "last"),
+    [
+        ("bytes=0-1", 0, 1),
+        ("bytes=100000-", 100_000, len(VIDEO) - 1),
+        ("bytes=-1000", len(VIDEO) - 1000, len(VIDEO) - 1),
+        ("bytes=0-", 0, len(VIDEO) - 1),
+    ],
+)
+def test_gunicorn_serves_exact_ranges_of_a_video(live, video_path, header, first, last):
+    response, content = get(live, video_path, Range=header)
+
+    assert response.status == 206
+    assert response.getheader("Content-Range") == f"bytes {first}-{last}/{len(VIDEO)}"
+    assert content == VIDEO[first : last + 1]
+
+
+def test_gunicorn_serves_the_whole_video_and_head_without_a_body(live, video_path):
+    whole, content = get(live, video_path)
+    head, nothing = get(live, video_path, method="HEAD", Range="bytes=0-1")
+    past, _ = get(live, video_path, Range=f"bytes={len(VIDEO)}-")
+
+    assert (whole.status, whole.getheader("Accept-Ranges"), content) == (200, "bytes", VIDEO)
+    assert (head.status, head.getheader("Content-Length"), nothing) == (206, "2", b"")
+    assert (past.status, past.getheader("Content-Range")) == (416, f"bytes */{len(VIDEO)}")
