@@ -9,6 +9,8 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ultraminebackend.bodylimits import UploadLimit
+
 from . import services
 from .models import Generation
 from .serializers import GenerateImageSerializer, GenerationSerializer
@@ -32,6 +34,7 @@ class GenerateImageView(APIView):
 
     permission_classes = [IsAuthenticated]
     parser_classes = [MultiPartParser, FormParser, JSONParser]
+    max_body_bytes = UploadLimit(images=1)  # reference_image
 
     @extend_schema(
         request=GenerateImageSerializer,

@@ -6,6 +6,8 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated, IsAuthenticatedOrReadOnly
 from rest_framework.response import Response
 
+from ultraminebackend.bodylimits import UploadLimit
+
 from . import selectors, services
 from .models import Blog, Brand, Post
 from .permissions import IsOwnerOrStaff
@@ -102,6 +104,7 @@ class PostViewSet(_ContentViewSet):
     serializer_class = PostSerializer
     permission_classes = [IsAuthenticated, IsOwnerOrStaff]
     parser_classes = UPLOAD_PARSERS
+    max_body_bytes = UploadLimit(media=services.MAX_MEDIA_PER_POST)
     owner_field = "user"
     filterset_fields = ["status", "brand"]
     search_fields = ["caption"]
@@ -171,6 +174,7 @@ class BlogViewSet(_ContentViewSet):
     serializer_class = BlogSerializer
     permission_classes = [IsAuthenticatedOrReadOnly, IsOwnerOrStaff]
     parser_classes = UPLOAD_PARSERS
+    max_body_bytes = UploadLimit(images=2)  # banner, image
     owner_field = "author"
     filterset_fields = ["status", "author"]
     search_fields = ["title"]

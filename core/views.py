@@ -10,6 +10,7 @@ from rest_framework.permissions import IsAdminUser, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ultraminebackend.bodylimits import UploadLimit
 from ultraminebackend.files.viewsets import FilesAtomicMixin
 
 from . import selectors, services
@@ -32,6 +33,8 @@ from .serializers import (
 )
 
 UPLOAD_PARSERS = [MultiPartParser, FormParser, JSONParser]
+# The actions of upload viewsets that take no file: JSON only, like every such endpoint.
+JSON_ONLY = [JSONParser]
 
 
 class CategoryViewSet(viewsets.ModelViewSet):
@@ -50,6 +53,7 @@ class ProductViewSet(FilesAtomicMixin, viewsets.ModelViewSet):
     serializer_class = ProductSerializer
     permission_classes = [IsStaffOrReadOnly]
     parser_classes = UPLOAD_PARSERS
+    max_body_bytes = UploadLimit(images=1)  # image (or one gallery image)
     filterset_class = ProductFilter
     search_fields = ["name"]
     ordering_fields = ["created_at", "price", "name", "id"]
@@ -87,7 +91,12 @@ class ProductViewSet(FilesAtomicMixin, viewsets.ModelViewSet):
         return Response(data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=ProductImageUpdateSerializer, responses=ProductImageSerializer)
-    @action(detail=True, methods=["patch", "delete"], url_path=r"images/(?P<image_id>\d+)")
+    @action(
+        detail=True,
+        methods=["patch", "delete"],
+        url_path=r"images/(?P<image_id>\d+)",
+        parser_classes=JSON_ONLY,
+    )
     def image_detail(self, request, pk=None, image_id=None):
         """Change an image's alt text or make it primary (PATCH), or remove it (DELETE)."""
         gallery_image = self._gallery_image(image_id)
@@ -106,13 +115,14 @@ class ProductViewSet(FilesAtomicMixin, viewsets.ModelViewSet):
     @extend_schema(
         request=ProductImagesReorderSerializer, responses=ProductImageSerializer(many=True)
     )
-    @action(detail=True, methods=["post"], url_path="images/reorder")
+    @action(detail=True, methods=["post"], url_path="images/reorder", parser_classes=JSON_ONLY)
     def images_reorder(self, request, pk=None):
         """Set the gallery order: ``{"order": [image ids…]}`` naming every image once."""
+        product = self.get_object()  # a missing product is a 404 whatever the body
         serializer = ProductImagesReorderSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         images = services.product_images_reorder(
-            product=self.get_object(), ordered_ids=serializer.validated_data["order"]
+            product=product, ordered_ids=serializer.validated_data["order"]
         )
         return Response(
             ProductImageSerializer(images, many=True, context=self.get_serializer_context()).data
@@ -130,6 +140,7 @@ class OrderViewSet(
     serializer_class = OrderSerializer
     permission_classes = [IsAuthenticated]
     parser_classes = UPLOAD_PARSERS
+    max_body_bytes = UploadLimit(images=2)  # image, txid_proof
     filterset_class = OrderFilter
     ordering_fields = ["created_at", "total_price", "id"]
 
@@ -149,7 +160,7 @@ class OrderViewSet(
         return Response(data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses=OrderSerializer)
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], parser_classes=JSON_ONLY)
     def cancel(self, request, pk=None):
         """The owner cancels until it ships: stock goes back, a wallet payment is refunded."""
         order = self.get_object()
@@ -159,14 +170,15 @@ class OrderViewSet(
         return Response(OrderSerializer(order, context=self.get_serializer_context()).data)
 
     @extend_schema(request=OrderStatusSerializer, responses=OrderSerializer)
-    @action(detail=True, methods=["post"], permission_classes=[IsAdminUser])
+    @action(
+        detail=True, methods=["post"], permission_classes=[IsAdminUser], parser_classes=JSON_ONLY
+    )
     def status(self, request, pk=None):
         """Staff move the order along pending → paid → shipped → delivered, or cancel it."""
+        order = self.get_object()  # a missing order is a 404 whatever the body
         serializer = OrderStatusSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        order = services.order_set_status(
-            order=self.get_object(), status=serializer.validated_data["status"]
-        )
+        order = services.order_set_status(order=order, status=serializer.validated_data["status"])
         return Response(OrderSerializer(order, context=self.get_serializer_context()).data)
 
 
@@ -181,6 +193,7 @@ class DepositViewSet(
     serializer_class = DepositSerializer
     permission_classes = [IsAuthenticated]
     parser_classes = UPLOAD_PARSERS
+    max_body_bytes = UploadLimit(images=1)  # proof
     filterset_class = DepositFilter
     ordering_fields = ["created_at", "amount", "id"]
 
@@ -200,20 +213,25 @@ class DepositViewSet(
         return Response(data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={200: DepositSerializer, 409: None})
-    @action(detail=True, methods=["post"], permission_classes=[IsAdminUser])
+    @action(
+        detail=True, methods=["post"], permission_classes=[IsAdminUser], parser_classes=JSON_ONLY
+    )
     def approve(self, request, pk=None):
         """Approve and credit the wallet exactly once; a second review answers 409."""
         deposit = services.deposit_approve(deposit=self.get_object(), reviewer=request.user)
         return Response(DepositSerializer(deposit, context=self.get_serializer_context()).data)
 
     @extend_schema(request=DepositRejectSerializer, responses={200: DepositSerializer, 409: None})
-    @action(detail=True, methods=["post"], permission_classes=[IsAdminUser])
+    @action(
+        detail=True, methods=["post"], permission_classes=[IsAdminUser], parser_classes=JSON_ONLY
+    )
     def reject(self, request, pk=None):
         """Reject with a ``reason``; a second review answers 409."""
+        deposit = self.get_object()  # a missing deposit is a 404 whatever the body
         serializer = DepositRejectSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         deposit = services.deposit_reject(
-            deposit=self.get_object(),
+            deposit=deposit,
             reviewer=request.user,
             reason=serializer.validated_data["reason"],
         )

@@ -93,6 +93,10 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    # Below CORS, so the browser app can read these refusals: NUL in a query parameter (400),
+    # a body over its route's limit (413, before CsrfViewMiddleware or a parser reads it).
+    "ultraminebackend.middleware.query_guard_middleware",
+    "ultraminebackend.bodylimits.BodyLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -253,6 +257,12 @@ STORAGES = build_storages(
 # Upload caps (the image intake enforces them; see ultraminebackend/files/intake.py).
 IMAGE_MAX_BYTES = env_int("IMAGE_MAX_BYTES", 15 * 1024 * 1024)
 IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 40_000_000)
+# Shape caps, checked from the header like the pixel cap: a 77 KB PNG of 1 x 39,900,000 pixels
+# is within the pixel cap yet took libvips 44 s (a fixed cost per row). The longest side of a real
+# photo stays far below 30,000 px (a 40 MP panorama of 30,000 x 1,333 passes), and a 360° phone
+# panorama is about 4:1 to 10:1; 50:1 leaves room for thin web banners.
+IMAGE_MAX_SIDE = env_int("IMAGE_MAX_SIDE", 30_000)
+IMAGE_MAX_ASPECT_RATIO = env_int("IMAGE_MAX_ASPECT_RATIO", 50)
 IMAGE_THUMBNAIL_SIZE = env_int("IMAGE_THUMBNAIL_SIZE", 400)
 # Still JPEG/PNG/WebP images of at least this many pixels are normalised by libvips a strip at a
 # time (~25 MB whatever the size) instead of decoded whole by Pillow (4 bytes per pixel).
@@ -260,6 +270,12 @@ IMAGE_STREAMING_MIN_PIXELS = env_int("IMAGE_STREAMING_MIN_PIXELS", 16_000_000)
 # Images decoded at once per process: what Pillow decodes (animations, GIF, HEIC, stills below
 # IMAGE_STREAMING_MIN_PIXELS) is held whole, up to ~64 MB for a 16 MP photo.
 IMAGE_INTAKE_CONCURRENCY = env_int("IMAGE_INTAKE_CONCURRENCY", 1)
+# Seconds an upload waits for a decode slot before it is answered 503 with Retry-After (rather
+# than holding a gunicorn thread until its timeout), and seconds one image may take once it has
+# the slot before it is refused (400, image_too_slow). The slowest ordinary image, a 40 MP WebP,
+# takes ~7 s on one busy core; raise both on very small instances.
+IMAGE_INTAKE_WAIT_S = env_int("IMAGE_INTAKE_WAIT_S", 30)
+IMAGE_INTAKE_TIMEOUT_S = env_int("IMAGE_INTAKE_TIMEOUT_S", 30)
 VIDEO_MAX_BYTES = env_int("VIDEO_MAX_BYTES", 100 * 1024 * 1024)
 # Request bodies above this are streamed to a temporary file instead of held in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
@@ -289,6 +305,9 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON only, unless a view takes files: those declare multipart (and their body limit,
+    # ultraminebackend/bodylimits.py). A form body to any other endpoint is a 415.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "ultraminebackend.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": [

@@ -1,9 +1,13 @@
-"""Root URL configuration. Every API route accepts an optional trailing slash (no redirects)."""
+"""Root URL configuration. Every API route accepts an optional trailing slash (no redirects).
+
+Everything under ``/api/`` answers JSON, errors included (``ultraminebackend.handlers``).
+"""
 
 from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from ultraminebackend import handlers
 from ultraminebackend.files import views as file_views
 from ultraminebackend.health import HealthView
 
@@ -22,3 +26,12 @@ urlpatterns = [
     # mounted: a URLconf that depended on USE_S3 would be frozen at its first import.
     re_path(r"^media/(?P<path>.+)$", file_views.public_media, name="media"),
 ]
+
+# Appended after every route, so it only answers what none matched: an unknown /api/ path or a
+# non-numeric id is a JSON 404, with DEBUG on too (where Django would show its technical page).
+urlpatterns.append(re_path(r"^api(?:/|$)", handlers.api_not_found, name="api-not-found"))
+
+handler400 = handlers.bad_request
+handler403 = handlers.permission_denied
+handler404 = handlers.page_not_found
+handler500 = handlers.server_error

@@ -55,6 +55,11 @@ REJECTED = [
         handmade_png(60_000, 60_000, rows=0), "the limit is 40000000 pixels", id="png-bomb"
     ),
     pytest.param(
+        handmade_png(1, 39_900_000),  # 77 KB, within both caps; 44 s in libvips before
+        "its longest side may be at most 30000 pixels",
+        id="png-1x39900000-strip",
+    ),
+    pytest.param(
         b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>",
         "unsupported image format 'svg'",
         id="svg-script",
@@ -253,3 +258,28 @@ def test_thumbnail_is_stored_beside_the_original_on_s3(client_for, user, product
     keys = {o["Key"] for o in client.list_objects_v2(Bucket=bucket)["Contents"]}
     assert keys == {f"media/{data['image']}", f"media/{data['image'][:-4]}.thumb.webp"}
     assert data["image_thumbnail_url"].endswith(".thumb.webp")
+
+
+def test_an_upload_that_cannot_get_a_decode_slot_is_a_503_with_retry_after(
+    client_for, user, product, settings, monkeypatch
+):
+    # given: the process's only decode slot held by another upload, and no patience
+    from ultraminebackend.files import intake
+
+    monkeypatch.setattr(intake, "_slots", None)
+    settings.IMAGE_INTAKE_CONCURRENCY = 1
+    settings.IMAGE_INTAKE_WAIT_S = 0
+    slots = intake._decode_slots()
+    slots.acquire()
+    try:
+        # when
+        response = post_order(client_for, user, product, "image", image_bytes())
+    finally:
+        slots.release()
+
+    # then: an honest "try again", and nothing stored
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    assert response.json()["detail"].startswith("Images are being processed")
+    assert not Order.objects.exists()
+    assert every_stored_file(settings) == []

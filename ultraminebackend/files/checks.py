@@ -1,5 +1,7 @@
 """System checks: fail at start-up, naming the variable, when the configuration is incomplete."""
 
+from pathlib import Path
+
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
@@ -44,6 +46,35 @@ def check_s3_settings(app_configs, **kwargs):
             )
         )
     return errors
+
+
+@register(Tags.security)
+def check_media_roots_apart(app_configs, **kwargs):
+    """``MEDIA_ROOT`` and ``PRIVATE_MEDIA_ROOT`` must not contain (or be) one another.
+
+    ``/media/`` serves everything under ``MEDIA_ROOT`` unsigned: a private root inside it would
+    publish payment evidence, and a public root inside the private one mixes public files into
+    evidence (and makes ``migrate_media`` copy them twice). Both come from the environment, so
+    paths are compared resolved (absolute, symlinks followed), as the file system will see them.
+    """
+    public = Path(settings.MEDIA_ROOT).resolve()
+    private = Path(settings.PRIVATE_MEDIA_ROOT).resolve()
+    if public == private:
+        problem = "are the same folder"
+    elif private.is_relative_to(public):
+        problem = "overlap: PRIVATE_MEDIA_ROOT is inside MEDIA_ROOT, so /media/ would serve it"
+    elif public.is_relative_to(private):
+        problem = "overlap: MEDIA_ROOT is inside PRIVATE_MEDIA_ROOT"
+    else:
+        return []
+    return [
+        Error(
+            f"MEDIA_ROOT ({public}) and PRIVATE_MEDIA_ROOT ({private}) {problem}.",
+            hint="Point them at two separate folders, neither inside the other "
+            "(the defaults are media/ and private_media/ beside manage.py).",
+            id="ultramine.E005",
+        )
+    ]
 
 
 @register()

@@ -18,6 +18,7 @@ import io
 import struct
 import tempfile
 import threading
+import time
 from dataclasses import dataclass
 from typing import IO, NamedTuple
 
@@ -36,6 +37,7 @@ from PIL import (
 from pillow_heif import HeifImageFile
 
 from . import streaming
+from .errors import IntakeBusy
 from .variants import THUMBNAIL_WEBP_OPTIONS, thumbnail_bytes
 
 
@@ -271,7 +273,10 @@ def intake_image(
     """Validate and normalise an uploaded image; raise ``ValidationError`` for anything else.
 
     Caps default to ``settings.IMAGE_MAX_BYTES`` and ``settings.IMAGE_MAX_PIXELS`` (read at call
-    time). The byte cap is checked before reading, the pixel cap from the header before decoding.
+    time). The byte cap is checked before reading; the pixel cap and the shape caps
+    (``IMAGE_MAX_SIDE``, ``IMAGE_MAX_ASPECT_RATIO``) from the header before decoding. The work
+    then waits at most ``IMAGE_INTAKE_WAIT_S`` for a decode slot (``IntakeBusy``, a 503, after
+    that) and may take ``IMAGE_INTAKE_TIMEOUT_S`` once it has one (``image_too_slow`` beyond).
     With ``thumbnail=True`` the result also carries a WebP thumbnail (longest side
     ``settings.IMAGE_THUMBNAIL_SIZE``) made from the same decoded pixels: one decode for both.
 
@@ -291,9 +296,22 @@ def intake_image(
     upload.open("rb")
     fp = upload.file
     name, codec = _codec_for(fp)
+    slots = _decode_slots()
+    # Bounded: a request queued behind slow decodes answers 503 instead of holding its gunicorn
+    # thread until the worker timeout.
+    if not slots.acquire(timeout=max(0, settings.IMAGE_INTAKE_WAIT_S)):
+        raise IntakeBusy()
     try:
-        with _decode_slots():
-            return _intake(fp, name, codec, max_pixels=max_pixels, thumbnail=thumbnail)
+        deadline = time.monotonic() + settings.IMAGE_INTAKE_TIMEOUT_S
+        return _intake(
+            fp, name, codec, max_pixels=max_pixels, thumbnail=thumbnail, deadline=deadline
+        )
+    except streaming.TimedOut:
+        raise ValidationError(
+            "The image took more than %(limit)s seconds to process; try a smaller one.",
+            code="image_too_slow",
+            params={"limit": settings.IMAGE_INTAKE_TIMEOUT_S},
+        ) from None
     except Image.DecompressionBombError:  # pragma: no cover - our caps are checked first
         raise ValidationError(
             "The image has more pixels than the limit of %(limit)s.",
@@ -306,6 +324,8 @@ def intake_image(
             code="image_corrupt",
             params={"format": codec.label},
         ) from exc
+    finally:
+        slots.release()
 
 
 _slots_lock = threading.Lock()
@@ -368,11 +388,13 @@ def _open(fp: IO[bytes], name: str, codec: _Codec, *, max_pixels: int):
 
 
 def _intake(
-    fp: IO[bytes], name: str, codec: _Codec, *, max_pixels: int, thumbnail: bool
+    fp: IO[bytes], name: str, codec: _Codec, *, max_pixels: int, thumbnail: bool, deadline: float
 ) -> IntakeResult:
     image, frame_count = _open(fp, name, codec, max_pixels=max_pixels)
     if frame_count == 1 and _streams(name, image.size):
-        return _intake_streamed(fp, name, max_pixels=max_pixels, thumbnail=thumbnail)
+        return _intake_streamed(
+            fp, name, max_pixels=max_pixels, thumbnail=thumbnail, deadline=deadline
+        )
     save_as = codec.save_as
 
     image.load()
@@ -384,6 +406,9 @@ def _intake(
 
     frames, durations = [], []
     for index in range(frame_count):
+        # Pillow cannot be stopped inside a decode; the caps bound each frame (a 40 MP GIF or
+        # HEIC takes ~1-2 s), and the deadline is checked between frames.
+        streaming.check_deadline(deadline)
         if index:
             image.seek(index)
             image.load()
@@ -423,19 +448,27 @@ def _streams(name: str, size: tuple[int, int]) -> bool:
     return name in streaming.FORMATS and width * height >= settings.IMAGE_STREAMING_MIN_PIXELS
 
 
-def _intake_streamed(fp: IO[bytes], name: str, *, max_pixels: int, thumbnail: bool):
+def _intake_streamed(
+    fp: IO[bytes], name: str, *, max_pixels: int, thumbnail: bool, deadline: float
+):
     image = streaming.StillImage(fp, name)
     # libvips parses the header itself; its reading must pass the caps as well as Pillow's.
     _check_dimensions(*image.size, 1, max_pixels)
     output = _output()
     width, height = image.size
     stored_size = image.write_normalised(
-        output, multipass=width * height <= MULTIPASS_MAX_PIXELS, is_srgb=_is_srgb_profile
+        output,
+        multipass=width * height <= MULTIPASS_MAX_PIXELS,
+        is_srgb=_is_srgb_profile,
+        deadline=deadline,
     )
     thumb = None
     if thumbnail:
         thumb = streaming.thumbnail(
-            output, max_side=settings.IMAGE_THUMBNAIL_SIZE, webp_options=THUMBNAIL_WEBP_OPTIONS
+            output,
+            max_side=settings.IMAGE_THUMBNAIL_SIZE,
+            webp_options=THUMBNAIL_WEBP_OPTIONS,
+            deadline=deadline,
         )
         output.seek(0, io.SEEK_END)
     return _result(output, name, stored_size, frames=1, thumbnail=thumb)
@@ -539,6 +572,7 @@ def _check_dimensions(width: int, height: int, frames: int, max_pixels: int) -> 
         )
     if width * height > max_pixels:
         raise _too_many_pixels(width, height, max_pixels)
+    _check_shape(width, height)
     if frames > MAX_FRAMES or frames * width * height > max_pixels:
         raise ValidationError(
             "The animation has %(frames)s frames of %(width)sx%(height)s pixels; at most "
@@ -551,6 +585,31 @@ def _check_dimensions(width: int, height: int, frames: int, max_pixels: int) -> 
                 "max_frames": MAX_FRAMES,
                 "limit": max_pixels,
             },
+        )
+
+
+def _check_shape(width: int, height: int) -> None:
+    """Refuse extreme shapes from the header: a long thin strip within the pixel cap.
+
+    Decoders pay a fixed cost per row (and per strip of rows in libvips): a 77 KB PNG of
+    1 x 39,900,000 pixels passed the pixel cap and held the decode slot for 44 s. Capping the
+    longest side, and the ratio of the sides, bounds the rows any accepted image can have.
+    """
+    longest, shortest = max(width, height), min(width, height)
+    params = {"width": width, "height": height}
+    if longest > settings.IMAGE_MAX_SIDE:
+        raise ValidationError(
+            "The image is %(width)sx%(height)s pixels; its longest side may be at most "
+            "%(limit)s pixels.",
+            code="image_too_long",
+            params={**params, "limit": settings.IMAGE_MAX_SIDE},
+        )
+    if longest > shortest * settings.IMAGE_MAX_ASPECT_RATIO:
+        raise ValidationError(
+            "The image is %(width)sx%(height)s pixels; its longer side may be at most "
+            "%(limit)s times its shorter side.",
+            code="image_aspect_ratio",
+            params={**params, "limit": settings.IMAGE_MAX_ASPECT_RATIO},
         )
 
 

@@ -18,6 +18,7 @@ the request instead of in memory.
 import contextlib
 import os
 import tempfile
+import time
 from typing import IO
 
 import pyvips
@@ -37,6 +38,11 @@ FORMATS = frozenset(_LOADERS)
 
 # What libvips raises for input it cannot decode (intake answers it with "corrupt", a 400).
 DecodeError = pyvips.Error
+
+
+class TimedOut(Exception):
+    """The work passed its deadline and was abandoned (libvips killed the pipeline)."""
+
 
 # EXIF orientation → the operations that show the image upright, in order (libvips' rot90 turns
 # clockwise). The same table as intake's Pillow transposes, in libvips' terms.
@@ -68,36 +74,76 @@ class StillImage:
         """Width and height as libvips reads them (intake checks its caps against these too)."""
         return self._image.width, self._image.height
 
-    def write_normalised(self, output: IO[bytes], *, multipass: bool, is_srgb) -> tuple[int, int]:
+    def write_normalised(
+        self, output: IO[bytes], *, multipass: bool, is_srgb, deadline: float | None = None
+    ) -> tuple[int, int]:
         """Decode strip by strip and write the normalised image to ``output``, in its format.
 
         ``multipass`` allows a progressive, optimised JPEG (libjpeg then buffers every
         coefficient, so intake only asks for it on smaller images). ``is_srgb(profile_bytes)``
         says whether an embedded ICC profile is sRGB already (``None`` when it cannot be read):
-        intake's own test, so both paths treat profiles alike. Returns the stored size.
+        intake's own test, so both paths treat profiles alike. Past ``deadline`` (a
+        ``time.monotonic()`` value) the work stops with ``TimedOut``. Returns the stored size.
         """
-        with contextlib.ExitStack() as stack:
-            image = _upright(self._image, stack)
+        with contextlib.ExitStack() as stack, _deadline(deadline) as watch:
+            image = _upright(watch(self._image), stack)
             image = _srgb_8_bit(image, is_srgb)
             target = pyvips.TargetCustom()
             target.on_write(output.write)
-            _save(image, self.format, target, multipass=multipass)
+            _save(watch(image), self.format, target, multipass=multipass)
         return image.width, image.height
 
 
-def thumbnail(file: IO[bytes], *, max_side: int, webp_options: dict) -> bytes:
+def thumbnail(
+    file: IO[bytes], *, max_side: int, webp_options: dict, deadline: float | None = None
+) -> bytes:
     """WebP thumbnail of a file ``normalise`` wrote (upright, sRGB, no metadata).
 
     libvips shrinks JPEG and WebP while decoding them (at 1/2 … 1/8 scale, like Pillow's
     ``draft``), so reading the stored file back costs a fraction of its full decode.
     """
     source = _source(file)  # referenced until the pixels are written: libvips calls back into it
-    image = pyvips.Image.thumbnail_source(
-        source, max_side, height=max_side, size="down", no_rotate=True
-    )
-    return image.webpsave_buffer(
-        Q=webp_options["quality"], effort=webp_options["method"], keep="none"
-    )
+    with _deadline(deadline) as watch:
+        image = pyvips.Image.thumbnail_source(
+            source, max_side, height=max_side, size="down", no_rotate=True
+        )
+        return watch(image).webpsave_buffer(
+            Q=webp_options["quality"], effort=webp_options["method"], keep="none"
+        )
+
+
+def check_deadline(deadline: float | None) -> None:
+    """Raise ``TimedOut`` once ``deadline`` has passed (for work done between libvips runs)."""
+    if deadline is not None and time.monotonic() > deadline:
+        raise TimedOut
+
+
+@contextlib.contextmanager
+def _deadline(deadline: float | None):
+    """Yield ``watch(image)``: evaluating a watched image stops once ``deadline`` has passed.
+
+    libvips reports progress (its ``eval`` signal) after every strip or tile it computes; the
+    handler kills the pipeline past the deadline, so no input can hold a worker's decode slot
+    for longer than ``IMAGE_INTAKE_TIMEOUT_S``, whatever makes it slow. The kill surfaces as a
+    ``pyvips.Error``, turned into ``TimedOut`` here.
+    """
+
+    def on_eval(image, progress):
+        if time.monotonic() > deadline:
+            image.set_kill(True)
+
+    def watch(image: pyvips.Image) -> pyvips.Image:
+        if deadline is not None:
+            image.set_progress(True)
+            image.signal_connect("eval", on_eval)
+        return image
+
+    try:
+        yield watch
+    except pyvips.Error as exc:
+        if deadline is not None and time.monotonic() > deadline:
+            raise TimedOut from exc
+        raise
 
 
 def _source(fp: IO[bytes]) -> pyvips.SourceCustom:

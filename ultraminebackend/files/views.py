@@ -3,31 +3,35 @@
 Only used in local mode (``USE_S3=False``); on S3 the browser talks to the bucket directly.
 """
 
-import mimetypes
+import posixpath
 
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.storage import FileSystemStorage, default_storage
-from django.http import FileResponse, Http404, HttpResponseForbidden
+from django.http import Http404, HttpResponseForbidden
 from django.views.decorators.http import require_safe
-from django.views.static import serve
 
 from .config import PRIVATE_CACHE_CONTROL, PUBLIC_CACHE_CONTROL
+from .ranges import file_response
 from .storages import private_signature_is_valid, private_storage
 
 
 @require_safe
 def public_media(request, path):
-    """Serve public media from ``MEDIA_ROOT``, also with ``DEBUG=False``.
+    """Serve public media from ``MEDIA_ROOT``, also with ``DEBUG=False``, with byte ranges.
 
-    A single-container deploy keeps showing its images without a separate web server. Stored
-    names are random and never rewritten, so responses may be cached for a year.
+    A single-container deploy keeps showing its images without a separate web server, and its
+    videos play in Safari (which needs 206 answers; Django's ``static.serve`` has no ranges).
+    Stored names are random and never rewritten, so responses may be cached for a year.
     """
     if not isinstance(default_storage, FileSystemStorage):  # S3 mode: the bucket serves media
         raise Http404("Media is not served from this host.")
+    name = posixpath.normpath(path).lstrip("/")
     try:
-        response = serve(request, path, document_root=default_storage.location)
-    except SuspiciousFileOperation:  # "../" tricks never leave MEDIA_ROOT
+        handle = open(default_storage.path(name), "rb")  # noqa: SIM115 - the response closes it
+    except (SuspiciousFileOperation, FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        # "../" tricks never leave MEDIA_ROOT; folders are not listed.
         raise Http404("File not found.") from None
+    response = file_response(request, handle, name=name)
     response["Cache-Control"] = PUBLIC_CACHE_CONTROL
     return response
 
@@ -44,8 +48,8 @@ def private_file(request, name):
         handle = storage.open(name, "rb")
     except (FileNotFoundError, IsADirectoryError, SuspiciousFileOperation):
         raise Http404("File not found.") from None
-    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
-    response = FileResponse(handle, content_type=content_type)
+    # No Last-Modified: evidence is never cached (no-store), so nothing revalidates it.
+    response = file_response(request, handle, name=name, last_modified=False)
     response["Cache-Control"] = PRIVATE_CACHE_CONTROL
     response["X-Robots-Tag"] = "noindex"
     return response

@@ -10,7 +10,9 @@ from PIL import Image, ImageCms, ImageFile
 from PIL.ImageColor import getrgb
 from PIL.PngImagePlugin import PngInfo
 
+from ultraminebackend.files import streaming
 from ultraminebackend.files.checks import check_image_support
+from ultraminebackend.files.errors import IntakeBusy
 from ultraminebackend.files.intake import (
     ALLOWED_FORMATS,
     MAX_FRAMES,
@@ -336,6 +338,119 @@ def test_a_one_pixel_image_is_accepted():
     result = intake_image(upload(image_bytes("PNG", (1, 1))))
 
     assert (result.width, result.height) == (1, 1)
+
+
+def test_the_77_kb_strip_of_1_x_39_900_000_pixels_is_refused_from_its_header(monkeypatch):
+    # given: the upload the issue found: within the byte and pixel caps, 44 s in libvips
+    strip = handmade_png(1, 39_900_000)
+    assert len(strip) < 80_000
+
+    def decode_attempted(*args, **kwargs):
+        raise AssertionError("an extreme shape must be refused before any decode")
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", decode_attempted)
+    monkeypatch.setattr(streaming.StillImage, "write_normalised", decode_attempted)
+
+    # when
+    error = rejected(strip)
+
+    # then
+    assert error.code == "image_too_long"
+    assert error.messages == [
+        "The image is 1x39900000 pixels; its longest side may be at most 30000 pixels."
+    ]
+
+
+@pytest.mark.parametrize(
+    ("size", "code"),
+    [
+        pytest.param((30_001, 700), "image_too_long", id="wide-over-the-side-cap"),
+        pytest.param((700, 30_001), "image_too_long", id="tall-over-the-side-cap"),
+        pytest.param((5_100, 100), "image_aspect_ratio", id="51-to-1"),
+        pytest.param((100, 5_100), "image_aspect_ratio", id="1-to-51"),
+    ],
+)
+def test_extreme_shapes_are_refused_from_the_header(size, code):
+    # given: a header that claims the shape (no row is written: it must not matter)
+    data = handmade_png(*size, rows=0)
+
+    # when
+    error = rejected(data)
+
+    # then
+    assert error.code == code
+    assert f"{size[0]}x{size[1]} pixels" in error.messages[0]
+
+
+@pytest.mark.parametrize(
+    "size",
+    [
+        pytest.param((12_000, 3_000), id="36MP-panorama-4-to-1"),
+        pytest.param((5_000, 100), id="banner-50-to-1"),
+        pytest.param((100, 5_000), id="tall-50-to-1"),
+    ],
+)
+def test_real_panoramas_and_banners_pass_the_shape_caps(size):
+    data = image_bytes("JPEG", size)
+
+    result = intake_image(upload(data))
+
+    assert (result.width, result.height) == size
+
+
+def test_the_shape_caps_come_from_settings(settings):
+    # given
+    data = image_bytes("PNG", (400, 100))
+
+    # when / then
+    settings.IMAGE_MAX_SIDE = 399
+    assert rejected(data).code == "image_too_long"
+    settings.IMAGE_MAX_SIDE = 400
+    settings.IMAGE_MAX_ASPECT_RATIO = 3
+    assert rejected(data).code == "image_aspect_ratio"
+    settings.IMAGE_MAX_ASPECT_RATIO = 4
+    assert intake_image(upload(data)).width == 400
+
+
+def test_an_image_past_its_time_budget_is_refused(settings):
+    # given: no time at all (an image of many rows, so libvips reports progress mid-way)
+    settings.IMAGE_INTAKE_TIMEOUT_S = 0
+    data = image_bytes("PNG", (200, 4_000))
+
+    # when
+    error = rejected(data)
+
+    # then
+    assert error.code == "image_too_slow"
+    assert error.messages == ["The image took more than 0 seconds to process; try a smaller one."]
+
+
+def test_an_animation_past_its_time_budget_is_refused(settings):
+    settings.IMAGE_INTAKE_TIMEOUT_S = 0
+
+    assert rejected(animated_bytes("GIF")).code == "image_too_slow"
+
+
+def test_a_decode_slot_is_waited_for_within_a_bound(settings, monkeypatch):
+    # given: every decode slot taken by others, and no patience
+    from ultraminebackend.files import intake as intake_module
+
+    monkeypatch.setattr(intake_module, "_slots", None)
+    settings.IMAGE_INTAKE_CONCURRENCY = 1
+    settings.IMAGE_INTAKE_WAIT_S = 0
+    slots = intake_module._decode_slots()
+    slots.acquire()
+    try:
+        # when / then
+        with pytest.raises(IntakeBusy) as caught:
+            intake_image(upload(image_bytes("PNG", (8, 8))))
+    finally:
+        slots.release()
+
+    assert caught.value.status_code == 503
+    assert caught.value.wait == 5
+    # and the slot is free again for the next upload
+    assert intake_image(upload(image_bytes("PNG", (8, 8)))).width == 8
 
 
 # --- orientation and metadata ------------------------------------------------------------------

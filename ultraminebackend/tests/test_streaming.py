@@ -6,8 +6,10 @@ every still image streamed.
 
 import io
 import tempfile
+import time
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile, TemporaryUploadedFile
 from PIL import Image
 
@@ -18,6 +20,7 @@ from ultraminebackend.files.testing import (
     encode,
     exif_bytes,
     halves,
+    handmade_png,
     image_bytes,
     photo,
 )
@@ -120,3 +123,22 @@ def test_a_large_sideways_photo_comes_out_upright_with_its_thumbnail():
     thumbnail = Image.open(io.BytesIO(result.thumbnail))
     assert (thumbnail.format, thumbnail.size) == ("WEBP", (400, 400))
     on_disk.close()
+
+
+def test_libvips_work_stops_at_the_deadline_whatever_makes_it_slow(settings):
+    # given: the 1 x 39,900,000 strip with the shape caps lifted, the input that held the decode
+    # slot for 44 s, and a one-second budget
+    settings.IMAGE_MAX_SIDE = 10**9
+    settings.IMAGE_MAX_ASPECT_RATIO = 10**9
+    settings.IMAGE_INTAKE_TIMEOUT_S = 1
+    strip = handmade_png(1, 39_900_000)
+
+    # when
+    started = time.monotonic()
+    with pytest.raises(ValidationError) as caught:
+        intake_image(upload(strip))
+    elapsed = time.monotonic() - started
+
+    # then: libvips was killed mid-way (generous bound: the full decode takes tens of seconds)
+    assert caught.value.code == "image_too_slow"
+    assert elapsed < 10
