@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
+from ultraminebackend import formdata
 from ultraminebackend.files.fields import FileUrlField, ImageUploadField, ThumbnailUrlField
 from ultraminebackend.serializers import FastReadMixin
 
@@ -12,13 +13,13 @@ from .models import Category, Deposit, Order, Product, ProductImage, WalletEntry
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
 
-class CategorySerializer(FastReadMixin, serializers.ModelSerializer):
+class CategorySerializer(FastReadMixin, formdata.ModelSerializer):
     class Meta:
         model = Category
         fields = ["id", "name", "slug", "description", "is_active"]
 
 
-class ProductImageSerializer(FastReadMixin, serializers.ModelSerializer):
+class ProductImageSerializer(FastReadMixin, formdata.ModelSerializer):
     image = ImageUploadField()
     image_url = FileUrlField(source="image")
     image_thumbnail_url = ThumbnailUrlField(source="image")
@@ -39,14 +40,14 @@ class ProductImageSerializer(FastReadMixin, serializers.ModelSerializer):
 
 class ProductImageUpdateSerializer(serializers.Serializer):
     alt_text = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    is_primary = serializers.BooleanField(required=False)
+    is_primary = formdata.BooleanField(required=False)
 
 
 class ProductImagesReorderSerializer(serializers.Serializer):
     order = serializers.ListField(child=serializers.IntegerField(min_value=1), max_length=500)
 
 
-class ProductSerializer(FastReadMixin, serializers.ModelSerializer):
+class ProductSerializer(FastReadMixin, formdata.ModelSerializer):
     """Read by anyone, written by staff (multipart with an optional ``image``)."""
 
     category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.all())
