@@ -26,12 +26,34 @@ def _run_service(modeladmin, request, queryset, call, done: str):
         modeladmin.message_user(request, f"{succeeded} {done}.", messages.SUCCESS)
 
 
+class SlugFromNameMixin:
+    """The slug may be left blank: it is made from the name, numbered if taken, as in the API.
+
+    Not prepopulated in the browser: the server's rule (``ultraminebackend.slugs``) numbers a
+    taken slug instead of failing the form, and gives names with nothing ASCII a usable one.
+    """
+
+    slug_rule = None  # a SlugRule from core.services
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        slug = form.base_fields["slug"]
+        slug.required = False
+        slug.help_text = "Leave blank to make it from the name (numbered if taken)."
+        return form
+
+    def save_model(self, request, obj, form, change):
+        given = form.cleaned_data.get("slug")
+        self.slug_rule.assign(obj, given)
+        self.slug_rule.save(obj, chosen=bool(given))
+
+
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(SlugFromNameMixin, admin.ModelAdmin):
     list_display = ("name", "slug", "is_active")
     list_filter = ("is_active",)
     search_fields = ("name", "slug")
-    prepopulated_fields = {"slug": ("name",)}
+    slug_rule = services.CATEGORY_SLUGS
 
 
 class ProductImageInline(ImagePreviewMixin, admin.TabularInline):
@@ -42,13 +64,13 @@ class ProductImageInline(ImagePreviewMixin, admin.TabularInline):
 
 
 @admin.register(Product)
-class ProductAdmin(ImagePreviewMixin, admin.ModelAdmin):
+class ProductAdmin(SlugFromNameMixin, ImagePreviewMixin, admin.ModelAdmin):
     preview_fields = ("image",)
     list_display = ("name", "previews", "category", "price", "stock", "is_active", "created_at")
     list_filter = ("is_active", "category")
     list_select_related = ("category",)
     search_fields = ("name", "slug")
-    prepopulated_fields = {"slug": ("name",)}
+    slug_rule = services.PRODUCT_SLUGS
     inlines = [ProductImageInline]
 
 

@@ -13,7 +13,14 @@ from .models import Category, Deposit, Order, Product, ProductImage, WalletEntry
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
 
+SLUG_HELP = "Unique; made from the name (numbered if taken: `name-2`) when left out or blank."
+
+
 class CategorySerializer(FastReadMixin, formdata.ModelSerializer):
+    slug = serializers.SlugField(
+        max_length=140, required=False, allow_blank=True, help_text=SLUG_HELP
+    )
+
     class Meta:
         model = Category
         fields = ["id", "name", "slug", "description", "is_active"]
@@ -57,6 +64,9 @@ class ProductSerializer(FastReadMixin, formdata.ModelSerializer):
     image_thumbnail_url = ThumbnailUrlField(source="image")
     images = ProductImageSerializer(source="gallery", many=True, read_only=True)
     price = serializers.DecimalField(min_value=Decimal("0"), **MONEY)
+    slug = serializers.SlugField(
+        max_length=220, required=False, allow_blank=True, help_text=SLUG_HELP
+    )
 
     class Meta:
         model = Product

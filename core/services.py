@@ -10,14 +10,23 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
 from ultraminebackend.exceptions import Conflict
 from ultraminebackend.files.cleanup import files_atomic
+from ultraminebackend.slugs import SlugRule
 
-from .models import Deposit, Order, Product, ProductImage, WalletEntry
+from .models import (
+    CATEGORY_NAME_ATTR,
+    Category,
+    Deposit,
+    Order,
+    Product,
+    ProductImage,
+    WalletEntry,
+)
 
 logger = logging.getLogger(__name__)
 User = get_user_model()
@@ -268,6 +277,66 @@ def deposit_reject(*, deposit: Deposit, reviewer, reason: str) -> Deposit:
         extra={"deposit_id": deposit.pk, "reviewer_id": reviewer.pk, "user_id": deposit.user_id},
     )
     return deposit
+
+
+# --- Catalogue ----------------------------------------------------------------------------
+
+CATEGORY_SLUGS = SlugRule(
+    source="name",
+    fallback="category",
+    taken_message="A category with the slug '%(slug)s' exists.",
+)
+PRODUCT_SLUGS = SlugRule(
+    source="name",
+    fallback="product",
+    taken_message="A product with the slug '%(slug)s' exists.",
+)
+
+
+def _create_with_slug(model, rule: SlugRule, *, slug: str, fields: dict):
+    row = model(**fields)
+    rule.assign(row, slug)
+    rule.save(row, chosen=bool(slug))
+    return row
+
+
+def _update_with_slug(row, rule: SlugRule, data: dict):
+    data = dict(data)
+    rule.assign(row, data.pop("slug", ""))  # blank or missing keeps the slug (and its URLs)
+    for name, value in data.items():
+        setattr(row, name, value)
+    rule.save(row, chosen=True)
+    return row
+
+
+@transaction.atomic
+def category_create(*, name: str, slug: str = "", **fields) -> Category:
+    """A category; the slug is made from the name when left out (``rigs``, ``rigs-2``…)."""
+    return _create_with_slug(Category, CATEGORY_SLUGS, slug=slug, fields={"name": name, **fields})
+
+
+@transaction.atomic
+def category_update(*, category: Category, data: dict) -> Category:
+    """Change the fields in ``data``; a given slug must be free (400 naming ``slug``)."""
+    return _update_with_slug(category, CATEGORY_SLUGS, data)
+
+
+@files_atomic
+def product_create(*, name: str, slug: str = "", **fields) -> Product:
+    """A product; the slug is made from the name when left out (``s21``, ``s21-2``…).
+
+    ``fields`` are the model's (price, stock, category, is_active, image…); what is left out
+    takes the model's default. A failure deletes the image stored on the way.
+    """
+    return _create_with_slug(Product, PRODUCT_SLUGS, slug=slug, fields={"name": name, **fields})
+
+
+@files_atomic
+def product_update(*, product: Product, data: dict) -> Product:
+    """Change the fields in ``data``; a replaced image goes after the commit."""
+    if "category" in data:  # the list's annotated name would answer the old category's
+        product.__dict__.pop(CATEGORY_NAME_ATTR, None)
+    return _update_with_slug(product, PRODUCT_SLUGS, data)
 
 
 # --- Product gallery ------------------------------------------------------------------------

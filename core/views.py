@@ -10,8 +10,6 @@ from rest_framework.permissions import IsAdminUser, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ultraminebackend.files.viewsets import FilesAtomicMixin
-
 from . import selectors, services
 from .filters import DepositFilter, OrderFilter, ProductFilter
 from .models import Category, Deposit, Order, ProductImage
@@ -45,8 +43,16 @@ class CategoryViewSet(viewsets.ModelViewSet):
         categories = Category.objects.all()
         return categories if self.request.user.is_staff else categories.filter(is_active=True)
 
+    def perform_create(self, serializer):
+        serializer.instance = services.category_create(**serializer.validated_data)
 
-class ProductViewSet(FilesAtomicMixin, viewsets.ModelViewSet):
+    def perform_update(self, serializer):
+        serializer.instance = services.category_update(
+            category=serializer.instance, data=serializer.validated_data
+        )
+
+
+class ProductViewSet(viewsets.ModelViewSet):
     serializer_class = ProductSerializer
     permission_classes = [IsStaffOrReadOnly]
     parser_classes = UPLOAD_PARSERS
@@ -58,6 +64,14 @@ class ProductViewSet(FilesAtomicMixin, viewsets.ModelViewSet):
 
     def get_queryset(self):
         return selectors.product_list(user=self.request.user)
+
+    def perform_create(self, serializer):
+        serializer.instance = services.product_create(**serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.product_update(
+            product=serializer.instance, data=serializer.validated_data
+        )
 
     def paginate_queryset(self, queryset):
         page = super().paginate_queryset(queryset)
