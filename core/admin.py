@@ -57,10 +57,13 @@ class CategoryAdmin(SlugFromNameMixin, admin.ModelAdmin):
 
 
 class ProductImageInline(ImagePreviewMixin, admin.TabularInline):
+    """The gallery; ``position`` orders it and the first image is the primary (derived)."""
+
     model = ProductImage
     extra = 0
     preview_fields = ("image",)
-    fields = ("image", "previews", "alt_text", "is_primary", "position")
+    fields = ("image", "previews", "alt_text", "position", "is_primary")
+    readonly_fields = ("is_primary",)
 
 
 @admin.register(Product)
@@ -72,6 +75,11 @@ class ProductAdmin(SlugFromNameMixin, ImagePreviewMixin, admin.ModelAdmin):
     search_fields = ("name", "slug")
     slug_rule = services.PRODUCT_SLUGS
     inlines = [ProductImageInline]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Positions as typed (ties: the older image first), then 0..n-1 with the first primary.
+        services.product_gallery_settle(product=form.instance)
 
 
 class OrderStatusForm(forms.Form):

@@ -85,7 +85,8 @@ class ProductViewSet(viewsets.ModelViewSet):
     # not describe it as a page; schemathesis caught that mismatch.
     @action(detail=True, methods=["get", "post"], url_path="images", pagination_class=None)
     def images(self, request, pk=None):
-        """The gallery: list it (anyone) or add an image (staff, multipart ``image``)."""
+        """The gallery in order, its first image the primary: list it (anyone) or add an image
+        (staff, multipart ``image``; at the end, or at the front with ``is_primary``)."""
         product = self.get_object()
         if request.method == "GET":
             images = product.gallery
@@ -103,10 +104,13 @@ class ProductViewSet(viewsets.ModelViewSet):
     @extend_schema(request=ProductImageUpdateSerializer, responses=ProductImageSerializer)
     @action(detail=True, methods=["patch", "delete"], url_path=r"images/(?P<image_id>\d+)")
     def image_detail(self, request, pk=None, image_id=None):
-        """Change an image's alt text or make it primary (PATCH), or remove it (DELETE)."""
+        """Change an image's alt text or make it primary, i.e. first (PATCH), or remove it (DELETE).
+
+        Deleting the primary makes the next image primary.
+        """
         gallery_image = self._gallery_image(image_id)
         if request.method == "DELETE":
-            gallery_image.delete()  # the file goes after commit (ultraminebackend.files.cleanup)
+            services.product_image_delete(gallery_image=gallery_image)
             return Response(status=status.HTTP_204_NO_CONTENT)
         serializer = ProductImageUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -120,9 +124,13 @@ class ProductViewSet(viewsets.ModelViewSet):
     @extend_schema(
         request=ProductImagesReorderSerializer, responses=ProductImageSerializer(many=True)
     )
-    @action(detail=True, methods=["post"], url_path="images/reorder")
+    # A plain list, as the gallery's GET (the schema said "page"; the multipart twins found it).
+    @action(detail=True, methods=["post"], url_path="images/reorder", pagination_class=None)
     def images_reorder(self, request, pk=None):
-        """Set the gallery order: ``{"order": [image ids…]}`` naming every image once."""
+        """Set the gallery order: ``{"order": [image ids…]}`` naming every image once.
+
+        The first image named becomes the primary.
+        """
         serializer = ProductImagesReorderSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         images = services.product_images_reorder(
