@@ -363,10 +363,9 @@ def _write_gallery(ordered: list[ProductImage]) -> list[ProductImage]:
     # One primary per product at every moment (the partial unique index checks each row as it is
     # written): the old primary lets go in its own statement before the new one takes over.
     demoted = [image for image in changed if before[image.pk][1] and not image.is_primary]
+    rest = [image for image in changed if not (before[image.pk][1] and not image.is_primary)]
     ProductImage.objects.bulk_update(demoted, ["position", "is_primary"])
-    ProductImage.objects.bulk_update(
-        [image for image in changed if image not in demoted], ["position", "is_primary"]
-    )
+    ProductImage.objects.bulk_update(rest, ["position", "is_primary"])
     return ordered
 
 

@@ -9,8 +9,8 @@ declared ``default`` applies, else the field is skipped, so the model default ap
 and nothing changes on an update.
 
 Serializers take ``BooleanField`` from here, and model serializers derive from ``ModelSerializer``
-here, which maps model booleans onto it. ``ultraminebackend/tests/test_formdata.py`` fails if a
-serializer behind a form-accepting view uses DRF's own.
+here, which maps model booleans onto it. ``tests/test_form_booleans.py`` fails if a serializer
+behind a form-accepting view uses DRF's own.
 """
 
 from rest_framework import serializers
@@ -37,10 +37,6 @@ class ModelSerializer(serializers.ModelSerializer):
     """``ModelSerializer`` whose fields built from model booleans are our ``BooleanField``."""
 
     serializer_field_mapping = {
-        **serializers.ModelSerializer.serializer_field_mapping,
-        **{
-            model_field: BooleanField
-            for model_field, field in serializers.ModelSerializer.serializer_field_mapping.items()
-            if field is serializers.BooleanField
-        },
+        model_field: BooleanField if field is serializers.BooleanField else field
+        for model_field, field in serializers.ModelSerializer.serializer_field_mapping.items()
     }
