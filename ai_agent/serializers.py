@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from ultraminebackend import formdata
 from ultraminebackend.files.fields import FileUrlField, ImageUploadField, RequestUrlField
 from ultraminebackend.files.links import file_url, thumbnail_url
 from ultraminebackend.integrations import cloudinary
@@ -24,12 +25,12 @@ class GenerateImageSerializer(serializers.Serializer):
         choices=list(ASPECT_RATIOS), required=False, allow_null=True
     )
     reference_image = ImageUploadField(required=False, private=True)
-    return_base64 = serializers.BooleanField(default=False)
+    return_base64 = formdata.BooleanField(default=False)
 
     def get_fields(self):
         fields = super().get_fields()
         # "async" is a Python keyword, so it cannot be a class attribute.
-        fields["async"] = serializers.BooleanField(
+        fields["async"] = formdata.BooleanField(
             default=False, help_text="Answer 202 at once and generate in the background."
         )
         return fields

@@ -11,6 +11,7 @@ from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from ai_agent.models import Generation
+from ultraminebackend import formdata
 from ultraminebackend.files.fields import URL_SCHEMA, ImageUploadField, MediaUploadField
 
 from . import assets
@@ -20,7 +21,7 @@ from .services import MAX_MEDIA_PER_POST
 NAME_SCHEMA = {"type": "string", "nullable": True}
 
 
-class BrandSerializer(serializers.ModelSerializer):
+class BrandSerializer(formdata.ModelSerializer):
     slug = serializers.SlugField(
         max_length=140,
         required=False,

@@ -20,15 +20,15 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
-from django.utils.text import slugify
 
 from ai_agent.models import Generation
 from ultraminebackend.files.cleanup import delete_files_on_failure
 from ultraminebackend.files.intake import intake_image
 from ultraminebackend.files.video import intake_media
 from ultraminebackend.integrations import cloudinary
+from ultraminebackend.slugs import SlugRule
 
 from .assets import AssetStore
 from .models import Blog, BlogImage, Brand, Media, Post
@@ -55,33 +55,31 @@ def _stored_atomically() -> Iterator[None]:
 # --- Brands ---------------------------------------------------------------------------------------
 
 
-def _brand_slug(*, owner, name: str, slug: str, exclude_pk: int | None = None) -> str:
-    slug = slug or slugify(name)[:140] or "brand"
-    taken = Brand.objects.filter(owner=owner, slug=slug).exclude(pk=exclude_pk).exists()
-    if taken:
-        raise _error(
-            "slug", "You already have a brand with the slug '%(slug)s'.", "taken", slug=slug
-        )
-    return slug
+# Unique per owner: two users may both have an "acme".
+BRAND_SLUGS = SlugRule(
+    source="name",
+    fallback="brand",
+    taken_message="You already have a brand with the slug '%(slug)s'.",
+    scope=("owner",),
+)
 
 
 @transaction.atomic
 def brand_create(*, owner, name: str, slug: str = "") -> Brand:
-    """A brand of ``owner``; the slug defaults to the name's and is unique per owner."""
-    return Brand.objects.create(
-        owner=owner, name=name, slug=_brand_slug(owner=owner, name=name, slug=slug)
-    )
+    """A brand of ``owner``; the slug is made from the name when left out, numbered if taken."""
+    brand = Brand(owner=owner, name=name)
+    BRAND_SLUGS.assign(brand, slug)
+    BRAND_SLUGS.save(brand, chosen=bool(slug))
+    return brand
 
 
 @transaction.atomic
 def brand_update(*, brand: Brand, data: dict) -> Brand:
+    """Rename and/or re-slug; a blank or missing slug keeps the current one."""
     if "name" in data:
         brand.name = data["name"]
-    if data.get("slug"):
-        brand.slug = _brand_slug(
-            owner=brand.owner, name=brand.name, slug=data["slug"], exclude_pk=brand.pk
-        )
-    brand.save()
+    BRAND_SLUGS.assign(brand, data.get("slug"))
+    BRAND_SLUGS.save(brand, chosen=True)
     return brand
 
 
@@ -252,19 +250,9 @@ BLOG_IMAGE_FIELDS = {
 }
 
 
-def _blog_slug(*, title: str, slug: str, exclude_pk: int | None = None) -> str:
-    """The given slug if free (else a 400), or one made from the title, numbered if taken."""
-    others = Blog.objects.exclude(pk=exclude_pk)
-    if slug:
-        if others.filter(slug=slug).exists():
-            raise _error("slug", "A blog with the slug '%(slug)s' exists.", "taken", slug=slug)
-        return slug
-    base = slugify(title)[:200] or "blog"
-    taken = set(others.filter(slug__startswith=base).values_list("slug", flat=True))
-    candidate, number = base, 2
-    while candidate in taken:
-        candidate, number = f"{base}-{number}", number + 1
-    return candidate
+BLOG_SLUGS = SlugRule(
+    source="title", fallback="blog", taken_message="A blog with the slug '%(slug)s' exists."
+)
 
 
 def _stamp_publication(blog: Blog) -> None:
@@ -327,22 +315,6 @@ def _store_blog_images(
     return images
 
 
-def _save_blog(blog: Blog, *, explicit_slug: bool) -> None:
-    """Save, turning a slug taken concurrently (after our check) into a 400 instead of a 500."""
-    try:
-        with transaction.atomic():
-            blog.save()
-    except IntegrityError:
-        if Blog.objects.filter(slug=blog.slug).exclude(pk=blog.pk).exists():
-            message = (
-                "A blog with the slug '%(slug)s' exists."
-                if explicit_slug
-                else ("Another blog took the slug '%(slug)s' just now; try again.")
-            )
-            raise _error("slug", message, "taken", slug=blog.slug) from None
-        raise
-
-
 def blog_create(
     *,
     author,
@@ -365,19 +337,13 @@ def blog_create(
             BlogImage.Role.FEATURED: image_generation,
         },
     )
-    blog = Blog(
-        author=author,
-        title=title,
-        slug=_blog_slug(title=title, slug=slug),
-        content=content,
-        status=status,
-        image_alt=image_alt,
-    )
+    blog = Blog(author=author, title=title, content=content, status=status, image_alt=image_alt)
+    BLOG_SLUGS.assign(blog, slug)  # a taken slug is refused before anything is uploaded
     _stamp_publication(blog)
     with _stored_atomically():
         images = _store_blog_images(store=AssetStore(), sources=sources)
         with transaction.atomic():
-            _save_blog(blog, explicit_slug=bool(slug))
+            BLOG_SLUGS.save(blog, chosen=bool(slug))
             for blog_image in images:
                 blog_image.blog = blog
             BlogImage.objects.bulk_create(images)
@@ -409,8 +375,8 @@ def blog_update(
             BlogImage.Role.FEATURED: image_generation,
         },
     )
-    if data.get("slug") and data["slug"] != blog.slug:
-        _blog_slug(title=blog.title, slug=data["slug"], exclude_pk=blog.pk)
+    data = dict(data)
+    BLOG_SLUGS.assign(blog, data.pop("slug", ""))  # blank keeps the slug (and the URL)
     for name, value in data.items():
         setattr(blog, name, value)
     _stamp_publication(blog)
@@ -419,7 +385,7 @@ def blog_update(
         with transaction.atomic():
             # Concurrent replacements of one role queue here instead of colliding on it.
             Blog.objects.select_for_update().filter(pk=blog.pk).first()
-            _save_blog(blog, explicit_slug=True)
+            BLOG_SLUGS.save(blog, chosen=True)
             replaced = {*remove, *sources}
             if replaced:
                 # Old rows go first (one image per role); their files and assets after commit.

@@ -26,30 +26,60 @@ def _run_service(modeladmin, request, queryset, call, done: str):
         modeladmin.message_user(request, f"{succeeded} {done}.", messages.SUCCESS)
 
 
+class SlugFromNameMixin:
+    """The slug may be left blank: it is made from the name, numbered if taken, as in the API.
+
+    Not prepopulated in the browser: the server's rule (``ultraminebackend.slugs``) numbers a
+    taken slug instead of failing the form, and gives names with nothing ASCII a usable one.
+    """
+
+    slug_rule = None  # a SlugRule from core.services
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        slug = form.base_fields["slug"]
+        slug.required = False
+        slug.help_text = "Leave blank to make it from the name (numbered if taken)."
+        return form
+
+    def save_model(self, request, obj, form, change):
+        given = form.cleaned_data.get("slug")
+        self.slug_rule.assign(obj, given)
+        self.slug_rule.save(obj, chosen=bool(given))
+
+
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(SlugFromNameMixin, admin.ModelAdmin):
     list_display = ("name", "slug", "is_active")
     list_filter = ("is_active",)
     search_fields = ("name", "slug")
-    prepopulated_fields = {"slug": ("name",)}
+    slug_rule = services.CATEGORY_SLUGS
 
 
 class ProductImageInline(ImagePreviewMixin, admin.TabularInline):
+    """The gallery; ``position`` orders it and the first image is the primary (derived)."""
+
     model = ProductImage
     extra = 0
     preview_fields = ("image",)
-    fields = ("image", "previews", "alt_text", "is_primary", "position")
+    fields = ("image", "previews", "alt_text", "position", "is_primary")
+    readonly_fields = ("is_primary",)
 
 
 @admin.register(Product)
-class ProductAdmin(ImagePreviewMixin, admin.ModelAdmin):
+class ProductAdmin(SlugFromNameMixin, ImagePreviewMixin, admin.ModelAdmin):
     preview_fields = ("image",)
     list_display = ("name", "previews", "category", "price", "stock", "is_active", "created_at")
     list_filter = ("is_active", "category")
     list_select_related = ("category",)
     search_fields = ("name", "slug")
-    prepopulated_fields = {"slug": ("name",)}
+    slug_rule = services.PRODUCT_SLUGS
     inlines = [ProductImageInline]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Positions as typed (ties: the older image first), then 0..n-1 with the first primary.
+        services.product_gallery_settle(product=form.instance)
 
 
 class OrderStatusForm(forms.Form):

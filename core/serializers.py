@@ -2,20 +2,40 @@
 
 from rest_framework import serializers
 
-from ultraminebackend.files.fields import FileUrlField, ImageUploadField, ThumbnailUrlField
+from ultraminebackend import formdata
+from ultraminebackend.files.fields import (
+    FileUrlField,
+    ImageUploadField,
+    RequestUrlField,
+    ThumbnailUrlField,
+)
+from ultraminebackend.files.links import name_thumbnail_url, name_url
+from ultraminebackend.files.modelfields import stored_name_getter
 from ultraminebackend.serializers import FastReadMixin
 
 from .models import Category, Deposit, Order, Product, ProductImage, WalletEntry
 from .money import CENT, DEPOSIT_MAX, PRICE_MAX, QUANTITY_MAX, ZERO, money_serializer_field
 
+SLUG_HELP = "Unique; made from the name (numbered if taken: `name-2`) when left out or blank."
 
-class CategorySerializer(FastReadMixin, serializers.ModelSerializer):
+
+class CategorySerializer(FastReadMixin, formdata.ModelSerializer):
+    slug = serializers.SlugField(
+        max_length=140, required=False, allow_blank=True, help_text=SLUG_HELP
+    )
+
     class Meta:
         model = Category
         fields = ["id", "name", "slug", "description", "is_active"]
 
 
-class ProductImageSerializer(FastReadMixin, serializers.ModelSerializer):
+PRIMARY_HELP = (
+    "The gallery's first image (position 0) is its primary. On add, true puts the image first; "
+    "otherwise it goes last (and is primary only in an empty gallery)."
+)
+
+
+class ProductImageSerializer(FastReadMixin, formdata.ModelSerializer):
     image = ImageUploadField()
     image_url = FileUrlField(source="image")
     image_thumbnail_url = ThumbnailUrlField(source="image")
@@ -32,19 +52,67 @@ class ProductImageSerializer(FastReadMixin, serializers.ModelSerializer):
             "position",
         ]
         read_only_fields = ["position"]
+        extra_kwargs = {"is_primary": {"help_text": PRIMARY_HELP}}
 
 
 class ProductImageUpdateSerializer(serializers.Serializer):
     alt_text = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    is_primary = serializers.BooleanField(required=False)
+    is_primary = formdata.BooleanField(
+        required=False,
+        help_text="true moves the image to the front (it becomes the primary); false on the "
+        "primary is a 400 (make another image primary instead).",
+    )
 
 
 class ProductImagesReorderSerializer(serializers.Serializer):
     order = serializers.ListField(child=serializers.IntegerField(min_value=1), max_length=500)
 
 
-class ProductSerializer(FastReadMixin, serializers.ModelSerializer):
-    """Read by anyone, written by staff (multipart with an optional ``image``)."""
+_stored_image_name = stored_name_getter("image")  # Product.image and ProductImage.image alike
+
+
+def _cover(product: Product) -> tuple | None:
+    """``(storage, name)`` of the picture the shop shows for a product, or ``None``.
+
+    The product's own ``image`` when it has one, else its gallery's primary (the first image).
+    """
+    name = _stored_image_name(product)
+    if name:
+        return Product._meta.get_field("image").storage, name
+    gallery = product.gallery  # prefetched on list pages (selectors.attach_galleries)
+    if gallery:
+        return ProductImage._meta.get_field("image").storage, _stored_image_name(gallery[0])
+    return None
+
+
+def _cover_url(product: Product, request) -> str | None:
+    cover = _cover(product)
+    return None if cover is None else name_url(*cover, request)
+
+
+def _cover_thumbnail_url(product: Product, request) -> str | None:
+    cover = _cover(product)
+    return None if cover is None else name_thumbnail_url(*cover, request)
+
+
+class CoverUrlField(RequestUrlField):
+    """The picture to show for a product: ``image`` if set, else the gallery's primary."""
+
+    url_of = staticmethod(_cover_url)
+
+    def __init__(self, **kwargs):
+        super().__init__(source="*", **kwargs)
+
+
+class CoverThumbnailUrlField(CoverUrlField):
+    url_of = staticmethod(_cover_thumbnail_url)
+
+
+class ProductSerializer(FastReadMixin, formdata.ModelSerializer):
+    """Read by anyone, written by staff (multipart with an optional ``image``).
+
+    ``cover_url`` answers which picture is the product's, so clients need no rule of their own.
+    """
 
     category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.all())
     category_name = serializers.CharField(read_only=True)  # Product.category_name
@@ -52,7 +120,15 @@ class ProductSerializer(FastReadMixin, serializers.ModelSerializer):
     image_url = FileUrlField(source="image")
     image_thumbnail_url = ThumbnailUrlField(source="image")
     images = ProductImageSerializer(source="gallery", many=True, read_only=True)
+    cover_url = CoverUrlField(
+        help_text="The picture to show for the product: `image` when set, else the gallery's "
+        "primary (first) image; null when it has neither."
+    )
+    cover_thumbnail_url = CoverThumbnailUrlField(help_text="The cover's WebP thumbnail.")
     price = money_serializer_field(min_value=ZERO, max_value=PRICE_MAX)
+    slug = serializers.SlugField(
+        max_length=220, required=False, allow_blank=True, help_text=SLUG_HELP
+    )
 
     class Meta:
         model = Product
@@ -70,6 +146,8 @@ class ProductSerializer(FastReadMixin, serializers.ModelSerializer):
             "image_url",
             "image_thumbnail_url",
             "images",
+            "cover_url",
+            "cover_thumbnail_url",
             "created_at",
             "updated_at",
         ]

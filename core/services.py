@@ -10,14 +10,24 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
+from django.http import Http404
 from django.utils import timezone
 
 from ultraminebackend.exceptions import Conflict
 from ultraminebackend.files.cleanup import files_atomic
+from ultraminebackend.slugs import SlugRule
 
-from .models import Deposit, Order, Product, ProductImage, WalletEntry
+from .models import (
+    CATEGORY_NAME_ATTR,
+    Category,
+    Deposit,
+    Order,
+    Product,
+    ProductImage,
+    WalletEntry,
+)
 from .money import BALANCE_MAX, QUANTITY_MAX, ZERO
 
 logger = logging.getLogger(__name__)
@@ -304,52 +314,172 @@ def deposit_reject(*, deposit: Deposit, reviewer, reason: str) -> Deposit:
     return deposit
 
 
+# --- Catalogue ----------------------------------------------------------------------------
+
+CATEGORY_SLUGS = SlugRule(
+    source="name",
+    fallback="category",
+    taken_message="A category with the slug '%(slug)s' exists.",
+)
+PRODUCT_SLUGS = SlugRule(
+    source="name",
+    fallback="product",
+    taken_message="A product with the slug '%(slug)s' exists.",
+)
+
+
+def _create_with_slug(model, rule: SlugRule, *, slug: str, fields: dict):
+    row = model(**fields)
+    rule.assign(row, slug)
+    rule.save(row, chosen=bool(slug))
+    return row
+
+
+def _update_with_slug(row, rule: SlugRule, data: dict):
+    data = dict(data)
+    rule.assign(row, data.pop("slug", ""))  # blank or missing keeps the slug (and its URLs)
+    for name, value in data.items():
+        setattr(row, name, value)
+    rule.save(row, chosen=True)
+    return row
+
+
+@transaction.atomic
+def category_create(*, name: str, slug: str = "", **fields) -> Category:
+    """A category; the slug is made from the name when left out (``rigs``, ``rigs-2``…)."""
+    return _create_with_slug(Category, CATEGORY_SLUGS, slug=slug, fields={"name": name, **fields})
+
+
+@transaction.atomic
+def category_update(*, category: Category, data: dict) -> Category:
+    """Change the fields in ``data``; a given slug must be free (400 naming ``slug``)."""
+    return _update_with_slug(category, CATEGORY_SLUGS, data)
+
+
+@files_atomic
+def product_create(*, name: str, slug: str = "", **fields) -> Product:
+    """A product; the slug is made from the name when left out (``s21``, ``s21-2``…).
+
+    ``fields`` are the model's (price, stock, category, is_active, image…); what is left out
+    takes the model's default. A failure deletes the image stored on the way.
+    """
+    return _create_with_slug(Product, PRODUCT_SLUGS, slug=slug, fields={"name": name, **fields})
+
+
+@files_atomic
+def product_update(*, product: Product, data: dict) -> Product:
+    """Change the fields in ``data``; a replaced image goes after the commit."""
+    if "category" in data:  # the list's annotated name would answer the old category's
+        product.__dict__.pop(CATEGORY_NAME_ATTR, None)
+    return _update_with_slug(product, PRODUCT_SLUGS, data)
+
+
 # --- Product gallery ------------------------------------------------------------------------
+#
+# The rule: the gallery's first image (position 0) is its primary, so the order says which picture
+# is the product's and ``is_primary`` can never disagree with it. Positions are kept 0..n-1; every
+# change below writes the new order with ``_write_gallery``, under a lock on the product's row so
+# concurrent edits of one gallery queue (the partial unique index on the primary backs it up).
+
+
+def _lock_gallery(product_id: int) -> list[ProductImage]:
+    """Lock the product's row (gallery edits queue on it) and read its gallery in order."""
+    Product.objects.select_for_update().filter(pk=product_id).first()
+    return list(ProductImage.objects.filter(product_id=product_id).order_by("position", "id"))
+
+
+def _write_gallery(ordered: list[ProductImage]) -> list[ProductImage]:
+    """Store this order: positions 0..n-1 and the first image primary; only changed rows."""
+    before = {image.pk: (image.position, image.is_primary) for image in ordered}
+    for position, image in enumerate(ordered):
+        image.position, image.is_primary = position, position == 0
+    changed = [image for image in ordered if before[image.pk] != (image.position, image.is_primary)]
+    # One primary per product at every moment (the partial unique index checks each row as it is
+    # written): the old primary lets go in its own statement before the new one takes over.
+    demoted = [image for image in changed if before[image.pk][1] and not image.is_primary]
+    rest = [image for image in changed if not (before[image.pk][1] and not image.is_primary)]
+    ProductImage.objects.bulk_update(demoted, ["position", "is_primary"])
+    ProductImage.objects.bulk_update(rest, ["position", "is_primary"])
+    return ordered
 
 
 @files_atomic
 def product_image_add(
     *, product: Product, image: File, alt_text: str = "", is_primary: bool = False
 ) -> ProductImage:
-    """Append an image to the gallery; the first image, or ``is_primary``, becomes primary."""
-    Product.objects.select_for_update().filter(pk=product.pk).first()  # serialise gallery edits
-    siblings = ProductImage.objects.filter(product=product)
-    is_primary = is_primary or not siblings.exists()
-    if is_primary:
-        siblings.filter(is_primary=True).update(is_primary=False)
-    last = siblings.order_by("-position").values_list("position", flat=True).first()
-    return ProductImage.objects.create(
+    """Add an image at the end of the gallery, or at the front (the primary) with ``is_primary``.
+
+    The first image of an empty gallery is the primary whatever ``is_primary`` says.
+    """
+    gallery = _lock_gallery(product.pk)
+    added = ProductImage.objects.create(
         product=product,
         image=image,
         alt_text=alt_text,
-        is_primary=is_primary,
-        position=0 if last is None else last + 1,
+        is_primary=not gallery,
+        position=len(gallery),
     )
+    if is_primary and gallery:
+        _write_gallery([added, *gallery])
+    return added
+
+
+def _in_gallery(gallery: list[ProductImage], gallery_image: ProductImage) -> ProductImage:
+    found = next((image for image in gallery if image.pk == gallery_image.pk), None)
+    if found is None:  # deleted by a request that held the lock before us
+        raise Http404("No ProductImage matches the given query.")
+    return found
 
 
 @files_atomic
 def product_image_update(
     *, gallery_image: ProductImage, alt_text: str | None = None, is_primary: bool | None = None
 ) -> ProductImage:
-    Product.objects.select_for_update().filter(pk=gallery_image.product_id).first()
+    """Change the alt text; ``is_primary=True`` moves the image to the front of the gallery.
+
+    ``is_primary=False`` on the primary is a 400: the first image is the primary, so say which
+    image should be (make it primary, or reorder) rather than leave the gallery without one.
+    """
+    gallery = _lock_gallery(gallery_image.product_id)
+    current = _in_gallery(gallery, gallery_image)
+    if is_primary is False and current is gallery[0]:
+        raise ValidationError(
+            {
+                "is_primary": ValidationError(
+                    "The gallery's first image is its primary. Make another image primary "
+                    "or reorder the gallery instead.",
+                    code="primary_is_first",
+                )
+            }
+        )
     if is_primary:
-        ProductImage.objects.filter(product_id=gallery_image.product_id, is_primary=True).exclude(
-            pk=gallery_image.pk
-        ).update(is_primary=False)
-        gallery_image.is_primary = True
-    elif is_primary is False:
-        gallery_image.is_primary = False
+        _write_gallery([current, *(image for image in gallery if image is not current)])
     if alt_text is not None:
-        gallery_image.alt_text = alt_text
-    gallery_image.save(update_fields=["alt_text", "is_primary"])
-    return gallery_image
+        current.alt_text = alt_text
+        current.save(update_fields=["alt_text"])
+    return current
+
+
+@files_atomic
+def product_image_delete(*, gallery_image: ProductImage) -> None:
+    """Remove an image; the next one moves up (deleting the primary promotes the second).
+
+    The file goes after the commit (``ultraminebackend.files.cleanup``).
+    """
+    gallery = _lock_gallery(gallery_image.product_id)
+    current = _in_gallery(gallery, gallery_image)
+    current.delete()
+    _write_gallery([image for image in gallery if image is not current])
 
 
 @files_atomic
 def product_images_reorder(*, product: Product, ordered_ids: list[int]) -> list[ProductImage]:
-    """Set gallery positions from a list that must name every image of the product once."""
-    Product.objects.select_for_update().filter(pk=product.pk).first()
-    images = {image.pk: image for image in ProductImage.objects.filter(product=product)}
+    """Set the gallery order from a list naming every image of the product once.
+
+    The first image named becomes the primary.
+    """
+    gallery = _lock_gallery(product.pk)
+    images = {image.pk: image for image in gallery}
     if sorted(ordered_ids) != sorted(images) or len(set(ordered_ids)) != len(ordered_ids):
         raise ValidationError(
             {
@@ -359,7 +489,10 @@ def product_images_reorder(*, product: Product, ordered_ids: list[int]) -> list[
                 )
             }
         )
-    for position, pk in enumerate(ordered_ids):
-        images[pk].position = position
-    ProductImage.objects.bulk_update(images.values(), ["position"])
-    return [images[pk] for pk in ordered_ids]
+    return _write_gallery([images[pk] for pk in ordered_ids])
+
+
+@transaction.atomic
+def product_gallery_settle(*, product: Product) -> list[ProductImage]:
+    """Put a gallery edited directly (the admin's inline) back under the rule, keeping its order."""
+    return _write_gallery(_lock_gallery(product.pk))

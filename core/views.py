@@ -11,7 +11,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ultraminebackend.bodylimits import UploadLimit
-from ultraminebackend.files.viewsets import FilesAtomicMixin
 
 from . import selectors, services
 from .filters import DepositFilter, OrderFilter, ProductFilter
@@ -48,8 +47,16 @@ class CategoryViewSet(viewsets.ModelViewSet):
         categories = Category.objects.all()
         return categories if self.request.user.is_staff else categories.filter(is_active=True)
 
+    def perform_create(self, serializer):
+        serializer.instance = services.category_create(**serializer.validated_data)
 
-class ProductViewSet(FilesAtomicMixin, viewsets.ModelViewSet):
+    def perform_update(self, serializer):
+        serializer.instance = services.category_update(
+            category=serializer.instance, data=serializer.validated_data
+        )
+
+
+class ProductViewSet(viewsets.ModelViewSet):
     serializer_class = ProductSerializer
     permission_classes = [IsStaffOrReadOnly]
     parser_classes = UPLOAD_PARSERS
@@ -63,6 +70,14 @@ class ProductViewSet(FilesAtomicMixin, viewsets.ModelViewSet):
     def get_queryset(self):
         return selectors.product_list(user=self.request.user)
 
+    def perform_create(self, serializer):
+        serializer.instance = services.product_create(**serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.product_update(
+            product=serializer.instance, data=serializer.validated_data
+        )
+
     def paginate_queryset(self, queryset):
         page = super().paginate_queryset(queryset)
         return page if page is None else selectors.attach_galleries(list(page))
@@ -75,7 +90,8 @@ class ProductViewSet(FilesAtomicMixin, viewsets.ModelViewSet):
     # not describe it as a page; schemathesis caught that mismatch.
     @action(detail=True, methods=["get", "post"], url_path="images", pagination_class=None)
     def images(self, request, pk=None):
-        """The gallery: list it (anyone) or add an image (staff, multipart ``image``)."""
+        """The gallery in order, its first image the primary: list it (anyone) or add an image
+        (staff, multipart ``image``; at the end, or at the front with ``is_primary``)."""
         product = self.get_object()
         if request.method == "GET":
             images = product.gallery
@@ -98,10 +114,13 @@ class ProductViewSet(FilesAtomicMixin, viewsets.ModelViewSet):
         parser_classes=JSON_ONLY,
     )
     def image_detail(self, request, pk=None, image_id=None):
-        """Change an image's alt text or make it primary (PATCH), or remove it (DELETE)."""
+        """Change an image's alt text or make it primary, i.e. first (PATCH), or remove it (DELETE).
+
+        Deleting the primary makes the next image primary.
+        """
         gallery_image = self._gallery_image(image_id)
         if request.method == "DELETE":
-            gallery_image.delete()  # the file goes after commit (ultraminebackend.files.cleanup)
+            services.product_image_delete(gallery_image=gallery_image)
             return Response(status=status.HTTP_204_NO_CONTENT)
         serializer = ProductImageUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -115,9 +134,19 @@ class ProductViewSet(FilesAtomicMixin, viewsets.ModelViewSet):
     @extend_schema(
         request=ProductImagesReorderSerializer, responses=ProductImageSerializer(many=True)
     )
-    @action(detail=True, methods=["post"], url_path="images/reorder", parser_classes=JSON_ONLY)
+    # A plain list, as the gallery's GET (the schema said "page"; the multipart twins found it).
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="images/reorder",
+        parser_classes=JSON_ONLY,
+        pagination_class=None,
+    )
     def images_reorder(self, request, pk=None):
-        """Set the gallery order: ``{"order": [image ids…]}`` naming every image once."""
+        """Set the gallery order: ``{"order": [image ids…]}`` naming every image once.
+
+        The first image named becomes the primary.
+        """
         product = self.get_object()  # a missing product is a 404 whatever the body
         serializer = ProductImagesReorderSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -6,7 +6,8 @@ the request (bench/list_throughput.py, profiled). For fields whose answer is the
 itself, ``FastReadMixin`` reads the attribute directly and skips both calls:
 
 * ``CharField``, ``EmailField``, ``SlugField``, ``URLField``, ``ChoiceField``, ``IntegerField``,
-  ``BooleanField`` (exactly these classes) whose source is one concrete model field: their
+  ``BooleanField`` (exactly these classes, and our form-safe ``formdata.BooleanField``, which
+  only reads input differently) whose source is one concrete model field: their
   ``to_representation`` of what the model holds (``str``, ``int``, ``bool``) is the value itself;
 * ``PrimaryKeyRelatedField`` over a foreign key: the ``<name>_id`` column, as DRF's pk-only path.
 
@@ -48,6 +49,7 @@ from rest_framework.fields import SkipField
 from rest_framework.relations import PKOnlyObject
 from rest_framework.settings import api_settings
 
+from ultraminebackend import formdata
 from ultraminebackend.files.fields import RequestUrlField
 from ultraminebackend.files.modelfields import stored_name_getter
 
@@ -60,6 +62,7 @@ _VALUE_IS_REPRESENTATION = frozenset(
         serializers.ChoiceField,
         serializers.IntegerField,
         serializers.BooleanField,
+        formdata.BooleanField,
     }
 )
 

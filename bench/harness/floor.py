@@ -73,6 +73,10 @@ def products(request):
         row["image_url"], row["image_thumbnail_url"] = urls(row["image"])
         row["image"] = row["image"] or None
         row["images"] = gallery[row["id"]]
+        # The cover: the product's image, else the gallery's first (primary) image.
+        cover = row if row["image"] else (row["images"] or [{}])[0]
+        row["cover_url"] = cover.get("image_url")
+        row["cover_thumbnail_url"] = cover.get("image_thumbnail_url")
     return JsonResponse({**page, "results": rows})
 
 

@@ -22,10 +22,14 @@ def test_slugs_are_unique_per_owner_only(client_for, user, other_user):
 
     again = client_for(user).post(BRANDS, {"name": "Acme"}, format="json")
     elsewhere = client_for(other_user).post(BRANDS, {"name": "Acme"}, format="json")
+    chosen = client_for(user).post(BRANDS, {"name": "Other", "slug": "acme"}, format="json")
 
-    assert again.status_code == 400
-    assert again.json() == {"slug": ["You already have a brand with the slug 'acme'."]}
-    assert elsewhere.status_code == 201
+    assert (again.status_code, again.json()["slug"]) == (201, "acme-2")
+    assert (elsewhere.status_code, elsewhere.json()["slug"]) == (201, "acme")
+    assert (chosen.status_code, chosen.json()) == (
+        400,
+        {"slug": ["You already have a brand with the slug 'acme'."]},
+    )
 
 
 def test_users_list_their_own_brands_and_staff_all(client_for, user, other_user, staff_user):
