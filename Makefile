@@ -6,9 +6,10 @@ STAMP := $(VENV)/.installed-requirements
 DEBUG ?= 1
 PORT ?= 8000
 
-.PHONY: install run test lint bench fuzz
+.PHONY: install run superuser test lint bench fuzz
 
 $(STAMP): requirements.txt
+	@echo "Installing the pinned requirements into $(VENV) (the first time takes about a minute)..."
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
@@ -17,10 +18,21 @@ $(STAMP): requirements.txt
 ## install: create .venv and install the pinned requirements (again only when they change)
 install: $(STAMP)
 
-## run: migrate the SQLite database and serve on http://127.0.0.1:$(PORT)/
+## run: migrate the SQLite database, serve on http://127.0.0.1:$(PORT)/ (make run PORT=8001),
+## with the task worker beside it (async generations); Ctrl-C stops both
 run: install
 	DEBUG=$(DEBUG) $(BIN)/python manage.py migrate --noinput
+	@echo "Starting the task worker (manage.py db_worker) beside the development server."
+	@# The worker is stopped with the server: a background job of a script ignores Ctrl-C, so
+	@# the trap forwards it.
+	DEBUG=$(DEBUG) $(BIN)/python manage.py db_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' INT TERM EXIT; \
 	DEBUG=$(DEBUG) $(BIN)/python manage.py runserver $(PORT)
+
+## superuser: create an admin account for http://127.0.0.1:$(PORT)/admin/ (asks for email and password)
+superuser: install
+	DEBUG=$(DEBUG) $(BIN)/python manage.py migrate --noinput
+	DEBUG=$(DEBUG) $(BIN)/python manage.py createsuperuser
 
 ## test: the whole suite (set DATABASE_URL=postgres://... to run it on PostgreSQL)
 test: install

@@ -53,6 +53,22 @@ def test_production_without_secret_key_refuses_to_start():
     assert "SECRET_KEY" in result.stderr
 
 
+@pytest.mark.parametrize("command", ["createsuperuser", "migrate"])
+def test_a_command_without_debug_or_secret_key_says_what_to_do_in_a_paragraph(command):
+    # given a fresh checkout: no .env, DEBUG unset (off), no SECRET_KEY
+    result = manage(
+        command,
+        "--noinput" if command != "shell" else "-c",
+        *(() if command != "shell" else ("pass",)),
+    )
+
+    # then one paragraph naming both ways out, not a traceback
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "SECRET_KEY is not set" in result.stderr
+    assert "make superuser" in result.stderr and "DEBUG=1" in result.stderr
+
+
 def test_static_files_build_without_secrets_or_database(tmp_path):
     # Koyeb's buildpack runs collectstatic at build time, before any secret is available.
     result = manage(

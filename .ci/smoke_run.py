@@ -1,0 +1,159 @@
+"""The README's first command, as a newcomer runs it: ``make run`` serves the API and runs tasks.
+
+Starts ``make run PORT=<free>`` with no ``.env`` (a throwaway SQLite file and media folders), waits
+for ``/api/health/``, registers, signs in, asks for an async generation and polls it until the
+task worker beside the server has run it; then stops ``make run`` the way a developer does
+(Ctrl-C: SIGINT to its process group) and checks that no worker is left behind. Exit status 0 when
+all of that holds. Every wait is bounded.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from ultraminebackend.liveserver import free_port  # noqa: E402
+
+START_TIMEOUT_S = 180  # includes `make install` when requirements changed
+TASK_TIMEOUT_S = 60
+STOP_TIMEOUT_S = 20
+
+
+def expect(condition: bool, what) -> None:
+    if not condition:
+        raise SystemExit(f"make run smoke check failed: {what}")
+
+
+def call(port: int, method: str, path: str, body=None, token: str | None = None):
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    try:
+        connection.request(method, path, json.dumps(body) if body is not None else None, headers)
+        response = connection.getresponse()
+        return response.status, json.loads(response.read() or b"null")
+    finally:
+        connection.close()
+
+
+def wait_for_health(port: int, server: subprocess.Popen) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"make run exited with {server.returncode} before serving")
+        try:
+            if call(port, "GET", "/api/health/")[0] == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise SystemExit(f"make run did not answer /api/health/ within {START_TIMEOUT_S} s")
+
+
+def processes_with(marker: str) -> list[int]:
+    """Pids whose environment carries ``marker`` (our throwaway database URL)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if marker.encode() in (entry / "environ").read_bytes():
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+def main() -> int:
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="make-run-") as tmp:
+        database_url = f"sqlite:///{Path(tmp) / 'smoke.sqlite3'}"
+        env = {
+            **os.environ,
+            "DOTENV_PATH": os.devnull,
+            "DATABASE_URL": database_url,
+            "MEDIA_ROOT": str(Path(tmp) / "media"),
+            "PRIVATE_MEDIA_ROOT": str(Path(tmp) / "private_media"),
+        }
+        for name in ("DEBUG", "SECRET_KEY", "USE_S3", "CLOUDINARY_URL", "GEMINI_API_KEY"):
+            env.pop(name, None)  # the embedded default, as on a fresh machine
+        log_path = Path(tmp) / "make-run.log"
+        with log_path.open("w") as log:
+            server = subprocess.Popen(  # noqa: S603
+                ["make", "run", f"PORT={port}"],  # noqa: S607
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group, as a terminal gives it
+            )
+            try:
+                wait_for_health(port, server)
+                status, _ = call(
+                    port,
+                    "POST",
+                    "/api/auth/register/",
+                    {"email": "newcomer@example.com", "password": "a long enough pass 1"},
+                )
+                expect(status == 201, status)
+                status, tokens = call(
+                    port,
+                    "POST",
+                    "/api/auth/token/",
+                    {"email": "newcomer@example.com", "password": "a long enough pass 1"},
+                )
+                expect(status == 200, status)
+                status, generation = call(
+                    port,
+                    "POST",
+                    "/api/ai-agent/generate-image",
+                    {"prompt": "a mining rig at sunrise", "async": True},
+                    tokens["access"],
+                )
+                expect(status == 202, (status, generation))
+                deadline = time.monotonic() + TASK_TIMEOUT_S
+                while generation["status"] in ("pending", "running"):
+                    expect(time.monotonic() < deadline, "the task worker never ran the generation")
+                    time.sleep(0.5)
+                    _, generation = call(
+                        port,
+                        "GET",
+                        f"/api/ai-agent/generations/{generation['id']}/",
+                        token=tokens["access"],
+                    )
+                expect(generation["status"] == "succeeded", generation)
+                print(f"make run: served, and the worker ran generation {generation['id']}")
+            except BaseException:
+                print(log_path.read_text()[-4000:], file=sys.stderr)
+                raise
+            finally:
+                os.killpg(server.pid, signal.SIGINT)  # Ctrl-C
+                try:
+                    server.wait(STOP_TIMEOUT_S)
+                except subprocess.TimeoutExpired:
+                    os.killpg(server.pid, signal.SIGKILL)
+                    raise SystemExit("make run did not stop on Ctrl-C") from None
+        deadline = time.monotonic() + STOP_TIMEOUT_S
+        while (left := processes_with(database_url)) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        if left:
+            for pid in left:
+                os.kill(pid, signal.SIGKILL)
+            raise SystemExit(f"processes left after Ctrl-C: {left}")
+    print("make run: stopped cleanly, no worker left")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
