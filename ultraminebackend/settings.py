@@ -162,11 +162,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Throttles count in the cache, so several workers need a shared one (Redis) to agree.
+# Throttles count in the cache, so several workers and instances need a shared one (Redis) to
+# agree (ultraminebackend/throttling.py; the check ultramine.W010 says so when DEBUG is off).
+# Short socket timeouts: a Redis that hangs costs a sign-in 2 s (the throttle then lets it
+# through), and /api/health/ answers "cache": "error" instead of waiting.
 _redis_url = env_str("REDIS_URL")
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _redis_url}
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _redis_url,
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
         if _redis_url
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
