@@ -75,10 +75,11 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt.token_blacklist",
     "django_filters",
     "drf_spectacular",
+    # Before django_tasks_db: its commands (migrate, db_worker) replace Django's and the backend's.
+    "ultraminebackend",
     "django_tasks",
     "django_tasks_db",
     "axes",  # admin login lockout (AXES_* below)
-    "ultraminebackend",
     "ultraminebackend.files",
     "accounts",
     "core",
@@ -303,6 +304,15 @@ CLOUDINARY_URL = env_str("CLOUDINARY_URL")
 # Background work (async generations): Django's tasks API with the database backend, run by
 # ``manage.py db_worker`` (the Procfile's worker line); no extra server needed.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# A job still running this long after it started has lost its worker (killed, out of memory):
+# the provider's deadline (AI_TIMEOUT_S) plus a margin for storing the result. Recovery (at the
+# worker's start-up, every TASK_RECOVERY_INTERVAL_S, and `manage.py recover_tasks`) then fails
+# the generation (`worker_lost`, not counted in the quota) and settles its task row.
+WORKER_LOST_AFTER_S = AI_TIMEOUT_S + env_int("WORKER_LOST_MARGIN_S", 60)
+TASK_RECOVERY_INTERVAL_S = env_int("TASK_RECOVERY_INTERVAL_S", 60)
+# Asked to stop (SIGTERM: a redeploy), a worker lets its task finish this long, then hands it back
+# to the queue; below the 10 s a container platform commonly waits before SIGKILL.
+DB_WORKER_STOP_GRACE_S = env_int("DB_WORKER_STOP_GRACE_S", 8)
 
 # --- REST framework ---------------------------------------------------------------------------
 REST_FRAMEWORK = {
