@@ -9,6 +9,7 @@ from django.conf import settings
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV, run_with_reloader
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 
+from ultraminebackend.memory import tune_malloc
 from ultraminebackend.worker import Worker
 
 
@@ -22,6 +23,7 @@ class Command(DbWorkerCommand):
     def handle(self, *, verbosity, queue_name, interval, batch, backend_name, startup_delay,
                reload, max_tasks, worker_id, exclude_queues, **options):  # fmt: skip
         self.configure_logging(verbosity)
+        tune_malloc()  # large blocks back to the system when freed (ultraminebackend/memory.py)
         if reload and batch:
             reload = False
         queue_names = queue_name.split(",")
