@@ -17,7 +17,11 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 # 20x idle; 3x with 2 x 8, bench/ai_overhead.py). Waiting threads cost little memory; each may
 # keep one database connection (CONN_MAX_AGE), so up to 16 per instance.
 threads = int(os.environ.get("GUNICORN_THREADS", "8"))
-worker_class = "gthread"
+# gthread, whose main thread also answers /healthz while every thread is busy (a saturated
+# instance is alive: the platform must not take it out; ultraminebackend/gworker.py).
+worker_class = os.environ.get(
+    "GUNICORN_WORKER_CLASS", "ultraminebackend.gworker.ProbeAnsweringThreadWorker"
+)
 # Above the AI provider's timeout, so a slow generation ends in our 504, not a killed worker.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "120"))
 graceful_timeout = 30
