@@ -21,6 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 from rest_framework.exceptions import Throttled
 
+from ultraminebackend.db import release_pooled_connection
 from ultraminebackend.files.cleanup import delete_files_on_failure
 from ultraminebackend.files.errors import StorageUnavailable
 from ultraminebackend.integrations import cloudinary
@@ -183,6 +184,7 @@ def _run_claimed(generation: Generation) -> Generation:
     """Generate and store the image of a record this process has claimed (status running)."""
     started = time.monotonic()
     generated = False
+    release_pooled_connection()  # not held through the provider's call (up to AI_TIMEOUT_S)
     try:
         image = _generate(generation)
         generated = True

@@ -63,9 +63,26 @@ def memory(pid: int) -> dict[str, float]:
     return out
 
 
-def sample(pids: list[int], stop, peaks: dict) -> None:
-    """Every 0.2 s: each process's PSS and private memory, and their sum, keeping the maxima."""
+def database_connections(database_url: str) -> int:
+    """Connections open to the bench's PostgreSQL database (0 on SQLite)."""
+    if not database_url.startswith("postgres"):
+        return 0
+    import psycopg
+
+    name = database_url.rsplit("/", 1)[1].split("?")[0]
+    with psycopg.connect(database_url) as db:
+        (count,) = db.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            [name],
+        ).fetchone()
+    return count
+
+
+def sample(pids: list[int], stop, peaks: dict, database_url: str = "") -> None:
+    """Every 0.2 s: each process's PSS and private memory, and their sum, keeping the maxima;
+    and the connections open to the database."""
     while not stop.wait(0.2):
+        peaks["connections"] = max(peaks.get("connections", 0), database_connections(database_url))
         total = 0.0
         for pid in pids:
             try:
@@ -174,7 +191,9 @@ def main() -> None:
                 ]
                 peaks: dict = {}
                 sampler = threading.Thread(
-                    target=sample, args=([server.process.pid, *workers], stop, peaks), daemon=True
+                    target=sample,
+                    args=([server.process.pid, *workers], stop, peaks, database_url),
+                    daemon=True,
                 )
                 for thread in [*threads, sampler]:
                     thread.start()
@@ -228,6 +247,19 @@ def main() -> None:
             target="< 512 MiB",
         ),
         Row("worker memory", f"{engine}: db_worker peak RSS", worker["VmHWM"], "MiB"),
+        *(
+            [
+                Row(
+                    "worker memory",
+                    f"{engine}: database connections, most at once (instance + db_worker)",
+                    peaks["connections"],
+                    "conns",
+                    note=f"DB_POOL_MAX_SIZE={os.environ.get('DB_POOL_MAX_SIZE', '0')}",
+                )
+            ]
+            if database_url
+            else []
+        ),
         Row(
             "worker memory",
             f"{engine}: requests in {DURATION_S:.0f} s",

@@ -143,6 +143,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env_int(
         "DB_CONNECT_TIMEOUT", 5
     )
+    # Connections per process: without a pool (the default) each gunicorn thread keeps its own
+    # for CONN_MAX_AGE seconds, so an instance holds up to WEB_CONCURRENCY x GUNICORN_THREADS.
+    # DB_POOL_MAX_SIZE > 0 shares that many per process among its threads instead (Django's
+    # psycopg pool); a request waits up to DB_POOL_TIMEOUT_S for one. The README has the sums.
+    _pool_max_size = env_int("DB_POOL_MAX_SIZE", 0)
+    if _pool_max_size > 0:
+        # CONN_HEALTH_CHECKS makes the pool check each connection as it lends it.
+        DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps them (Django requires 0)
+        DATABASES["default"]["OPTIONS"]["pool"] = {
+            "min_size": 1,
+            "max_size": _pool_max_size,
+            "timeout": env_int("DB_POOL_TIMEOUT_S", 10),
+        }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite's default (deferred) transactions fail at once with "database is locked" when one
     # that has read tries to write while another writes: concurrent generations answered 503
