@@ -6,6 +6,10 @@ workers with eight threads each fit the smallest instance (0.1 vCPU, 512 MB).
 
 import os
 
+from ultraminebackend.memory import freeze_heap, tune_malloc, warm_up
+
+tune_malloc()  # large blocks back to the system when freed, 2 arenas (ultraminebackend/memory.py)
+
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 # Eight, not four: a synchronous AI generation holds its thread for the provider's whole answer,
@@ -13,7 +17,11 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 # 20x idle; 3x with 2 x 8, bench/ai_overhead.py). Waiting threads cost little memory; each may
 # keep one database connection (CONN_MAX_AGE), so up to 16 per instance.
 threads = int(os.environ.get("GUNICORN_THREADS", "8"))
-worker_class = "gthread"
+# gthread, whose main thread also answers /healthz while every thread is busy (a saturated
+# instance is alive: the platform must not take it out; ultraminebackend/gworker.py).
+worker_class = os.environ.get(
+    "GUNICORN_WORKER_CLASS", "ultraminebackend.gworker.ProbeAnsweringThreadWorker"
+)
 # Above the AI provider's timeout, so a slow generation ends in our 504, not a killed worker.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "120"))
 graceful_timeout = 30
@@ -26,3 +34,20 @@ accesslog = "-"
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms request_id=%({x-request-id}o)s'
 errorlog = "-"
 forwarded_allow_ips = "*"  # TLS ends at the platform's edge, the only thing that can reach us
+
+# The master imports the application and what its workers would load on their first requests,
+# then forks them: the code and library pages are shared, not copied per worker
+# (bench/worker_memory.py). Nothing in the master opens a connection; a worker opens its own.
+preload_app = os.environ.get("GUNICORN_PRELOAD", "1") != "0"
+
+
+def when_ready(server):
+    if preload_app:
+        warm_up()
+        freeze_heap()
+
+
+def post_fork(server, worker):
+    from django.db import connections
+
+    connections.close_all()  # a connection the master opened must not be shared

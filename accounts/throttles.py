@@ -4,15 +4,17 @@ Behind a proxy every request comes from the proxy's address; the client's is the
 appended to ``X-Forwarded-For``, and the client writes everything to the left of it. DRF's
 ``NUM_PROXIES`` (our ``NUM_PROXIES`` setting) makes every throttle take the entry that many places
 from the right, never the whole header (a new value per request would be a new bucket each time);
-with 0 the header is ignored. A throttle that needs another key overrides ``get_cache_key`` only,
-so a shared, atomic counter can later replace the cache logic of all of them in one place.
+with 0 the header is ignored. A throttle that needs another key overrides ``get_cache_key`` only;
+the counting is ``ultraminebackend.throttling.AtomicThrottle``'s (one atomic counter per window).
 """
 
 import hashlib
 import ipaddress
 from collections.abc import Mapping
 
-from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
+from rest_framework.throttling import BaseThrottle
+
+from ultraminebackend.throttling import AtomicThrottle
 
 from .models import UserManager
 
@@ -30,7 +32,7 @@ def client_ip(request) -> str | None:
         return request.META.get("REMOTE_ADDR") or None
 
 
-class AccountRateThrottle(SimpleRateThrottle):
+class AccountRateThrottle(AtomicThrottle):
     """Sign-in attempts per account, keyed on the normalised email whatever the address.
 
     The per-address throttle alone lets a client with many addresses guess one password without

@@ -6,9 +6,10 @@ from rest_framework import generics, serializers, status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
+
+from ultraminebackend.throttling import ScopedThrottle
 
 from . import schema  # noqa: F401 - registers the OpenAPI scheme of our JWT authentication
 from .serializers import (
@@ -40,7 +41,7 @@ THROTTLED = _error("ThrottledError", "Too many attempts; see Retry-After.")
 class RegisterView(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ScopedThrottle]
     throttle_scope = "auth"
 
     @extend_schema(
@@ -66,7 +67,7 @@ class TokenView(TokenObtainPairView):
     """
 
     serializer_class = TokenObtainSerializer
-    throttle_classes = [ScopedRateThrottle, AccountRateThrottle]
+    throttle_classes = [ScopedThrottle, AccountRateThrottle]
     throttle_scope = "auth"
 
     @extend_schema(
@@ -134,7 +135,7 @@ class PasswordView(APIView):
     """
 
     permission_classes = [IsAuthenticated]
-    throttle_classes = [ScopedRateThrottle, AccountRateThrottle]
+    throttle_classes = [ScopedThrottle, AccountRateThrottle]
     throttle_scope = "auth"
 
     @extend_schema(

@@ -21,9 +21,11 @@ from django.db.models import Q
 from django.utils import timezone
 from rest_framework.exceptions import Throttled
 
+from ultraminebackend.db import release_pooled_connection
 from ultraminebackend.files.cleanup import delete_files_on_failure
 from ultraminebackend.files.errors import StorageUnavailable
 from ultraminebackend.integrations import cloudinary
+from ultraminebackend.worker import WorkerStopping, fail_task_rows, lost_before
 
 from .models import Generation
 from .providers import (
@@ -182,6 +184,7 @@ def _run_claimed(generation: Generation) -> Generation:
     """Generate and store the image of a record this process has claimed (status running)."""
     started = time.monotonic()
     generated = False
+    release_pooled_connection()  # not held through the provider's call (up to AI_TIMEOUT_S)
     try:
         image = _generate(generation)
         generated = True
@@ -191,6 +194,9 @@ def _run_claimed(generation: Generation) -> Generation:
         with delete_files_on_failure():
             _store_result(generation, image)
             _finish(generation, started, status=Generation.Status.SUCCEEDED, billable=True)
+    except WorkerStopping:
+        _hand_back(generation)
+        raise
     except ProviderError as exc:
         status = (
             Generation.Status.BLOCKED
@@ -229,6 +235,80 @@ def _run_claimed(generation: Generation) -> Generation:
     generation.generated_image = image  # for return_base64, without a second request
     logger.info("generation %s succeeded", generation.pk, extra={"storage": generation.storage})
     return generation
+
+
+def _hand_back(generation: Generation) -> None:
+    """Its worker is stopping: the record goes back to pending for the task's next run."""
+    if generation.storage == Generation.Storage.CLOUDINARY and generation.cloudinary_public_id:
+        try:
+            cloudinary.destroy(public_id=generation.cloudinary_public_id)
+        except cloudinary.CloudinaryError:
+            logger.warning("generation %s: orphan Cloudinary asset left", generation.pk)
+    Generation.objects.filter(pk=generation.pk, status=Generation.Status.RUNNING).update(
+        status=Generation.Status.PENDING, started_at=None
+    )
+    logger.info("generation %s handed back: its worker is stopping", generation.pk)
+
+
+WORKER_LOST = "worker_lost"
+
+
+def generation_recover_lost(now: datetime) -> dict[str, int]:
+    """Fail generations whose worker died, and their task rows; they do not count in the quota.
+
+    Lost: running since before the bound (``WORKER_LOST_AFTER_S``: the provider's deadline plus
+    a margin), whichever process ran it (a killed ``db_worker`` or gunicorn worker); or an async
+    one still pending past the bound with no task left to run it (handed back too often). Not
+    re-run: the provider may have run, and billed, the lost call. A pending one whose task row is
+    itself lost is left to the task recovery, which puts the task back in the queue once.
+    """
+    from django_tasks_db.compat import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    from .tasks import run_generation
+
+    cutoff = lost_before(now)
+    generation_tasks = DBTaskResult.objects.filter(task_path=run_generation.module_path)
+    live = {
+        args[0]
+        for args in generation_tasks.filter(
+            status__in=(TaskResultStatus.READY, TaskResultStatus.RUNNING)
+        ).values_list("args_kwargs__args", flat=True)
+        if args
+    }
+    orphans = [
+        pk
+        for pk in Generation.objects.filter(
+            status=Generation.Status.PENDING, is_async=True, created_at__lt=cutoff
+        ).values_list("pk", flat=True)
+        if pk not in live
+    ]
+    lost = Q(status=Generation.Status.RUNNING, started_at__lt=cutoff) | Q(
+        status=Generation.Status.PENDING, pk__in=orphans
+    )
+    lost_ids = list(Generation.objects.filter(lost).values_list("pk", flat=True))
+    failed = Generation.objects.filter(lost, pk__in=lost_ids).update(
+        status=Generation.Status.FAILED,
+        error_code=WORKER_LOST,
+        error_message=(
+            "The worker running this generation stopped (restarted or out of memory) before it "
+            "finished. It does not count against your daily limit; please try again."
+        ),
+        billable=False,
+        finished_at=now,
+    )
+    tasks = [
+        row.pk
+        for row in generation_tasks.filter(status=TaskResultStatus.RUNNING)
+        if row.args_kwargs.get("args", [None])[:1] and row.args_kwargs["args"][0] in lost_ids
+    ]
+    tasks_failed = fail_task_rows(
+        DBTaskResult.objects.filter(pk__in=tasks),
+        reason="Its generation was lost with its worker (worker_lost).",
+    )
+    if failed:
+        logger.warning("generations lost with their worker, failed: %s", lost_ids)
+    return {"generations_failed": failed, "generation_tasks_failed": tasks_failed}
 
 
 def _generate(generation: Generation) -> ProviderImage:

@@ -37,6 +37,10 @@ RUNS = int(os.environ.get("BENCH_RUNS", "5"))
 DURATION_S = float(os.environ.get("BENCH_DURATION_S", "2"))
 CONNECTIONS = 8
 TARGET_RATIO = 0.5
+# PostgreSQL as production runs it (a database of its own: it is flushed), and more than one
+# instance behind a round-robin (each new connection goes to the next instance).
+DATABASE_URL = os.environ.get("DATABASE_URL", "")
+INSTANCES = int(os.environ.get("BENCH_INSTANCES", "1"))
 
 ENDPOINTS = [
     # (label, API path, floor path, needs the user's token)
@@ -53,21 +57,63 @@ def with_page_size(path: str, size: int) -> str:
 
 def seeded_server(
     folder: Path, *, products: int = PRODUCTS, orders: int = ORDERS, **env_overrides: str
-) -> LiveServer:
-    """Migrate and seed a database in ``folder``; a gunicorn as production runs it, unstarted."""
+) -> "Instances":
+    """Migrate and seed a database; gunicorn as production runs it (``INSTANCES`` of them on it).
+
+    SQLite in ``folder``, or the PostgreSQL database ``DATABASE_URL`` names (flushed first).
+    """
     env = production_env(
         folder,
         DJANGO_SETTINGS_MODULE="bench.harness.settings",
         AUTH_THROTTLE_RATE="100000/min",
+        **({"DATABASE_URL": DATABASE_URL} if DATABASE_URL else {}),
         **env_overrides,
     )
     manage(env, "migrate", "--noinput")
+    if DATABASE_URL:
+        manage(env, "flush", "--noinput")
     subprocess.run(
         [sys.executable, "-m", "bench.harness.seed", str(products), str(orders)],
         cwd=ROOT, env=env, check=True, timeout=600,
     )  # fmt: skip
     # Workers and threads as gunicorn.conf.py sets them: what production runs is what is measured.
-    return LiveServer(env, log_path=folder / "gunicorn.log")
+    return Instances(env, folder, INSTANCES)
+
+
+class Instances:
+    """``count`` gunicorn servers on one database, used as one (``port``: the first; ``ports``)."""
+
+    def __init__(self, env: dict, folder: Path, count: int) -> None:
+        self.servers = [LiveServer(env, log_path=folder / f"gunicorn{n}.log") for n in range(count)]
+
+    @property
+    def port(self) -> int:
+        return self.servers[0].port
+
+    @property
+    def ports(self) -> list[int]:
+        return [server.port for server in self.servers]
+
+    @property
+    def log_path(self) -> Path:
+        return self.servers[0].log_path
+
+    def log_tail(self) -> str:
+        return "\n".join(server.log_tail() for server in self.servers)
+
+    def __enter__(self) -> "Instances":
+        for server in self.servers:
+            server.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for server in self.servers:
+            server.stop()
+
+
+def database_label() -> str:
+    engine = "PostgreSQL" if DATABASE_URL.startswith("postgres") else "SQLite"
+    return f"{engine}, {INSTANCES} instance{'s' if INSTANCES > 1 else ''}"
 
 
 def token(port: int) -> str:
@@ -88,7 +134,7 @@ def queries(port: int, path: str, headers: dict) -> tuple[int, int]:
     return counts[0], counts[1]
 
 
-def measure_mode(mode: str, server: LiveServer) -> list[Row]:
+def measure_mode(mode: str, server: Instances) -> list[Row]:
     port = server.port
     auth = {"Authorization": f"Bearer {token(port)}"}
     rows = []
@@ -104,19 +150,19 @@ def measure_mode(mode: str, server: LiveServer) -> list[Row]:
             assert set(json.loads(api_body)["results"][0]) == set(
                 json.loads(floor_body)["results"][0]
             ), "the floor must answer the same fields"
-        load(port, api, headers=headers, duration_s=0.5)  # warm both workers
+        load(server.ports, api, headers=headers, duration_s=0.5)  # warm every worker
         api_runs, floor_runs = [], []
         for _ in range(RUNS):
-            api_runs.append(load(port, api, headers=headers, connections=CONNECTIONS,
+            api_runs.append(load(server.ports, api, headers=headers, connections=CONNECTIONS,
                                  duration_s=DURATION_S))  # fmt: skip
             if floor:
-                floor_runs.append(load(port, floor, headers=headers, connections=CONNECTIONS,
-                                       duration_s=DURATION_S))  # fmt: skip
+                floor_runs.append(load(server.ports, floor, headers=headers,
+                                       connections=CONNECTIONS, duration_s=DURATION_S))  # fmt: skip
         errors = sum(run.errors for run in api_runs + floor_runs)
         assert errors == 0, f"{label}: {errors} failed requests; see {server.log_path}"
         api_rps = median([run.rps for run in api_runs])
         small, large = queries(port, api_path, headers)
-        name = f"list ({mode})"
+        name = f"list ({mode}; {database_label()})"
         latency = (
             f"p50 {median([r.percentile(50) for r in api_runs]):.0f} ms, "
             f"p95 {median([r.percentile(95) for r in api_runs]):.0f} ms"
@@ -139,8 +185,9 @@ def signing_ratio(rows: list[Row], mode: str) -> Row:
     by_what = {row.what: row.value for row in rows}
     public = by_what["orders, public URLs only: API"]
     signed = by_what["orders, + signed proof URLs: API"]
-    return Row(f"list ({mode})", "orders: signed / public req/s", signed, "req/s", signed / public,
-               "public-only", note="50 signed URLs per page vs none")  # fmt: skip
+    return Row(f"list ({mode}; {database_label()})", "orders: signed / public req/s", signed,
+               "req/s", signed / public, "public-only",
+               note="50 signed URLs per page vs none")  # fmt: skip
 
 
 def main() -> None:

@@ -109,7 +109,7 @@ def test_a_database_that_refuses_connections_is_a_503_from_health_and_the_api():
             elapsed = time.monotonic() - started
 
     # then
-    assert health == (503, {"status": "error", "database": "error", "storage": "ok"})
+    assert health == (503, {"status": "error", "database": "error", "storage": "ok", "cache": "ok"})
     assert products[0] == token[0] == 503
     assert "unavailable" in products[1]["detail"]
     assert elapsed < 5

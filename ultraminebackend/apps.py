@@ -13,6 +13,7 @@ class ProjectConfig(AppConfig):
     default = True  # this module also holds AdminConfig
 
     def ready(self):
+        from . import throttling  # noqa: F401  (registers its system check)
         from .logs import bind_request_id, unbind_request_id
 
         request_started.connect(bind_request_id, dispatch_uid="logs-bind-request-id")

@@ -1,7 +1,10 @@
-"""``/api/health/``: is the database and are both storage roles reachable? 503 names what is not."""
+"""``/api/health/``: are the database, both storage roles and the cache reachable? 503 names
+what is not."""
 
 import logging
+import secrets
 
+from django.core.cache import cache
 from django.core.files.storage import storages
 from django.db import connection
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -25,7 +28,16 @@ def _check_storage() -> None:
         storage_reachable(storages[role])
 
 
-CHECKS = {"database": _check_database, "storage": _check_storage}
+def _check_cache() -> None:
+    """A write and a read-back: throttles need both (Redis when ``REDIS_URL`` is set)."""
+    key, value = f"health:{secrets.token_hex(8)}", secrets.token_hex(8)
+    cache.set(key, value, timeout=10)
+    if cache.get(key) != value:
+        raise RuntimeError("the cache did not return what was written")
+    cache.delete(key)
+
+
+CHECKS = {"database": _check_database, "storage": _check_storage, "cache": _check_cache}
 
 _health_schema = inline_serializer(
     "Health",

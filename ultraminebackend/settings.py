@@ -75,10 +75,11 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt.token_blacklist",
     "django_filters",
     "drf_spectacular",
+    # Before django_tasks_db: its commands (migrate, db_worker) replace Django's and the backend's.
+    "ultraminebackend",
     "django_tasks",
     "django_tasks_db",
     "axes",  # admin login lockout (AXES_* below)
-    "ultraminebackend",
     "ultraminebackend.files",
     "accounts",
     "core",
@@ -142,6 +143,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env_int(
         "DB_CONNECT_TIMEOUT", 5
     )
+    # Connections per process: without a pool (the default) each gunicorn thread keeps its own
+    # for CONN_MAX_AGE seconds, so an instance holds up to WEB_CONCURRENCY x GUNICORN_THREADS.
+    # DB_POOL_MAX_SIZE > 0 shares that many per process among its threads instead (Django's
+    # psycopg pool); a request waits up to DB_POOL_TIMEOUT_S for one. The README has the sums.
+    _pool_max_size = env_int("DB_POOL_MAX_SIZE", 0)
+    if _pool_max_size > 0:
+        # CONN_HEALTH_CHECKS makes the pool check each connection as it lends it.
+        DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps them (Django requires 0)
+        DATABASES["default"]["OPTIONS"]["pool"] = {
+            "min_size": 1,
+            "max_size": _pool_max_size,
+            "timeout": env_int("DB_POOL_TIMEOUT_S", 10),
+        }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite's default (deferred) transactions fail at once with "database is locked" when one
     # that has read tries to write while another writes: concurrent generations answered 503
@@ -162,11 +176,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Throttles count in the cache, so several workers need a shared one (Redis) to agree.
+# Throttles count in the cache, so several workers and instances need a shared one (Redis) to
+# agree (ultraminebackend/throttling.py; the check ultramine.W010 says so when DEBUG is off).
+# Short socket timeouts: a Redis that hangs costs a sign-in 2 s (the throttle then lets it
+# through), and /api/health/ answers "cache": "error" instead of waiting.
 _redis_url = env_str("REDIS_URL")
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _redis_url}
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _redis_url,
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
         if _redis_url
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
@@ -296,6 +317,15 @@ CLOUDINARY_URL = env_str("CLOUDINARY_URL")
 # Background work (async generations): Django's tasks API with the database backend, run by
 # ``manage.py db_worker`` (the Procfile's worker line); no extra server needed.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# A job still running this long after it started has lost its worker (killed, out of memory):
+# the provider's deadline (AI_TIMEOUT_S) plus a margin for storing the result. Recovery (at the
+# worker's start-up, every TASK_RECOVERY_INTERVAL_S, and `manage.py recover_tasks`) then fails
+# the generation (`worker_lost`, not counted in the quota) and settles its task row.
+WORKER_LOST_AFTER_S = AI_TIMEOUT_S + env_int("WORKER_LOST_MARGIN_S", 60)
+TASK_RECOVERY_INTERVAL_S = env_int("TASK_RECOVERY_INTERVAL_S", 60)
+# Asked to stop (SIGTERM: a redeploy), a worker lets its task finish this long, then hands it back
+# to the queue; below the 10 s a container platform commonly waits before SIGKILL.
+DB_WORKER_STOP_GRACE_S = env_int("DB_WORKER_STOP_GRACE_S", 8)
 
 # --- REST framework ---------------------------------------------------------------------------
 REST_FRAMEWORK = {

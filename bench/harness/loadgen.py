@@ -6,6 +6,7 @@ Every run stops after ``duration_s`` (and ``max_requests``); every socket has a 
 """
 
 import http.client
+import itertools
 import statistics
 import threading
 import time
@@ -42,7 +43,7 @@ class LoadResult:
 
 
 def load(
-    port: int,
+    port: int | list[int],
     path: str,
     *,
     headers: dict[str, str] | None = None,
@@ -51,20 +52,30 @@ def load(
     max_requests: int = 100_000,
     method: str = "GET",
 ) -> LoadResult:
-    """``connections`` keep-alive clients send ``path`` back to back until the time is up."""
+    """``connections`` keep-alive clients send ``path`` back to back until the time is up.
+
+    With several ports (instances behind a proxy), each new connection goes to the next one.
+    """
     headers = headers or {}
+    ports = port if isinstance(port, list) else [port]
+    turn = itertools.count()
     lock = threading.Lock()
     result = LoadResult(seconds=0.0)
     start_gate = threading.Barrier(connections + 1)
     stop_at = [0.0]
 
+    def connect() -> http.client.HTTPConnection:
+        target = ports[next(turn) % len(ports)]
+        return http.client.HTTPConnection("127.0.0.1", target, timeout=REQUEST_TIMEOUT_S)
+
     def client() -> None:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=REQUEST_TIMEOUT_S)
+        connection = connect()
         latencies, statuses, queries, errors = [], {}, set(), 0
         start_gate.wait()
         while time.monotonic() < stop_at[0] and len(latencies) < max_requests:
             if latencies and len(latencies) % REQUESTS_PER_CONNECTION == 0:
-                connection.close()  # the next request opens a new one
+                connection.close()  # the next request opens a new one (on the next instance)
+                connection = connect()
             began = time.perf_counter()
             try:
                 connection.request(method, path, headers=headers)

@@ -21,7 +21,7 @@ def test_health_reports_every_dependency_ok(client):
     response = client.get("/api/health/")
 
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "storage": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok", "storage": "ok", "cache": "ok"}
 
 
 def test_health_is_503_naming_the_storage_when_the_endpoint_is_down(client, settings):
@@ -31,7 +31,12 @@ def test_health_is_503_naming_the_storage_when_the_endpoint_is_down(client, sett
     response = client.get("/api/health/")
 
     assert response.status_code == 503
-    assert response.json() == {"status": "error", "database": "ok", "storage": "error"}
+    assert response.json() == {
+        "status": "error",
+        "database": "ok",
+        "storage": "error",
+        "cache": "ok",
+    }
 
 
 def test_health_is_503_naming_the_database_when_it_is_down(client, monkeypatch):
@@ -55,7 +60,12 @@ def test_healthz_answers_before_host_validation(client):
 
 @pytest.mark.usefixtures("s3")
 def test_health_is_ok_on_s3(client):
-    assert client.get("/api/health/").json() == {"status": "ok", "database": "ok", "storage": "ok"}
+    assert client.get("/api/health/").json() == {
+        "status": "ok",
+        "database": "ok",
+        "storage": "ok",
+        "cache": "ok",
+    }
 
 
 def test_health_names_storage_when_the_bucket_is_missing(client, settings, moto_endpoint):

@@ -40,10 +40,19 @@ def test_check_deploy_is_clean_under_production_settings():
         "WARNING",
         **PRODUCTION_ENV,
         SECRET_KEY=secrets.token_urlsafe(50),
+        REDIS_URL="redis://127.0.0.1:6379/0",  # (nothing connects during the check)
     )
 
     assert result.returncode == 0, result.stderr + result.stdout
     assert "no issues" in result.stdout
+
+
+def test_check_deploy_warns_that_throttles_without_redis_count_per_process():
+    result = manage("check", "--deploy", **PRODUCTION_ENV, SECRET_KEY=secrets.token_urlsafe(50))
+
+    assert result.returncode == 0, result.stderr  # a warning: single-process setups still run
+    assert "ultramine.W010" in result.stderr + result.stdout
+    assert "REDIS_URL" in result.stderr + result.stdout
 
 
 def test_production_without_secret_key_refuses_to_start():
