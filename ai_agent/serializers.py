@@ -10,6 +10,7 @@ from ultraminebackend.serializers import FastReadMixin
 
 from .models import Generation
 from .providers import ASPECT_RATIOS, STYLES
+from .providers.base import PROVIDERS
 from .providers.prompting import MAX_PROMPT_CHARS
 
 # Delivery-time optimisation for images kept on Cloudinary (the stored original is untouched).
@@ -74,6 +75,15 @@ class GenerationSerializer(FastReadMixin, serializers.ModelSerializer):
         read_only=True,
         help_text="Where the image lives; empty until it is stored.",
     )
+    # Enums, so a generated client knows the values (the model columns are plain text).
+    style = serializers.ChoiceField(choices=sorted(STYLES), allow_blank=True, read_only=True)
+    aspect_ratio = serializers.ChoiceField(choices=list(ASPECT_RATIOS), read_only=True)
+    provider = serializers.ChoiceField(
+        choices=list(PROVIDERS),
+        allow_blank=True,
+        read_only=True,
+        help_text="Empty when AI_IMAGE_PROVIDER names no provider (error_code provider_unknown).",
+    )
     error_code = serializers.CharField(read_only=True, allow_null=True)
     error_message = serializers.CharField(read_only=True, allow_null=True)
     image_url = GenerationImageUrlField()
@@ -121,3 +131,19 @@ class GenerationSerializer(FastReadMixin, serializers.ModelSerializer):
         for name in ("error_code", "error_message"):
             data[name] = data[name] or None
         return data
+
+
+class GenerationWithImageSerializer(GenerationSerializer):
+    """A generation as generate-image answers it: with the image itself when ``return_base64``
+    was asked and the image is ready (synchronous success); both fields absent otherwise."""
+
+    image_base64 = serializers.CharField(
+        read_only=True, required=False, help_text="The generated image, base64-encoded."
+    )
+    image_mime_type = serializers.CharField(
+        read_only=True, required=False, help_text="Its media type, e.g. image/png."
+    )
+
+    class Meta(GenerationSerializer.Meta):
+        fields = [*GenerationSerializer.Meta.fields, "image_base64", "image_mime_type"]
+        read_only_fields = fields

@@ -38,6 +38,7 @@ from .providers import (
     get_provider,
     nearest_aspect_ratio,
 )
+from .providers.base import PROVIDERS
 
 logger = logging.getLogger(__name__)
 User = get_user_model()
@@ -107,6 +108,11 @@ def _take_quota(user, *, lock: bool = True) -> None:
         )
 
 
+def _configured_provider_name() -> str:
+    name = (settings.AI_IMAGE_PROVIDER or "gemini").strip().lower()
+    return name if name in PROVIDERS else ""
+
+
 def generation_create(
     *,
     user,
@@ -136,7 +142,9 @@ def generation_create(
     except ProviderNotConfigured as exc:
         generation = Generation.objects.create(
             **fields,
-            provider=(settings.AI_IMAGE_PROVIDER or "gemini"),
+            # The configured name when it is a provider; "" for a name that is none (the
+            # schema's enum holds the providers and "").
+            provider=_configured_provider_name(),
             model=settings.GEMINI_IMAGE_MODEL,
             status=Generation.Status.FAILED,
             error_code=exc.code,

@@ -13,15 +13,30 @@ from ultraminebackend.bodylimits import UploadLimit
 
 from . import services
 from .models import Generation
-from .serializers import GenerateImageSerializer, GenerationSerializer
+from .serializers import (
+    GenerateImageSerializer,
+    GenerationSerializer,
+    GenerationWithImageSerializer,
+)
 
-FAILURES = {
-    400: "Invalid input (the field is named).",
+# Failures the generation itself records answer the Generation (error_code says why); our own
+# quota, a database or storage outage before anything was recorded answer an ErrorDetail.
+FAILED_GENERATION = {
     422: "Blocked by the provider's safety filters; error_code says why.",
-    429: "Our daily quota or the provider's; see Retry-After.",
     502: "Provider error after retries, or an answer without an image.",
-    503: "Provider not configured (or storage unavailable).",
     504: "The provider did not answer within AI_TIMEOUT_S.",
+}
+EITHER = {
+    429: "Our daily quota (ErrorDetail) or the provider's (the failed Generation); see "
+    "Retry-After.",
+    503: "Provider not configured (the failed Generation), or the database or storage "
+    "unavailable (ErrorDetail).",
+}
+_GENERATION_OR_ERROR = {
+    "oneOf": [
+        {"$ref": "#/components/schemas/Generation"},
+        {"$ref": "#/components/schemas/ErrorDetail"},
+    ]
 }
 
 
@@ -39,12 +54,15 @@ class GenerateImageView(APIView):
     @extend_schema(
         request=GenerateImageSerializer,
         responses={
-            201: GenerationSerializer,
+            201: GenerationWithImageSerializer,
             202: GenerationSerializer,
             **{
                 code: OpenApiResponse(GenerationSerializer, description=text)
-                for code, text in FAILURES.items()
-                if code != 400
+                for code, text in FAILED_GENERATION.items()
+            },
+            **{
+                code: OpenApiResponse(_GENERATION_OR_ERROR, description=text)
+                for code, text in EITHER.items()
             },
         },
     )

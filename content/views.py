@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from ultraminebackend.bodylimits import UploadLimit
 
 from . import selectors, services
+from .filters import BlogFilter, PostFilter
 from .models import Blog, Brand, Post
 from .permissions import IsOwnerOrStaff
 from .serializers import (
@@ -106,7 +107,7 @@ class PostViewSet(_ContentViewSet):
     parser_classes = UPLOAD_PARSERS
     max_body_bytes = UploadLimit(media=services.MAX_MEDIA_PER_POST)
     owner_field = "user"
-    filterset_fields = ["status", "brand"]
+    filterset_class = PostFilter
     search_fields = ["caption"]
     ordering_fields = ["created_at", "scheduled_at", "id"]
     select = staticmethod(selectors.post_list)
@@ -176,7 +177,7 @@ class BlogViewSet(_ContentViewSet):
     parser_classes = UPLOAD_PARSERS
     max_body_bytes = UploadLimit(images=2)  # banner, image
     owner_field = "author"
-    filterset_fields = ["status", "author"]
+    filterset_class = BlogFilter
     search_fields = ["title"]
     ordering_fields = ["created_at", "published_at", "title", "id"]
     select = staticmethod(selectors.blog_list)

@@ -345,7 +345,7 @@ REST_FRAMEWORK = {
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "ultraminebackend.schema.AutoSchema",
     "EXCEPTION_HANDLER": "ultraminebackend.exceptions.exception_handler",
     # Never None: DRF would key throttles on the whole X-Forwarded-For, which the client writes.
     "NUM_PROXIES": NUM_PROXIES,
@@ -383,7 +383,15 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "OrderStatusEnum": "core.models.Order.Status",
         "DepositStatusEnum": "core.models.Deposit.Status",
+        "PostStatusEnum": "content.models.Post.Status",
+        "GenerationStatusEnum": "ai_agent.models.Generation.Status",
+        "BlogStatusEnum": "content.models.Blog.Status",
     },
+    # The enum hook first (it would make ``enum: [null]`` a component), then ours.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "ultraminebackend.schema.postprocess_null_only",
+    ],
 }
 
 # --- Logging and errors ---------------------------------------------------------------------

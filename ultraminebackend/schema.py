@@ -1,0 +1,299 @@
+"""The OpenAPI schema says what the server does: errors, ids, bodies, anonymous access.
+
+drf-spectacular documents the success answer of each operation and little else, so a generated
+client typed every error as ``never`` (schemathesis with all its checks counted 78 mismatches).
+``AutoSchema`` derives the rest once, from what each view already declares:
+
+* errors: 400 (validation: every request can carry a bad query or body), 401 (authenticators),
+  403 (permissions beyond "signed in", or CSRF on a session write), 404 (path ids, pages),
+  409 (writes), 413/415 (bodies), 429 with ``Retry-After`` (throttles), 503 (the database or a
+  dependency is away); ``ErrorDetail`` or ``ValidationError`` bodies, unless the view says more;
+* anonymous access where the permissions allow it (``IsStaffOrReadOnly`` reads);
+* path ids as integers, and list filters on list actions only;
+* file uploads: multipart only when a file is required, otherwise JSON without the file fields
+  (a ``null`` where sending one removes the file); never urlencoded;
+* request bodies without ``default`` (stated in the description; PATCH applies none), and
+  money amounts whose pattern admits only what the field's bounds accept.
+"""
+
+import copy
+import inspect
+from decimal import Decimal
+
+from django.contrib.auth.models import AnonymousUser
+from django.http import HttpRequest
+from drf_spectacular import openapi
+from drf_spectacular.drainage import has_override
+from drf_spectacular.plumbing import ResolvedComponent
+from rest_framework import permissions, serializers
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.request import Request
+
+MULTIPART = "multipart/form-data"
+URLENCODED = "application/x-www-form-urlencoded"
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+# Permissions that refuse nobody who is signed in: no 403 follows from them.
+SIGNED_IN_IS_ENOUGH = (
+    permissions.AllowAny,
+    permissions.IsAuthenticated,
+    permissions.IsAuthenticatedOrReadOnly,
+)
+
+_STRINGS = {"type": "array", "items": {"type": "string"}}
+ERROR_SCHEMAS = {
+    "ErrorDetail": {
+        "type": "object",
+        "description": "Any error but a validation error: what went wrong, in `detail`.",
+        "properties": {
+            "detail": {"type": "string"},
+            "code": {"type": "string", "description": "Machine-readable reason, where given."},
+        },
+        "required": ["detail"],
+    },
+    "ValidationError": {
+        "type": "object",
+        "description": (
+            "Invalid input: each field (body or query parameter) named, with its messages; "
+            "`non_field_errors` for rules across fields; `detail` when the request as a whole "
+            "was refused (e.g. a body that is not JSON)."
+        ),
+        "properties": {
+            "detail": {"anyOf": [{"type": "string"}, _STRINGS]},
+            "non_field_errors": _STRINGS,
+        },
+        # A list field's messages are keyed by the position of the item refused.
+        "additionalProperties": {"anyOf": [_STRINGS, {"type": "object"}]},
+    },
+}
+ERRORS = {
+    "400": ("ValidationError", "Invalid input; the field is named."),
+    "401": ("ErrorDetail", "Not signed in, or the token is invalid, expired or revoked."),
+    "403": ("ErrorDetail", "Signed in, but not allowed to do this."),
+    "404": ("ErrorDetail", "No such resource (or not yours), or no such page."),
+    "409": ("ErrorDetail", "The resource's state forbids this, or it changed meanwhile."),
+    "413": ("ErrorDetail", "The body is larger than this operation accepts."),
+    "415": ("ErrorDetail", "A content type this operation does not take."),
+    "429": ("ErrorDetail", "Too many requests; try again after `Retry-After` seconds."),
+    "503": ("ErrorDetail", "A dependency (database, storage) is unavailable; nothing was saved."),
+}
+# Marks a property whose only value is null; written out after drf-spectacular's enum hook,
+# which would otherwise turn ``enum: [null]`` into a component of its own.
+NULL_ONLY = "x-null-only"
+RETRY_AFTER = {"schema": {"type": "integer"}, "description": "Seconds to wait before retrying."}
+
+
+def error_ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+class AutoSchema(openapi.AutoSchema):
+    # --- errors -----------------------------------------------------------------------------
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        self._register_error_components()
+        media_types = self.map_renderers("media_type")
+        for code in self._error_codes():
+            name, description = ERRORS[code]
+            response = responses.setdefault(code, {"description": description})
+            if "content" not in response:  # e.g. ``409: None`` in a view: the body is still there
+                response["content"] = {media: {"schema": error_ref(name)} for media in media_types}
+                response["description"] = response.get("description") or description
+            if code in ("429", "503"):
+                headers = response.setdefault("headers", {})
+                headers.setdefault("Retry-After", {**RETRY_AFTER, "required": code == "429"})
+        return dict(sorted(responses.items()))
+
+    def _register_error_components(self) -> None:
+        for name, schema in ERROR_SCHEMAS.items():
+            self.registry.register_on_missing(
+                ResolvedComponent(
+                    name=name, type=ResolvedComponent.SCHEMA, object=name, schema=schema
+                )
+            )
+
+    def _error_codes(self) -> list[str]:
+        view, method = self.view, self.method
+        codes = ["400", "503"]
+        if view.get_authenticators():
+            codes.append("401")
+        if self._may_forbid():
+            codes.append("403")
+        if self._path_variables() or self._is_paginated_list():
+            codes.append("404")
+        if method in UNSAFE:
+            codes += ["409", "413", "415"] if method != "DELETE" else ["409"]
+        if view.get_throttles():
+            codes.append("429")
+        return codes
+
+    def _may_forbid(self) -> bool:
+        if self.method in UNSAFE and any(
+            isinstance(auth, SessionAuthentication) for auth in self.view.get_authenticators()
+        ):
+            return True  # CSRF: a session write without the token
+        return any(
+            type(permission) not in SIGNED_IN_IS_ENOUGH
+            for permission in self.view.get_permissions()
+        )
+
+    def _path_variables(self) -> list[str]:
+        return [part[1:-1] for part in self.path.split("/") if part.startswith("{")]
+
+    def _is_paginated_list(self) -> bool:
+        return self.method == "GET" and self._is_list_view() and self._get_paginator() is not None
+
+    # --- who may call -----------------------------------------------------------------------
+    def get_auth(self):
+        auths = super().get_auth()
+        if auths and {} not in auths and self._allows_anonymous():
+            auths.append({})  # the credentials are optional: anyone may call this
+        return auths
+
+    def _allows_anonymous(self) -> bool:
+        """Whether every permission of the view lets an anonymous request of this method in."""
+        http_request = HttpRequest()
+        http_request.method = self.method
+        request = Request(http_request)
+        request.user = AnonymousUser()
+        try:
+            return all(p.has_permission(request, self.view) for p in self.view.get_permissions())
+        except Exception:  # noqa: BLE001 - one that needs more of the request: assume it refuses
+            return False
+
+    # --- parameters -------------------------------------------------------------------------
+    def _resolve_path_parameters(self, variables):
+        parameters = super()._resolve_path_parameters(variables)
+        for parameter in parameters:
+            schema = parameter["schema"]
+            if schema.get("type") == "string" and schema.get("pattern") == "^\\d+$":
+                # Routes match ``\d+``: an id. A generated client should send a number.
+                parameter["schema"] = {"type": "integer", "minimum": 1}
+        return parameters
+
+    def get_filter_backends(self):
+        # A detail action answering a list (a product's gallery) takes no list filters.
+        if getattr(self.view, "action", "list") not in ("list", None):
+            return []
+        return super().get_filter_backends()
+
+    # --- request bodies ---------------------------------------------------------------------
+    def _get_request_body(self, direction="request"):
+        body = super()._get_request_body(direction)
+        if not body or MULTIPART not in body["content"]:
+            return body
+        content = body["content"]
+        content.pop(URLENCODED, None)
+        json_media = content.get("application/json")
+        if json_media is None:
+            return body
+        component = self._component_of(json_media["schema"])
+        if component is None:
+            return body
+        files = _file_properties(component.schema)
+        if not files:
+            return body
+        if set(files) & set(component.schema.get("required", ())):
+            del content["application/json"]  # a file is required: multipart only
+        else:
+            json_media["schema"] = self._json_variant(component, files).ref
+        return body
+
+    def _component_of(self, schema: dict):
+        name = schema.get("$ref", "").rsplit("/", 1)[-1]
+        return self.registry._components.get((name, ResolvedComponent.SCHEMA))
+
+    def _json_variant(self, component, files: dict):
+        """The same body without its files: ``null`` where sending null removes one."""
+        schema = copy.deepcopy(component.schema)
+        for name, field_schema in files.items():
+            if field_schema.get("nullable"):
+                schema["properties"][name] = {
+                    NULL_ONLY: True,
+                    "description": "`null` removes the file (upload one with multipart).",
+                }
+            else:
+                del schema["properties"][name]
+        variant = ResolvedComponent(
+            name=f"{component.name}Json",
+            type=ResolvedComponent.SCHEMA,
+            object=(component.name, "json"),
+            schema=schema,
+        )
+        self.registry.register_on_missing(variant)
+        return variant
+
+    # --- components ---------------------------------------------------------------------------
+    def _map_basic_serializer(self, serializer, direction):
+        schema = super()._map_basic_serializer(serializer, direction)
+        # A class's own docstring only: an inherited one (a mixin's notes on how it serialises
+        # fast) is no description of the API's object.
+        if not has_override(serializer, "description"):
+            own = serializer.__class__.__dict__.get("__doc__")
+            schema.pop("description", None)
+            if own:
+                schema["description"] = inspect.cleandoc(own)
+        # A read-only field declared ``required=False`` may be absent from the answer.
+        optional = {
+            name
+            for name, field in serializer.fields.items()
+            if field.read_only and field._kwargs.get("required") is False
+        }
+        if optional and "required" in schema:
+            schema["required"] = [name for name in schema["required"] if name not in optional]
+        return schema
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if direction == "request" and isinstance(schema, dict) and "default" in schema:
+            default = schema.pop("default")
+            if self.method != "PATCH":  # a PATCH leaves what it does not name unchanged
+                note = f"Default when omitted: `{_json_text(default)}`."
+                schema["description"] = f"{schema.get('description', '')}\n\n{note}".strip()
+        if isinstance(field, serializers.DecimalField) and isinstance(schema, dict):
+            pattern = _decimal_pattern(field)
+            if pattern:
+                schema["pattern"] = pattern
+        return schema
+
+
+def _file_properties(schema: dict) -> dict:
+    def is_file(prop: dict) -> bool:
+        return prop.get("format") == "binary" or prop.get("items", {}).get("format") == "binary"
+
+    return {name: prop for name, prop in schema.get("properties", {}).items() if is_file(prop)}
+
+
+def _json_text(value) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _decimal_pattern(field: serializers.DecimalField) -> str | None:
+    """Non-negative amounts have no minus sign; a minimum of one unit of the last place (0.01)
+    excludes zero as well, so every string the pattern admits is an amount the field takes."""
+    if field.min_value is None or field.min_value < 0 or not field.decimal_places:
+        return None
+    places = field.decimal_places
+    whole = field.max_digits - places
+    if field.min_value == 0:
+        return rf"^(?:0|[1-9]\d{{0,{whole - 1}}})(?:\.\d{{1,{places}}})?$"
+    if field.min_value == Decimal(1).scaleb(-places) and places == 2:
+        return rf"^(?:[1-9]\d{{0,{whole - 1}}}(?:\.\d{{1,2}})?|0?\.(?:0[1-9]|[1-9]\d?))$"
+    return None
+
+
+def postprocess_null_only(result, generator, request, public):
+    """Write each null-only property (see ``NULL_ONLY``) as OpenAPI 3.0 states it."""
+    for component in result.get("components", {}).get("schemas", {}).values():
+        for name, prop in component.get("properties", {}).items():
+            if prop.pop(NULL_ONLY, False):
+                component["properties"][name] = {
+                    "type": "string",
+                    "nullable": True,
+                    "enum": [None],
+                    **prop,
+                }
+    return result
