@@ -51,9 +51,7 @@ def test_a_validation_error_is_documented_with_its_field_lists(client_for, user)
 
 
 def test_a_body_that_is_not_json_is_a_documented_400(client_for, user):
-    response = client_for(user).post(
-        "/api/brands/", "{not json", content_type="application/json"
-    )
+    response = client_for(user).post("/api/brands/", "{not json", content_type="application/json")
 
     assert response.status_code == 400
     assert "detail" in response.json()

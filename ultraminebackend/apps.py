@@ -1,4 +1,4 @@
-"""App configs of the project package: request-scoped logging, and the admin's discovery."""
+"""App configs of the project package: request-scoped logging, strict JSON types, the admin."""
 
 from django.apps import AppConfig
 from django.conf import settings
@@ -13,11 +13,15 @@ class ProjectConfig(AppConfig):
     default = True  # this module also holds AdminConfig
 
     def ready(self):
-        from . import throttling  # noqa: F401  (registers its system check)
+        from . import (
+            jsontypes,
+            throttling,  # noqa: F401  (registers its system check)
+        )
         from .logs import bind_request_id, unbind_request_id
 
         request_started.connect(bind_request_id, dispatch_uid="logs-bind-request-id")
         request_finished.connect(unbind_request_id, dispatch_uid="logs-unbind-request-id")
+        jsontypes.install()  # a JSON body's values have the schema's types
 
 
 class AdminConfig(admin_apps.AdminConfig):

@@ -176,6 +176,13 @@ class AutoSchema(openapi.AutoSchema):
             return []
         return super().get_filter_backends()
 
+    def _get_parameters(self):
+        parameters = super()._get_parameters()
+        for parameter in parameters:
+            if parameter["in"] == "query":
+                _refuse_nul(parameter["schema"], blank=True)
+        return parameters
+
     # --- request bodies ---------------------------------------------------------------------
     def _get_request_body(self, direction="request"):
         body = super()._get_request_body(direction)
@@ -183,19 +190,17 @@ class AutoSchema(openapi.AutoSchema):
             return body
         content = body["content"]
         content.pop(URLENCODED, None)
-        json_media = content.get("application/json")
-        if json_media is None:
-            return body
-        component = self._component_of(json_media["schema"])
+        component = self._component_of(content[MULTIPART]["schema"])
         if component is None:
             return body
         files = _file_properties(component.schema)
-        if not files:
-            return body
-        if set(files) & set(component.schema.get("required", ())):
-            del content["application/json"]  # a file is required: multipart only
-        else:
-            json_media["schema"] = self._json_variant(component, files).ref
+        json_media = content.get("application/json")
+        if files and json_media is not None:
+            if set(files) & set(component.schema.get("required", ())):
+                del content["application/json"]  # a file is required: multipart only
+            else:
+                json_media["schema"] = self._json_variant(component, files).ref
+        _without_nulls(component.schema)  # the multipart body: a form field is never null
         return body
 
     def _component_of(self, schema: dict):
@@ -249,11 +254,36 @@ class AutoSchema(openapi.AutoSchema):
             if self.method != "PATCH":  # a PATCH leaves what it does not name unchanged
                 note = f"Default when omitted: `{_json_text(default)}`."
                 schema["description"] = f"{schema.get('description', '')}\n\n{note}".strip()
+        if direction == "request" and isinstance(field, serializers.CharField):
+            _refuse_nul(schema, blank=field.allow_blank)
         if isinstance(field, serializers.DecimalField) and isinstance(schema, dict):
             pattern = _decimal_pattern(field)
             if pattern:
                 schema["pattern"] = pattern
         return schema
+
+
+# Text the server takes: no NUL anywhere (DRF's and our query guard's rule: PostgreSQL cannot
+# store it), and for a field that may not be blank, one character that is not white space
+# (DRF trims the value first).
+NO_NUL = r"^[^\x00]*$"
+NOT_BLANK = r"^[^\x00]*[^\s\x00][^\x00]*$"
+
+
+def _refuse_nul(schema, *, blank: bool) -> None:
+    if not isinstance(schema, dict) or schema.get("type") != "string":
+        return
+    if any(key in schema for key in ("pattern", "enum", "format")):
+        return  # already narrower than any text
+    schema["pattern"] = NO_NUL if blank else NOT_BLANK
+
+
+def _without_nulls(schema: dict) -> None:
+    """A form has no null: an empty value clears a field. (Its JSON twin keeps ``null``.)"""
+    for prop in schema.get("properties", {}).values():
+        prop.pop("nullable", None)
+        if None in prop.get("enum", ()):
+            prop["enum"] = [value for value in prop["enum"] if value is not None]
 
 
 def _file_properties(schema: dict) -> dict:
