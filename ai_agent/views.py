@@ -32,6 +32,8 @@ EITHER = {
     503: "Provider not configured (the failed Generation), or the database or storage "
     "unavailable (ErrorDetail).",
 }
+# The provider's 429 without a hint of its own: a minute, a typical rate-limit window.
+PROVIDER_RETRY_AFTER_S = 60
 _GENERATION_OR_ERROR = {
     "oneOf": [
         {"$ref": "#/components/schemas/Generation"},
@@ -85,8 +87,11 @@ class GenerateImageView(APIView):
                 GenerationSerializer(failure.generation, context=context).data,
                 status=failure.http_status,
             )
-            if failure.retry_after:
-                response["Retry-After"] = str(failure.retry_after)
+            retry_after = failure.retry_after
+            if retry_after is None and failure.http_status == status.HTTP_429_TOO_MANY_REQUESTS:
+                retry_after = PROVIDER_RETRY_AFTER_S  # every 429 says when (the schema does)
+            if retry_after:
+                response["Retry-After"] = str(retry_after)
             return response
         body = GenerationSerializer(generation, context=context).data
         image = getattr(generation, "generated_image", None)

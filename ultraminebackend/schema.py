@@ -61,8 +61,15 @@ ERROR_SCHEMAS = {
             "detail": {"anyOf": [{"type": "string"}, _STRINGS]},
             "non_field_errors": _STRINGS,
         },
-        # A list field's messages are keyed by the position of the item refused.
-        "additionalProperties": {"anyOf": [_STRINGS, {"type": "object"}]},
+        # Each field: its messages, or for a list field its items' messages keyed by position.
+        # ``string`` too, so a generated client's index signature admits ``detail``.
+        "additionalProperties": {
+            "anyOf": [
+                _STRINGS,
+                {"type": "object", "additionalProperties": _STRINGS},
+                {"type": "string"},
+            ]
+        },
     },
 }
 ERRORS = {
@@ -98,8 +105,9 @@ class AutoSchema(openapi.AutoSchema):
             if "content" not in response:  # e.g. ``409: None`` in a view: the body is still there
                 response["content"] = {media: {"schema": error_ref(name)} for media in media_types}
                 response["description"] = response.get("description") or description
-            if code in ("429", "503"):
-                headers = response.setdefault("headers", {})
+        for code in ("429", "503"):  # derived or declared by the view
+            if code in responses:
+                headers = responses[code].setdefault("headers", {})
                 headers.setdefault("Retry-After", {**RETRY_AFTER, "required": code == "429"})
         return dict(sorted(responses.items()))
 

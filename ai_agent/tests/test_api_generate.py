@@ -14,6 +14,7 @@ from PIL import Image
 from ai_agent import services
 from ai_agent.models import Generation
 from ai_agent.tasks import run_generation
+from tests.openapi import assert_on_schema
 from ultraminebackend.files.testing import image_bytes
 
 pytestmark = pytest.mark.django_db
@@ -146,7 +147,9 @@ def test_a_retry_after_of_non_ascii_digits_is_ignored_not_a_500(client_for, user
     response = generate(client_for(user))
 
     assert response.status_code == 429
+    assert response["Retry-After"] == "60"  # no usable hint: a minute, never no header
     assert Generation.objects.get().error_code == "provider_quota"
+    assert_on_schema(response)  # the failed Generation, with the Retry-After the schema requires
 
 
 def test_provider_503_is_retried_then_502(client_for, user, gemini, settings):
