@@ -4,12 +4,13 @@ import base64
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, JSONParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ultraminebackend.bodylimits import UploadLimit
+from ultraminebackend.parsers import MultiPartParser
 
 from . import services
 from .models import Generation

@@ -2,11 +2,12 @@
 
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, JSONParser
 from rest_framework.permissions import IsAuthenticated, IsAuthenticatedOrReadOnly
 from rest_framework.response import Response
 
 from ultraminebackend.bodylimits import UploadLimit
+from ultraminebackend.parsers import MultiPartParser
 
 from . import selectors, services
 from .filters import BlogFilter, PostFilter

@@ -5,12 +5,13 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, JSONParser
 from rest_framework.permissions import IsAdminUser, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ultraminebackend.bodylimits import UploadLimit
+from ultraminebackend.parsers import MultiPartParser
 
 from . import selectors, services
 from .filters import DepositFilter, OrderFilter, ProductFilter

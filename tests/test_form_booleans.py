@@ -26,15 +26,14 @@ class _Absent:
 
 
 ABSENT = _Absent()
-# What a form may send, and what it means (DRF's spellings, any case).
+# What a form may send, and what it means: true/false (FormData), on/off (a checkbox).
 SPELLINGS = [
     (ABSENT, None),  # left out
     ("true", True),
     ("True", True),
-    ("1", True),
     ("on", True),
     ("false", False),
-    ("0", False),
+    ("FALSE", False),
     ("off", False),
 ]
 

@@ -12,6 +12,7 @@ import pytest
 from django.conf import settings as django_settings
 from drf_spectacular.generators import SchemaGenerator
 
+from content.models import Post
 from core import services
 from core.models import Category, Deposit, Product
 from tests.openapi import assert_on_schema
@@ -173,6 +174,45 @@ def test_a_negative_amount_is_refused_and_the_schema_forbids_it(client_for, user
     assert re.fullmatch(pattern["pattern"], "0.00") is None  # at least a cent
     assert re.fullmatch(pattern["pattern"], "5.00") and re.fullmatch(pattern["pattern"], "0.01")
     assert response.status_code == 400 and "amount" in response.json()
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api/brands/", {"name": 0}),  # text given as a number
+        ("/api/core/categories/", {"name": "Rigs", "is_active": 0}),  # a boolean as a number
+        ("/api/ai-agent/generate-image", {"prompt": "a rig", "async": "true"}),  # as a string
+    ],
+)
+def test_a_json_value_of_the_wrong_type_is_refused(client_for, staff_user, path, body):
+    response = client_for(staff_user).post(path, body, format="json")
+
+    assert response.status_code == 400
+    assert set(response.json()) == set(body) - {"prompt"} - (
+        {"name"} if "is_active" in body else set()
+    )
+    assert_on_schema(response)
+
+
+def test_a_form_boolean_is_true_false_on_or_off(client_for, user):
+    response = client_for(user).post(
+        "/api/ai-agent/generate-image", {"prompt": "a rig", "async": "1"}, format="multipart"
+    )
+
+    assert response.status_code == 400 and "async" in response.json()
+
+
+def test_a_multipart_body_that_does_not_begin_with_its_boundary_is_refused(client_for, user):
+    post = Post.objects.create(user=user, caption="hello")
+
+    response = client_for(user).patch(
+        f"/api/posts/{post.pk}/",
+        b"[]--b--\r\n",
+        content_type="multipart/form-data; boundary=b",
+    )
+
+    assert response.status_code == 400
+    assert_on_schema(response)
 
 
 def test_orders_filter_by_one_status(client_for, user, schema):

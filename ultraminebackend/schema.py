@@ -188,7 +188,7 @@ class AutoSchema(openapi.AutoSchema):
         parameters = super()._get_parameters()
         for parameter in parameters:
             if parameter["in"] == "query":
-                _refuse_nul(parameter["schema"], blank=True)
+                _refuse_nul(parameter["schema"], pattern=NO_NUL)
         return parameters
 
     # --- request bodies ---------------------------------------------------------------------
@@ -263,7 +263,7 @@ class AutoSchema(openapi.AutoSchema):
                 note = f"Default when omitted: `{_json_text(default)}`."
                 schema["description"] = f"{schema.get('description', '')}\n\n{note}".strip()
         if direction == "request" and isinstance(field, serializers.CharField):
-            _refuse_nul(schema, blank=field.allow_blank)
+            _refuse_nul(schema, pattern=NO_NUL_NOT_EMPTY if field.allow_blank else NOT_BLANK)
         if isinstance(field, serializers.DecimalField) and isinstance(schema, dict):
             pattern = _decimal_pattern(field)
             if pattern:
@@ -274,16 +274,19 @@ class AutoSchema(openapi.AutoSchema):
 # Text the server takes: no NUL anywhere (DRF's and our query guard's rule: PostgreSQL cannot
 # store it), and for a field that may not be blank, one character that is not white space
 # (DRF trims the value first).
+# A body field that may be blank gets the non-empty pattern: drf-spectacular then offers "" as
+# a branch of its own (``oneOf``), which an empty-matching pattern would make ambiguous.
 NO_NUL = r"^[^\x00]*$"
+NO_NUL_NOT_EMPTY = r"^[^\x00]+$"
 NOT_BLANK = r"^[^\x00]*[^\s\x00][^\x00]*$"
 
 
-def _refuse_nul(schema, *, blank: bool) -> None:
+def _refuse_nul(schema, *, pattern: str) -> None:
     if not isinstance(schema, dict) or schema.get("type") != "string":
         return
     if any(key in schema for key in ("pattern", "enum", "format")):
         return  # already narrower than any text
-    schema["pattern"] = NO_NUL if blank else NOT_BLANK
+    schema["pattern"] = pattern
 
 
 def _without_nulls(schema: dict) -> None:
