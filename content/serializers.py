@@ -67,7 +67,11 @@ class _UserBrandField(serializers.PrimaryKeyRelatedField):
 class PostInputSerializer(serializers.Serializer):
     """Create (multipart) or PATCH a post. Media are uploaded files first, then copied generations.
 
-    On PATCH, sending ``media`` and/or ``media_generations`` replaces all of the post's media.
+    A post needs a caption (not only white space) or at least one media item (``media`` files
+    and/or ``media_generations``), at most 10 media in all, and ``scheduled_at`` in the future
+    when ``status`` is ``scheduled``: rules across fields, checked by the server (400).
+    On PATCH, sending ``media`` and/or ``media_generations`` replaces all of the post's media;
+    the rules apply to the post as it would become.
     """
 
     caption = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")

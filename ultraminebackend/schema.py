@@ -18,6 +18,7 @@ client typed every error as ``never`` (schemathesis with all its checks counted 
 
 import copy
 import inspect
+import json
 from decimal import Decimal
 
 from django.contrib.auth.models import AnonymousUser
@@ -305,11 +306,7 @@ def _file_properties(schema: dict) -> dict:
 
 
 def _json_text(value) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
+    return json.dumps(value) if value is None or isinstance(value, bool | str) else str(value)
 
 
 def _decimal_pattern(field: serializers.DecimalField) -> str | None:
