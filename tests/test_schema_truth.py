@@ -202,17 +202,31 @@ def test_a_form_boolean_is_true_false_on_or_off(client_for, user):
     assert response.status_code == 400 and "async" in response.json()
 
 
-def test_a_multipart_body_that_does_not_begin_with_its_boundary_is_refused(client_for, user):
+@pytest.mark.parametrize(
+    "body",
+    [b"[]--b--\r\n", b"--b\r\n[]--b--\r\n"],
+    ids=["a preamble", "a part without a name"],
+)
+def test_a_multipart_body_that_is_no_form_is_refused(client_for, user, body):
     post = Post.objects.create(user=user, caption="hello")
 
     response = client_for(user).patch(
-        f"/api/posts/{post.pk}/",
-        b"[]--b--\r\n",
-        content_type="multipart/form-data; boundary=b",
+        f"/api/posts/{post.pk}/", body, content_type="multipart/form-data; boundary=b"
     )
 
     assert response.status_code == 400
     assert_on_schema(response)
+
+
+def test_an_empty_multipart_patch_changes_nothing(client_for, user):
+    post = Post.objects.create(user=user, caption="hello")
+
+    response = client_for(user).patch(
+        f"/api/posts/{post.pk}/", b"--b--\r\n", content_type="multipart/form-data; boundary=b"
+    )
+
+    assert response.status_code == 200
+    assert response.json()["caption"] == "hello"
 
 
 def test_orders_filter_by_one_status(client_for, user, schema):

@@ -4,12 +4,16 @@ RFC 2046 lets a multipart body carry a "preamble" before its first boundary, whi
 ignore, so ``[]--boundary--`` (a JSON array posted as a form; schemathesis sends such bodies)
 read as an empty form and a PATCH with it answered 200 as if nothing had been asked. No browser
 or HTTP library writes a preamble, so here anything but line breaks before the first boundary is
-a 400, as any other body that is not the form it claims to be.
+a 400, as any other body that is not the form it claims to be; so is a body whose parts name no
+field (Django skips a part without a name), when it is more than an empty form.
 """
 
 from django.utils.http import parse_header_parameters
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
+
+# An empty form is its closing delimiter: "--" + boundary + "--" and a line break, give or take.
+EMPTY_FORM_SLACK = 10
 
 
 class _Prefixed:
@@ -42,4 +46,12 @@ class MultiPartParser(parsers.MultiPartParser):
                     "Multipart form parse error - the body does not begin with its boundary."
                 )
             stream = _Prefixed(head, stream)
-        return super().parse(stream, media_type, parser_context)
+        result = super().parse(stream, media_type, parser_context)
+        if not result.data and not result.files and boundary:
+            # Bytes beyond an empty form's closing delimiter, yet no field: parts without a
+            # name (Django skips them), e.g. ``--b\r\n[]--b--``.
+            meta = parser_context["request"].META
+            length = int(meta.get("CONTENT_LENGTH") or 0)
+            if length > len(boundary) + EMPTY_FORM_SLACK:
+                raise ParseError("Multipart form parse error - no part of the body names a field.")
+        return result

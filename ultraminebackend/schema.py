@@ -6,7 +6,7 @@ client typed every error as ``never`` (schemathesis with all its checks counted 
 
 * errors: 400 (validation: every request can carry a bad query or body), 401 (authenticators),
   403 (permissions beyond "signed in", or CSRF on a session write), 404 (path ids, pages),
-  409 (writes), 413/415 (bodies), 429 with ``Retry-After`` (throttles), 503 (the database or a
+  409 (writes), 411/413/415 (bodies), 429 with ``Retry-After`` (throttles), 503 (the database or a
   dependency is away); ``ErrorDetail`` or ``ValidationError`` bodies, unless the view says more;
 * anonymous access where the permissions allow it (``IsStaffOrReadOnly`` reads);
 * path ids as integers, and list filters on list actions only;
@@ -79,6 +79,7 @@ ERRORS = {
     "403": ("ErrorDetail", "Signed in, but not allowed to do this."),
     "404": ("ErrorDetail", "No such resource (or not yours), or no such page."),
     "409": ("ErrorDetail", "The resource's state forbids this, or it changed meanwhile."),
+    "411": ("ErrorDetail", "A body without Content-Length (chunked) is not read."),
     "413": ("ErrorDetail", "The body is larger than this operation accepts."),
     "415": ("ErrorDetail", "A content type this operation does not take."),
     "429": ("ErrorDetail", "Too many requests; try again after `Retry-After` seconds."),
@@ -130,7 +131,7 @@ class AutoSchema(openapi.AutoSchema):
         if self._path_variables() or self._is_paginated_list():
             codes.append("404")
         if method in UNSAFE:
-            codes += ["409", "413", "415"] if method != "DELETE" else ["409"]
+            codes += ["409", "411", "413", "415"] if method != "DELETE" else ["409"]
         if view.get_throttles():
             codes.append("429")
         return codes
