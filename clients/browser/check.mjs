@@ -226,14 +226,23 @@ async function main(configPath) {
     args: ["--no-sandbox"],
     timeout: TIMEOUT_MS,
   });
+  // Each check in its own contexts: one failing does not hide what the others find.
+  const checks = [adminApprovesADeposit, anotherOriginShowsTheShop, swaggerRendersOffline];
+  const failed = [];
   try {
-    await adminApprovesADeposit(browser, config);
-    await anotherOriginShowsTheShop(browser, config);
-    await swaggerRendersOffline(browser, config);
+    for (const check of checks) {
+      try {
+        await check(browser, config);
+      } catch (error) {
+        console.error(`FAIL ${check.name}:`, error);
+        failed.push(check.name);
+      }
+    }
   } finally {
     await browser.close();
   }
-  console.log("browser checks: 3 passed");
+  if (failed.length) throw new Error(`browser checks failed: ${failed.join(", ")}`);
+  console.log(`browser checks: ${checks.length} passed`);
 }
 
 const configPath = process.argv[2];
