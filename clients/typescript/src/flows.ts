@@ -23,7 +23,7 @@ export async function signIn(api: Api, session: Session, email: string, password
     throw new ApiError(response, error);
   }
   session.access = data.access;
-  return { signedIn: true, message: "" };
+  return { signedIn: true, message: undefined };
 }
 
 /** The shop's first page: what a product card shows. */
@@ -124,7 +124,7 @@ export async function approveDeposit(api: Api, id: number) {
     if (response.status === 409) return { deposit: null, refusal: error.detail };
     throw new ApiError(response, error);
   }
-  return { deposit: data, refusal: "" };
+  return { deposit: data, refusal: undefined };
 }
 
 export async function myWallet(api: Api): Promise<Wallet> {
@@ -153,7 +153,11 @@ export async function generateNow(api: Api, prompt: string): Promise<GeneratedIm
   return { generation: data, src: inline ?? data.image_url };
 }
 
-export type Refusal = { refused: true; message: string; retryAfterSeconds: number | null };
+export type Refusal = {
+  refused: true;
+  message: string | undefined;
+  retryAfterSeconds: number | null;
+};
 
 /**
  * Generate in the background (202), then poll the record until it is finished. Over the daily
@@ -169,9 +173,10 @@ export async function generateInBackground(
     bodySerializer: formData,
   });
   if (error) {
-    if (response.status === 429) {
-      const refusal = new ApiError(response, error);
-      return { refused: true, message: error.detail, retryAfterSeconds: refusal.retryAfterSeconds };
+    // 429 (the daily quota): a detail; the provider's failures answer the generation record.
+    if (response.status === 429 && "detail" in error) {
+      const { retryAfterSeconds } = new ApiError(response, error);
+      return { refused: true, message: error.detail, retryAfterSeconds };
     }
     throw new ApiError(response, error);
   }
