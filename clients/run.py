@@ -46,6 +46,7 @@ PASSWORD = secrets.token_urlsafe(16)
 DEPOSIT_AMOUNT = "25.00"
 # The flows generate twice and expect the third to be refused (429, Retry-After).
 AI_DAILY_LIMIT = 2
+AUTH_LIMIT = 6
 
 SEED = f"""
 import json
@@ -163,6 +164,9 @@ def main() -> int:
         env = production_env(
             folder,
             AI_DAILY_LIMIT=str(AI_DAILY_LIMIT),
+            # Four sign-ins from this address precede the page that provokes a 429 (each attempt
+            # hashes a password, about a second on a busy core): a low limit keeps that short.
+            AUTH_THROTTLE_RATE=f"{AUTH_LIMIT}/min",
             CORS_ALLOWED_ORIGINS=f"http://127.0.0.1:{origin_port}",
             # Plain http on loopback: the admin's cookies cannot be HTTPS-only here.
             SESSION_COOKIE_SECURE="0",
