@@ -8,8 +8,9 @@ pending deposit and two products with images; gunicorn with the production confi
 the task worker beside it (async generations). Then:
 
 1. ``npm ci`` in clients/typescript and clients/browser (pinned lock files; offline cache first);
-2. types generated from the live ``/api/schema/`` and ``tsc --strict``: a type error is a failure
-   (``--allow-type-errors`` reports them and goes on, while the schema is being fixed);
+2. types generated from the live ``/api/schema/``, no casts in the client (``as``, ``<T>``, ``!``)
+   and ``tsc --strict``: a type error is a failure (``--allow-type-errors`` reports them and
+   goes on, while the schema is being fixed);
 3. the React flows (clients/typescript/src/flows.ts) against the server;
 4. the browser checks (clients/browser/check.mjs) in /usr/bin/chromium, headless.
 
@@ -221,6 +222,7 @@ def run_clients(steps: Failures, args, node: str, base_url: str, config_path: Pa
         [node, "scripts/generate.mjs", base_url],
         cwd=TYPESCRIPT,
     )
+    steps.run("no casts in the client (as, <T>, !)", [node, "scripts/no-casts.mjs"], cwd=TYPESCRIPT)
     name = "tsc --strict (flows, client, runner)"
     if not steps.run(name, [tsc, "-p", "."], cwd=TYPESCRIPT) and args.allow_type_errors:
         steps.failed.remove(name)
