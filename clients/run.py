@@ -24,6 +24,7 @@ import json
 import os
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -132,6 +133,8 @@ def stop(process: subprocess.Popen) -> None:
 
 
 def main() -> int:
+    # `timeout` (CI) sends SIGTERM: unwind, so the finally blocks stop gunicorn and the worker.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--allow-type-errors", action="store_true", help="report tsc errors only")
     parser.add_argument("--port", type=int, default=0, help="the API's port (default: a free one)")
