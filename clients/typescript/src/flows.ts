@@ -213,3 +213,35 @@ export async function blogWithBanner(api: Api, title: string, banner: File): Pro
   if (error) throw new ApiError(response, error);
   return data;
 }
+
+type ProductImage = Schemas["ProductImage"];
+
+/** Staff's product editor: add a picture to the gallery (it goes last unless made primary). */
+export async function addGalleryImage(
+  api: Api,
+  productId: number,
+  image: File,
+  altText: string,
+): Promise<ProductImage> {
+  const { data, error, response } = await api.POST("/api/core/products/{id}/images/", {
+    params: { path: { id: productId } },
+    body: { image, alt_text: altText, is_primary: false },
+    bodySerializer: formData,
+  });
+  if (error) throw new ApiError(response, error);
+  return data;
+}
+
+/** Staff drag the gallery into a new order; the answer is the gallery in that order. */
+export async function reorderGallery(
+  api: Api,
+  productId: number,
+  order: number[],
+): Promise<ProductImage[]> {
+  const { data, error, response } = await api.POST("/api/core/products/{id}/images/reorder/", {
+    params: { path: { id: productId } },
+    body: { order },
+  });
+  if (error) throw new ApiError(response, error);
+  return data;
+}

@@ -171,6 +171,25 @@ async function main(configPath: string): Promise<void> {
     assert.equal((Number(after.balance) - Number(before.balance)).toFixed(2), "12.50");
   });
 
+  await step("staff add two gallery pictures and reorder them", async () => {
+    const first = await flows.addGalleryImage(staffApi, product.id, photo, "Front");
+    const second = await flows.addGalleryImage(staffApi, product.id, banner, "Side");
+    assert.equal(first.alt_text, "Front");
+    await assertImageLoads(first.image_url, "gallery image_url");
+    await assertImageLoads(second.image_thumbnail_url, "gallery thumbnail");
+    const reordered = await flows.reorderGallery(staffApi, product.id, [second.id, first.id]);
+    assert.deepEqual(
+      reordered.map((image) => image.id),
+      [second.id, first.id],
+    );
+    const page = await flows.productPage(api, product.id);
+    assert.deepEqual(
+      page.images.map((image) => image.id),
+      [second.id, first.id],
+      "the shop shows the new order",
+    );
+  });
+
   await step("generate an image and wait (inline base64)", async () => {
     const { generation, src } = await flows.generateNow(api, "a gold ore crusher at dawn");
     assert.equal(generation.status, "succeeded");
