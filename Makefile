@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-requirements
 DEBUG ?= 1
 PORT ?= 8000
 
-.PHONY: install run superuser test lint bench fuzz
+.PHONY: install run superuser test lint bench fuzz clients
 
 $(STAMP): requirements.txt
 	@echo "Installing the pinned requirements into $(VENV) (the first time takes about a minute)..."
@@ -50,3 +50,9 @@ bench: install
 ## fuzz: schemathesis against a live gunicorn, as a user and as staff, as CI runs it
 fuzz: install
 	$(BIN)/python .ci/fuzz_api.py --max-examples 30
+
+## clients: the TypeScript client (generated from the live schema, tsc --strict, the React flows)
+## and headless Chromium (admin, another origin, Swagger UI) against a live gunicorn (~1 minute;
+## needs Node.js 20+, npm and /usr/bin/chromium or CHROMIUM=/path/to/chromium)
+clients: install
+	$(BIN)/python clients/run.py

@@ -13,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from corsheaders.defaults import default_headers as cors_default_headers
 from dotenv import load_dotenv
 
 from ultraminebackend.env import env_bool, env_int, env_list, env_str
@@ -34,7 +35,14 @@ SECRET_KEY = env_str("SECRET_KEY") or (DEV_SECRET_KEY if DEBUG or TESTING else "
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
-CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
+# Unset with DEBUG=1: a React dev server on Vite's default port works out of the box. Unset with
+# DEBUG=0 (production): no origin is allowed until the operator names the app's.
+VITE_DEV_ORIGINS = ["http://localhost:5173", "http://127.0.0.1:5173"]
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", VITE_DEV_ORIGINS if DEBUG else [])
+# A page on another origin reads only the response headers listed here: Retry-After (429, 503)
+# to back off, X-Request-ID to quote in a report. The app may send its own X-Request-ID.
+CORS_EXPOSE_HEADERS = ["Retry-After", "X-Request-ID"]
+CORS_ALLOW_HEADERS = (*cors_default_headers, "x-request-id")
 SITE_URL = env_str("SITE_URL").rstrip("/")
 
 # --- Behind Koyeb's TLS proxy -----------------------------------------------------------------
@@ -75,6 +83,7 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt.token_blacklist",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served by WhiteNoise (no CDN)
     # Before django_tasks_db: its commands (migrate, db_worker) replace Django's and the backend's.
     "ultraminebackend",
     "django_tasks",
@@ -379,6 +388,10 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from our own static files (drf-spectacular-sidecar, pinned), not a CDN's
+    # moving @latest: /api/docs/ works offline and changes only when requirements.txt does.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "OrderStatusEnum": "core.models.Order.Status",
