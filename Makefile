@@ -49,4 +49,4 @@ bench: install
 
 ## fuzz: schemathesis against a live gunicorn, as a user and as staff, as CI runs it
 fuzz: install
-	$(BIN)/python .ci/fuzz_api.py --max-examples 30
+	$(BIN)/python .ci/fuzz_api.py --max-examples 20

@@ -37,7 +37,7 @@ HOOKS_ENV = {
     "SCHEMATHESIS_HOOKS": "tests.fuzz_hooks",
     "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
 }
-RUN_TIMEOUT_S = 300  # both identities, run at once (a loaded 2-core machine: ~4 min at 30)
+RUN_TIMEOUT_S = 300  # both identities, run at once (a loaded 2-core machine: 3 min at 20)
 # The coverage phase (~5,000 deterministic requests: boundaries, missing and wrong-typed values,
 # other methods) depends on the schema only, so it runs once, as staff, who reaches every
 # operation's logic; the user's runs fuzz and follow links, where permissions make a difference.
