@@ -49,7 +49,7 @@ bench: install
 
 ## fuzz: schemathesis against a live gunicorn, as a user and as staff, as CI runs it
 fuzz: install
-	$(BIN)/python .ci/fuzz_api.py --max-examples 30
+	$(BIN)/python .ci/fuzz_api.py --max-examples 20
 
 ## clients: the TypeScript client (generated from the live schema, tsc --strict, the React flows)
 ## and headless Chromium (admin, another origin, Swagger UI) against a live gunicorn (~1 minute;

@@ -12,8 +12,11 @@ client typed every error as ``never`` (schemathesis with all its checks counted 
 * path ids as integers, and list filters on list actions only;
 * file uploads: multipart only when a file is required, otherwise JSON without the file fields
   (a ``null`` where sending one removes the file); never urlencoded;
-* request bodies without ``default`` (stated in the description; PATCH applies none), and
-  money amounts whose pattern admits only what the field's bounds accept.
+* request bodies without ``default`` (stated in the description; PATCH applies none), text
+  without NUL (and not blank where the field says so), money amounts whose pattern admits
+  only what the field's bounds accept;
+* components described by their own class's docstring, never an inherited one (a mixin's),
+  and a read-only field declared ``required=False`` optional in the answer.
 """
 
 import copy
