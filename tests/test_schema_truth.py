@@ -311,3 +311,23 @@ def test_request_bodies_carry_no_defaults_and_components_no_internal_notes(schem
         if name.endswith(("Request", "RequestJson")):
             for field, prop in component.get("properties", {}).items():
                 assert "default" not in prop, (name, field)
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api/auth/token/", {"email": "nobody@example.com", "password": "wrong-password"}),
+        ("/api/auth/token/refresh/", {"refresh": "not-a-token"}),
+    ],
+)
+def test_a_refused_sign_in_or_refresh_is_a_401_with_its_detail_documented(
+    api_client, schema, path, body
+):
+    """The view declares these 401s itself; their body is still the ErrorDetail clients read."""
+    response = api_client.post(path, body, format="json")
+
+    assert response.status_code == 401
+    assert isinstance(response.json()["detail"], str)
+    content = schema["paths"][path]["post"]["responses"]["401"]["content"]
+    assert content["application/json"]["schema"] == {"$ref": "#/components/schemas/ErrorDetail"}
+    assert_on_schema(response)

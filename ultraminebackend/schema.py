@@ -104,7 +104,8 @@ class AutoSchema(openapi.AutoSchema):
         responses = super()._get_response_bodies(direction)
         self._register_error_components()
         media_types = self.map_renderers("media_type")
-        for code in self._error_codes():
+        # Derived errors, and errors a view declares without a body (e.g. the token's 401).
+        for code in {*self._error_codes(), *(code for code in responses if code in ERRORS)}:
             name, description = ERRORS[code]
             response = responses.setdefault(code, {"description": description})
             if "content" not in response:  # e.g. ``409: None`` in a view: the body is still there

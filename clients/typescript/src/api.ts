@@ -85,6 +85,15 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * The message to show for a refusal: `detail` is a string on 401-429 bodies, and on a 400 it may
+ * be a list of messages (a rule over several fields).
+ */
+export function detailOf(body: { readonly detail?: string | readonly string[] }): string | undefined {
+  const { detail } = body;
+  return typeof detail === "string" ? detail : detail?.join(" ");
+}
+
 function describe(body: ErrorBody): string {
   const detail = body["detail"];
   if (typeof detail === "string") return detail;

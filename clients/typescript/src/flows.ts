@@ -2,7 +2,7 @@
  * The React frontend's flows, written as its components call the API: typed by the generated
  * schema, no casts. Browser-safe (no Node imports); run-flows.ts drives them against a server.
  */
-import { ApiError, type Api, type Schemas, type Session, formData } from "./api.js";
+import { ApiError, type Api, type Schemas, type Session, detailOf, formData } from "./api.js";
 
 type Product = Schemas["Product"];
 type Order = Schemas["Order"];
@@ -19,7 +19,7 @@ export async function signIn(api: Api, session: Session, email: string, password
   });
   if (error) {
     // 401: wrong email or password, shown as is under the form.
-    if (response.status === 401) return { signedIn: false, message: error.detail };
+    if (response.status === 401) return { signedIn: false, message: detailOf(error) };
     throw new ApiError(response, error);
   }
   session.access = data.access;
@@ -147,7 +147,8 @@ export async function generateNow(api: Api, prompt: string): Promise<GeneratedIm
   });
   if (error) throw new ApiError(response, error);
   const inline =
-    data.image_base64 && data.image_mime_type
+    // The 201 carries the bytes (GenerationWithImage); the type also admits the 202's record.
+    "image_base64" in data && data.image_base64 && data.image_mime_type
       ? `data:${data.image_mime_type};base64,${data.image_base64}`
       : null;
   return { generation: data, src: inline ?? data.image_url };
@@ -176,7 +177,7 @@ export async function generateInBackground(
     // 429 (the daily quota): a detail; the provider's failures answer the generation record.
     if (response.status === 429 && "detail" in error) {
       const { retryAfterSeconds } = new ApiError(response, error);
-      return { refused: true, message: error.detail, retryAfterSeconds };
+      return { refused: true, message: detailOf(error), retryAfterSeconds };
     }
     throw new ApiError(response, error);
   }
