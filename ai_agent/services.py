@@ -22,8 +22,8 @@ from django.utils import timezone
 from rest_framework.exceptions import Throttled
 
 from ultraminebackend.db import release_pooled_connection
-from ultraminebackend.files.cleanup import delete_files_on_failure
 from ultraminebackend.files.errors import StorageUnavailable
+from ultraminebackend.files.undo import undo_on_failure
 from ultraminebackend.integrations import cloudinary
 from ultraminebackend.worker import WorkerStopping, fail_task_rows, lost_before
 
@@ -154,7 +154,7 @@ def generation_create(
         generation.started_at = timezone.now()
     # The reference is stored before the transaction, so the user-row lock (and on SQLite the
     # database's write lock) is held for two short statements, never for a storage call.
-    with delete_files_on_failure():
+    with undo_on_failure():
         if reference is not None:
             generation.reference.save(reference.name, reference, save=False)
         with transaction.atomic():
@@ -188,12 +188,14 @@ def _run_claimed(generation: Generation) -> Generation:
     try:
         image = _generate(generation)
         generated = True
-        # Storing and recording succeed together or not at all: a failed save removes the file
-        # (delete_files_on_failure) and the Cloudinary asset (``_fail``). No transaction around
-        # the upload: the record is one short write after it.
-        with delete_files_on_failure():
-            _store_result(generation, image)
-            _finish(generation, started, status=Generation.Status.SUCCEEDED, billable=True)
+        # Storing and recording succeed together or not at all: if the record is not written,
+        # the stored file or Cloudinary asset is removed. No transaction around the upload: the
+        # record is one short write after it, and the result reaches ``generation`` only then.
+        with undo_on_failure():
+            result = _store_result(generation, image)
+            _finish(
+                generation, started, status=Generation.Status.SUCCEEDED, billable=True, **result
+            )
     except WorkerStopping:
         _hand_back(generation)
         raise
@@ -238,12 +240,10 @@ def _run_claimed(generation: Generation) -> Generation:
 
 
 def _hand_back(generation: Generation) -> None:
-    """Its worker is stopping: the record goes back to pending for the task's next run."""
-    if generation.storage == Generation.Storage.CLOUDINARY and generation.cloudinary_public_id:
-        try:
-            cloudinary.destroy(public_id=generation.cloudinary_public_id)
-        except cloudinary.CloudinaryError:
-            logger.warning("generation %s: orphan Cloudinary asset left", generation.pk)
+    """Its worker is stopping: the record goes back to pending for the task's next run.
+
+    A result stored before the stop was removed on the way out (``undo_on_failure``).
+    """
     Generation.objects.filter(pk=generation.pk, status=Generation.Status.RUNNING).update(
         status=Generation.Status.PENDING, started_at=None
     )
@@ -331,13 +331,7 @@ def _fail(
     billable: bool,
     status=None,
 ) -> None:
-    """Record the failure; first undo a Cloudinary upload whose record could not be saved."""
-    if generation.storage == Generation.Storage.CLOUDINARY and generation.cloudinary_public_id:
-        try:
-            cloudinary.destroy(public_id=generation.cloudinary_public_id)
-        except cloudinary.CloudinaryError:
-            logger.warning("generation %s: orphan Cloudinary asset left", generation.pk)
-    generation.refresh_from_db()  # drop result fields set before the failure
+    """Record the failure (a result stored on the way was already removed: ``undo_on_failure``)."""
     _finish(
         generation,
         started,
@@ -365,8 +359,12 @@ _MIME_BY_EXTENSION = {
 }
 
 
-def _store_result(generation: Generation, image: ProviderImage) -> None:
-    """Cloudinary when configured (and working), else our own public storage."""
+def _store_result(generation: Generation, image: ProviderImage) -> dict[str, object]:
+    """Store the image (Cloudinary when configured and working, else our own public storage).
+
+    Answers the record's result fields; ``generation`` itself is left as it is until they are
+    written, so a failure after the upload leaves no result on it.
+    """
     if cloudinary.is_configured():
         try:
             asset = cloudinary.upload_image(
@@ -382,20 +380,28 @@ def _store_result(generation: Generation, image: ProviderImage) -> None:
                 "generation %s: Cloudinary failed (%s), storing on media", generation.pk, exc.code
             )
         else:
-            generation.storage = Generation.Storage.CLOUDINARY
-            generation.cloudinary_public_id = asset.public_id
-            generation.cloudinary_asset_id = asset.asset_id or ""
-            generation.cloudinary_secure_url = asset.secure_url
-            generation.width, generation.height = asset.width, asset.height
-            generation.bytes, generation.format = asset.bytes, asset.format or ""
-            return
+            return {
+                "storage": Generation.Storage.CLOUDINARY,
+                "cloudinary_public_id": asset.public_id,
+                "cloudinary_asset_id": asset.asset_id or "",
+                "cloudinary_secure_url": asset.secure_url,
+                "width": asset.width,
+                "height": asset.height,
+                "bytes": asset.bytes,
+                "format": asset.format or "",
+            }
     extension = _MIME_EXTENSIONS.get(image.mime_type, "png")
-    generation.image.save(f"generated.{extension}", ContentFile(image.data), save=False)
-    stored = generation.image
-    generation.storage = Generation.Storage.MEDIA
-    generation.width, generation.height = image.width, image.height
-    generation.bytes = stored.size
-    generation.format = stored.name.rsplit(".", 1)[-1]
+    # The field's own file of an unsaved record: its naming, intake and thumbnail, and the undo.
+    stored = Generation().image
+    stored.save(f"generated.{extension}", ContentFile(image.data), save=False)
+    return {
+        "storage": Generation.Storage.MEDIA,
+        "image": stored.name,
+        "width": image.width,
+        "height": image.height,
+        "bytes": stored.size,
+        "format": stored.name.rsplit(".", 1)[-1],
+    }
 
 
 _MIME_EXTENSIONS = {
@@ -407,9 +413,12 @@ _MIME_EXTENSIONS = {
 
 
 def _finish(generation: Generation, started: float, *, status: str, **fields) -> None:
-    generation.status = status
-    generation.duration_ms = int((time.monotonic() - started) * 1000)
-    generation.finished_at = timezone.now()
+    """Write the outcome in one UPDATE, then onto ``generation`` (unchanged if the write fails)."""
+    fields.update(
+        status=status,
+        duration_ms=int((time.monotonic() - started) * 1000),
+        finished_at=timezone.now(),
+    )
+    Generation.objects.filter(pk=generation.pk).update(**fields)
     for name, value in fields.items():
         setattr(generation, name, value)
-    generation.save()

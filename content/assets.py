@@ -6,9 +6,8 @@ Cloudinary failure sends that file, and every later file of the same request, to
 A failing or hanging CDN then costs one timeout per request instead of one per file, and what was
 already uploaded stays where it is (each row records its own ``storage``).
 
-It never opens a transaction and never deletes: services run it inside
-``cloudinary.destroy_on_failure()`` and ``delete_files_on_failure()``, which undo its uploads and
-stored files if the request fails later.
+It never opens a transaction and never deletes: services run it inside ``undo_on_failure()``,
+which undoes its uploads and stored files if the request fails later.
 
 AI generations are copied, never referenced: from Cloudinary to Cloudinary by URL (Cloudinary
 fetches it itself), from our storage to Cloudinary by streaming the stored file, and onto our
@@ -169,7 +168,7 @@ def _store_intake_result(asset: StoredAsset, intake: IntakeResult) -> None:
 
 
 def _save(asset: StoredAsset, name: str, content: File) -> None:
-    """Store on our storage now, the row comes later (``delete_files_on_failure`` tracks it)."""
+    """Store on our storage now, the row comes later (``undo_on_failure`` tracks it)."""
     asset.file.save(name, content, save=False)
 
 

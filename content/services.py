@@ -6,16 +6,15 @@ Every write that stores files is all-or-nothing, in two phases:
    transaction: they are slow network calls and must not hold row locks while they run.
 2. The rows are then written in one short ``transaction.atomic()``.
 
-Both phases run inside ``cloudinary.destroy_on_failure()`` and ``delete_files_on_failure()``: if
-anything raises (a storage error, a vanished generation, a database error), the CDN assets
-uploaded so far are destroyed and the files stored so far are deleted, so a failed request leaves
-no row, no file and no asset. Files and assets that a committed change no longer references
-(deleted posts and blogs, replaced media, a replaced banner) are removed after the commit by the
-signal handlers (``ultraminebackend.files.cleanup`` and ``content.signals``).
+Both phases run inside ``undo_on_failure()``: if anything raises (a storage error, a vanished
+generation, a database error), the CDN assets uploaded so far are destroyed and the files stored
+so far are deleted, so a failed request leaves no row, no file and no asset. Files and assets
+that a committed change no longer references (deleted posts and blogs, replaced media, a replaced
+banner) are removed after the commit by the signal handlers (``ultraminebackend.files.cleanup``
+and ``content.signals``).
 """
 
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
@@ -24,10 +23,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from ai_agent.models import Generation
-from ultraminebackend.files.cleanup import delete_files_on_failure
 from ultraminebackend.files.intake import intake_image
+from ultraminebackend.files.undo import undo_on_failure
 from ultraminebackend.files.video import intake_media
-from ultraminebackend.integrations import cloudinary
 from ultraminebackend.slugs import SlugRule
 
 from .assets import AssetStore
@@ -43,13 +41,6 @@ MediaSource = File | Generation
 
 def _error(field: str, message: str, code: str, **params) -> ValidationError:
     return ValidationError({field: ValidationError(message, code=code, params=params or None)})
-
-
-@contextmanager
-def _stored_atomically() -> Iterator[None]:
-    """Undo uploads and stored files if the block raises (see the module docstring)."""
-    with cloudinary.destroy_on_failure(), delete_files_on_failure():
-        yield
 
 
 # --- Brands ---------------------------------------------------------------------------------------
@@ -181,7 +172,7 @@ def post_create(
         media_count=len(sources),
         schedule_changed=True,
     )
-    with _stored_atomically():
+    with undo_on_failure():
         items = _store_media(store=AssetStore(), sources=sources)
         with transaction.atomic():
             post = Post.objects.create(
@@ -220,7 +211,7 @@ def post_update(
         media_count=len(media) + len(media_generations) if replacing else post.media.count(),
         schedule_changed=status != post.status or scheduled_at != post.scheduled_at,
     )
-    with _stored_atomically():
+    with undo_on_failure():
         items = _store_media(store=AssetStore(), sources=[*media, *media_generations])
         with transaction.atomic():
             # Concurrent replacements queue here; both writing positions 0… would collide.
@@ -340,7 +331,7 @@ def blog_create(
     blog = Blog(author=author, title=title, content=content, status=status, image_alt=image_alt)
     BLOG_SLUGS.assign(blog, slug)  # a taken slug is refused before anything is uploaded
     _stamp_publication(blog)
-    with _stored_atomically():
+    with undo_on_failure():
         images = _store_blog_images(store=AssetStore(), sources=sources)
         with transaction.atomic():
             BLOG_SLUGS.save(blog, chosen=bool(slug))
@@ -380,7 +371,7 @@ def blog_update(
     for name, value in data.items():
         setattr(blog, name, value)
     _stamp_publication(blog)
-    with _stored_atomically():
+    with undo_on_failure():
         images = _store_blog_images(store=AssetStore(), sources=sources)
         with transaction.atomic():
             # Concurrent replacements of one role queue here instead of colliding on it.

@@ -12,9 +12,8 @@ Everything the SDK raises comes out as ``CloudinaryError``, whose ``transient`` 
 same call may succeed later (rate limit, 5xx, timeout, network) or never will (bad request,
 credentials, not configured).
 
-Uploads made inside ``destroy_on_failure()`` are remembered and destroyed if the block raises, the
-CDN counterpart of ``ultraminebackend.files.cleanup.files_atomic``: a request that fails halfway
-leaves no asset behind.
+Every upload registers its destroy with ``ultraminebackend.files.undo``: inside
+``undo_on_failure()``, a request that fails halfway leaves no asset behind.
 """
 
 from __future__ import annotations
@@ -23,10 +22,9 @@ import logging
 import re
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import IO
 from urllib.parse import parse_qs, urlsplit
 
@@ -34,6 +32,8 @@ import cloudinary.exceptions
 import cloudinary.uploader
 import cloudinary.utils
 from django.conf import settings
+
+from ultraminebackend.files.undo import on_undo
 
 logger = logging.getLogger(__name__)
 
@@ -297,40 +297,10 @@ def destroy_quietly(*, public_id: str, resource_type: str) -> None:
         logger.warning("orphan Cloudinary asset %s (%s) left: %s", public_id, resource_type, exc)
 
 
-# --- destroy what a failed block uploaded -------------------------------------------------------
-
-_uploaded_in_block: ContextVar[list[CloudinaryAsset] | None] = ContextVar(
-    "cloudinary_uploaded", default=None
-)
-
-
 def _uploaded(asset: CloudinaryAsset) -> CloudinaryAsset:
-    """Remember an upload for the enclosing ``destroy_on_failure`` block, if any."""
-    pending = _uploaded_in_block.get()
-    if pending is not None:
-        pending.append(asset)
+    """Register the upload's destroy with the enclosing ``undo_on_failure`` block, if any."""
+    on_undo(partial(destroy_quietly, public_id=asset.public_id, resource_type=asset.resource_type))
     return asset
-
-
-@contextmanager
-def destroy_on_failure() -> Iterator[None]:
-    """Assets uploaded inside the block are destroyed if it raises (the outermost block owns them).
-
-    No transaction is involved: uploads are network calls and belong outside the database
-    transaction, which a service opens afterwards, inside this block, to write its rows.
-    """
-    if _uploaded_in_block.get() is not None:  # nested: the outermost block cleans up
-        yield
-        return
-    token = _uploaded_in_block.set([])
-    try:
-        yield
-    except BaseException:
-        for asset in _uploaded_in_block.get():
-            destroy_quietly(public_id=asset.public_id, resource_type=asset.resource_type)
-        raise
-    finally:
-        _uploaded_in_block.reset(token)
 
 
 def delivery_url(

@@ -9,12 +9,12 @@ import pytest
 from PIL import Image
 
 from ultraminebackend.files.testing import image_bytes, video_bytes
+from ultraminebackend.files.undo import undo_on_failure
 from ultraminebackend.integrations.cloudinary import (
     CloudinaryAsset,
     CloudinaryError,
     delivery_url,
     destroy,
-    destroy_on_failure,
     fetch,
     is_configured,
     parse_cloudinary_url,
@@ -350,16 +350,16 @@ def test_destroy_needs_the_video_resource_type_for_a_video(cloudinary_server):
     assert cloudinary_server.destroyed == [("video", asset.public_id)]
 
 
-# --- destroy_on_failure -------------------------------------------------------------------------
+# --- undo_on_failure ----------------------------------------------------------------------------
 
 
 def test_a_failing_block_destroys_what_it_uploaded_with_the_right_resource_types(
     cloudinary_server,
 ):
-    with pytest.raises(RuntimeError), destroy_on_failure():
+    with pytest.raises(RuntimeError), undo_on_failure():
         image = upload_image(file_or_bytes_or_url=image_bytes(), folder="auto")
         video = upload_file(file=io.BytesIO(video_bytes()), folder="auto")
-        with destroy_on_failure():  # nested: the outer block owns the cleanup
+        with undo_on_failure():  # nested: the outer block owns the cleanup
             nested = upload_image(file_or_bytes_or_url=image_bytes(), folder="auto")
         raise RuntimeError("a later step failed")
 
@@ -370,7 +370,7 @@ def test_a_failing_block_destroys_what_it_uploaded_with_the_right_resource_types
 
 
 def test_a_successful_block_keeps_its_uploads(cloudinary_server):
-    with destroy_on_failure():
+    with undo_on_failure():
         asset = upload_image(file_or_bytes_or_url=image_bytes(), folder="auto")
 
     assert asset.public_id in cloudinary_server.assets
@@ -378,7 +378,7 @@ def test_a_successful_block_keeps_its_uploads(cloudinary_server):
 
 
 def test_a_cleanup_that_fails_is_logged_and_the_original_error_kept(cloudinary_server, caplog):
-    with pytest.raises(RuntimeError, match="original"), destroy_on_failure():
+    with pytest.raises(RuntimeError, match="original"), undo_on_failure():
         asset = upload_image(file_or_bytes_or_url=image_bytes(), folder="auto")
         cloudinary_server.fail_next(500, "down")  # the destroy
         raise RuntimeError("original")
