@@ -9,6 +9,7 @@ import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.db import OperationalError, connection
 from PIL import Image
 
 from ai_agent import services
@@ -227,6 +228,38 @@ def test_cloudinary_down_falls_back_to_our_storage(client_for, user, gemini, clo
     data = response.json()
     assert data["storage"] == "media"
     assert default_storage.exists(data["image"])
+
+
+@pytest.mark.django_db(transaction=True)  # the record is written in autocommit, as in production
+@pytest.mark.parametrize("cdn", [True, False], ids=["cloudinary", "media"])
+def test_a_result_whose_record_cannot_be_written_is_removed_and_the_record_says_failed(
+    client_for, user, gemini, settings, request, cdn
+):
+    # given the database refuses the write that records the stored result
+    cloudinary_server = request.getfixturevalue("cloudinary_server") if cdn else None
+
+    def refuse_result(execute, sql, params, many, context):
+        if sql.startswith('UPDATE "ai_agent_generation"') and "succeeded" in (params or ()):
+            raise OperationalError("disk full")
+        return execute(sql, params, many, context)
+
+    # when
+    with connection.execute_wrapper(refuse_result):
+        response = generate(client_for(user))
+
+    # then the client hears "try again"; no asset, no file, and a failed record without a result
+    assert response.status_code == 503
+    if cdn:
+        assert [kind for kind, _ in cloudinary_server.destroyed] == ["image"]
+        assert cloudinary_server.assets == {}
+    assert not [p for p in settings.MEDIA_ROOT.rglob("*") if p.is_file()]
+    generation = Generation.objects.get()
+    assert (generation.status, generation.error_code) == ("failed", "internal_error")
+    assert (generation.storage, generation.image.name, generation.cloudinary_public_id) == (
+        "",
+        "",
+        "",
+    )
 
 
 def test_return_base64_carries_the_image(client_for, user, gemini):
