@@ -21,10 +21,10 @@ from django.db.models import Q
 from django.utils import timezone
 from rest_framework.exceptions import Throttled
 
+from ultraminebackend.assets.store import AssetStore, Use
 from ultraminebackend.db import release_pooled_connection
 from ultraminebackend.files.errors import StorageUnavailable
-from ultraminebackend.files.undo import undo_on_failure
-from ultraminebackend.integrations import cloudinary
+from ultraminebackend.files.undo import keep_on_commit, undo_on_failure
 from ultraminebackend.worker import WorkerStopping, fail_task_rows, lost_before
 
 from .models import Generation
@@ -42,7 +42,9 @@ from .providers import (
 logger = logging.getLogger(__name__)
 User = get_user_model()
 
-CLOUDINARY_FOLDER = "ai-generated-images"
+# Results on a CDN: the temporary ai-generated-images/ folder, stored as JPEG (delivered at the
+# best quality: ``Generation.delivery``); on our storage, the image field's folder of that name.
+RESULTS = Use(folder="ai-generated-images", convert_to="jpg")
 # What uses up the daily quota: a generation not finished yet (it will call the provider), and
 # every call the provider may have billed whatever its outcome (success, a safety stop, an answer
 # without an image, a timeout: ``ProviderError.billable``). Failures the provider never ran (our
@@ -189,13 +191,20 @@ def _run_claimed(generation: Generation) -> Generation:
         image = _generate(generation)
         generated = True
         # Storing and recording succeed together or not at all: if the record is not written,
-        # the stored file or Cloudinary asset is removed. No transaction around the upload: the
+        # the stored file or CDN asset is removed; once it is committed, the result is kept
+        # whatever happens next (a worker told to stop). No transaction around the upload: the
         # record is one short write after it, and the result reaches ``generation`` only then.
         with undo_on_failure():
-            result = _store_result(generation, image)
-            _finish(
-                generation, started, status=Generation.Status.SUCCEEDED, billable=True, **result
-            )
+            result = _store_result(image)
+            with transaction.atomic():
+                keep_on_commit()
+                _finish(
+                    generation,
+                    started,
+                    status=Generation.Status.SUCCEEDED,
+                    billable=True,
+                    **result,
+                )
     except WorkerStopping:
         _hand_back(generation)
         raise
@@ -359,57 +368,27 @@ _MIME_BY_EXTENSION = {
 }
 
 
-def _store_result(generation: Generation, image: ProviderImage) -> dict[str, object]:
-    """Store the image (Cloudinary when configured and working, else our own public storage).
+def _store_result(image: ProviderImage) -> dict[str, object]:
+    """Store the image (a CDN when one is configured and working, else our public storage).
 
-    Answers the record's result fields; ``generation`` itself is left as it is until they are
+    Answers the record's result fields; the record itself is left as it is until they are
     written, so a failure after the upload leaves no result on it.
     """
-    if cloudinary.is_configured():
-        try:
-            asset = cloudinary.upload_image(
-                file_or_bytes_or_url=image.data,
-                folder=CLOUDINARY_FOLDER,
-                format="jpg",
-                # Not at upload: an upload-time quality re-encodes the original for good. The
-                # delivery URL carries q_auto:best instead (see serializers).
-                quality=None,
-            )
-        except cloudinary.CloudinaryError as exc:
-            logger.warning(
-                "generation %s: Cloudinary failed (%s), storing on media", generation.pk, exc.code
-            )
-        else:
-            return {
-                "storage": Generation.Storage.CLOUDINARY,
-                "cloudinary_public_id": asset.public_id,
-                "cloudinary_asset_id": asset.asset_id or "",
-                "cloudinary_secure_url": asset.secure_url,
-                "width": asset.width,
-                "height": asset.height,
-                "bytes": asset.bytes,
-                "format": asset.format or "",
-            }
-    extension = _MIME_EXTENSIONS.get(image.mime_type, "png")
-    # The field's own file of an unsaved record: its naming, intake and thumbnail, and the undo.
-    stored = Generation().image
-    stored.save(f"generated.{extension}", ContentFile(image.data), save=False)
-    return {
-        "storage": Generation.Storage.MEDIA,
-        "image": stored.name,
-        "width": image.width,
-        "height": image.height,
-        "bytes": stored.size,
-        "format": stored.name.rsplit(".", 1)[-1],
-    }
+    stored = Generation()
+    AssetStore().store_image(stored, ContentFile(image.data, name="generated"), use=RESULTS)
+    return {name: getattr(stored, name) for name in RESULT_FIELDS} | {"image": stored.image.name}
 
 
-_MIME_EXTENSIONS = {
-    "image/png": "png",
-    "image/jpeg": "jpg",
-    "image/webp": "webp",
-    "image/gif": "gif",
-}
+RESULT_FIELDS = (
+    "storage",
+    "public_id",
+    "asset_id",
+    "secure_url",
+    "width",
+    "height",
+    "bytes",
+    "format",
+)
 
 
 def _finish(generation: Generation, started: float, *, status: str, **fields) -> None:

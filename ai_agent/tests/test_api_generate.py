@@ -255,7 +255,7 @@ def test_a_result_whose_record_cannot_be_written_is_removed_and_the_record_says_
     assert not [p for p in settings.MEDIA_ROOT.rglob("*") if p.is_file()]
     generation = Generation.objects.get()
     assert (generation.status, generation.error_code) == ("failed", "internal_error")
-    assert (generation.storage, generation.image.name, generation.cloudinary_public_id) == (
+    assert (generation.storage, generation.image.name, generation.public_id) == (
         "",
         "",
         "",

@@ -3,13 +3,16 @@
 Storage and CDN calls are slow network I/O, so a service makes them first and then writes its rows
 in a short ``transaction.atomic()``: no row lock (nor SQLite's write lock) is held for an upload.
 If anything after an upload fails, ``undo_on_failure`` removes what was stored, so a failed write
-leaves neither a row nor a file nor an asset. Storing code registers its undo with ``on_undo``.
+leaves neither a row nor a file nor an asset. Storing code registers its undo with ``on_undo``;
+``keep_on_commit`` ends the undo at the commit of the rows that reference what was stored.
 """
 
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+
+from django.db import transaction
 
 logger = logging.getLogger(__name__)
 
@@ -21,6 +24,21 @@ def on_undo(action: Callable[[], None]) -> None:
     pending = _pending.get()
     if pending is not None:
         pending.append(action)
+
+
+def keep_on_commit(using: str | None = None) -> None:
+    """What this scope stored so far is kept once the current transaction commits.
+
+    Call it inside the ``transaction.atomic()`` that writes the rows referencing it: an error
+    between that commit and the end of the scope (a worker told to stop) must not remove what a
+    committed row now references. A rollback keeps the undo armed.
+    """
+    pending = _pending.get()
+    if pending is None:
+        return
+    if not transaction.get_connection(using).in_atomic_block:
+        raise RuntimeError("keep_on_commit() belongs inside the rows' transaction.atomic().")
+    transaction.on_commit(pending.clear, using=using)
 
 
 @contextmanager

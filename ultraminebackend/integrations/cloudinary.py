@@ -12,19 +12,17 @@ Everything the SDK raises comes out as ``CloudinaryError``, whose ``transient`` 
 same call may succeed later (rate limit, 5xx, timeout, network) or never will (bad request,
 credentials, not configured).
 
-Every upload registers its destroy with ``ultraminebackend.files.undo``: inside
-``undo_on_failure()``, a request that fails halfway leaves no asset behind.
+Apps do not call it directly: ``ultraminebackend.assets`` wraps it as one CDN provider, and its
+store registers every upload's destroy with ``undo_on_failure()``.
 """
 
 from __future__ import annotations
 
-import logging
 import re
 import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 from typing import IO
 from urllib.parse import parse_qs, urlsplit
 
@@ -32,10 +30,6 @@ import cloudinary.exceptions
 import cloudinary.uploader
 import cloudinary.utils
 from django.conf import settings
-
-from ultraminebackend.files.undo import on_undo
-
-logger = logging.getLogger(__name__)
 
 # Per-call values that override whatever the SDK's global config picked up from the environment.
 BASE_OPTIONS: dict[str, object] = {
@@ -196,7 +190,7 @@ def upload_image(
     if quality:
         extra["quality"] = quality
     response = _call(cloudinary.uploader.upload, file_or_bytes_or_url, **{**options, **extra})
-    return _uploaded(CloudinaryAsset.from_response(response))
+    return CloudinaryAsset.from_response(response)
 
 
 def upload_file(*, file: IO[bytes], folder: str, resource_type: str = "auto") -> CloudinaryAsset:
@@ -215,7 +209,7 @@ def upload_file(*, file: IO[bytes], folder: str, resource_type: str = "auto") ->
         _Borrowed(file),
         **{**options, "folder": folder, "resource_type": resource_type},
     )
-    return _uploaded(CloudinaryAsset.from_response(response))
+    return CloudinaryAsset.from_response(response)
 
 
 class _Borrowed:
@@ -287,20 +281,6 @@ def destroy(*, public_id: str, resource_type: str = "image") -> bool:
     if result == "not found":
         return False
     raise CloudinaryError(f"Cloudinary could not delete {public_id}: {result!r}.", transient=True)
-
-
-def destroy_quietly(*, public_id: str, resource_type: str) -> None:
-    """Destroy, logging instead of raising: for cleanups after the answer is already decided."""
-    try:
-        destroy(public_id=public_id, resource_type=resource_type)
-    except (CloudinaryError, ValueError) as exc:
-        logger.warning("orphan Cloudinary asset %s (%s) left: %s", public_id, resource_type, exc)
-
-
-def _uploaded(asset: CloudinaryAsset) -> CloudinaryAsset:
-    """Register the upload's destroy with the enclosing ``undo_on_failure`` block, if any."""
-    on_undo(partial(destroy_quietly, public_id=asset.public_id, resource_type=asset.resource_type))
-    return asset
 
 
 def delivery_url(
