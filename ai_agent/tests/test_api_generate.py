@@ -9,13 +9,14 @@ import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
-from django.db import OperationalError, connection
+from django.db import OperationalError, connection, transaction
 from PIL import Image
 
 from ai_agent import services
 from ai_agent.models import Generation
 from ai_agent.tasks import run_generation
 from ultraminebackend.files.testing import image_bytes
+from ultraminebackend.worker import WorkerStopping
 
 pytestmark = pytest.mark.django_db
 
@@ -260,6 +261,42 @@ def test_a_result_whose_record_cannot_be_written_is_removed_and_the_record_says_
         "",
         "",
     )
+
+
+@pytest.mark.django_db(transaction=True)  # the record is written in autocommit, as in production
+@pytest.mark.parametrize("cdn", [True, False], ids=["cloudinary", "media"])
+def test_a_worker_stop_right_after_the_result_is_committed_keeps_the_result(
+    client_for, user, gemini, request, cdn
+):
+    # given an async generation, and a worker told to stop just after its result's record commits
+    cloudinary_server = request.getfixturevalue("cloudinary_server") if cdn else None
+    generation_id = generate(client_for(user), **{"async": True}).json()["id"]
+
+    def stop():
+        raise WorkerStopping
+
+    def stop_after_the_commit(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if sql.startswith('UPDATE "ai_agent_generation"') and "succeeded" in (params or ()):
+            transaction.on_commit(stop)
+        return result
+
+    # when the worker runs it
+    with connection.execute_wrapper(stop_after_the_commit), pytest.raises(WorkerStopping):
+        services.generation_run(generation_id=generation_id)
+
+    # then the record says succeeded and its result is still where it says
+    generation = Generation.objects.get(pk=generation_id)
+    assert generation.status == "succeeded"
+    if cdn:
+        assert generation.storage == "cloudinary"
+        assert generation.public_id in cloudinary_server.assets
+        assert cloudinary_server.destroyed == []
+    else:
+        assert generation.storage == "media"
+        assert default_storage.exists(generation.image.name)
+    polled = client_for(user).get(f"/api/ai-agent/generations/{generation_id}/").json()
+    assert polled["status"] == "succeeded" and polled["image_url"]
 
 
 def test_return_base64_carries_the_image(client_for, user, gemini):

@@ -6,7 +6,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 
-from ultraminebackend.files.undo import on_undo, undo_on_failure
+from ultraminebackend.files.undo import keep_on_commit, on_undo, undo_on_failure
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -73,3 +73,29 @@ def test_an_undo_that_fails_is_logged_and_the_original_error_propagates(caplog):
 
     assert "could not undo a stored write" in caplog.text
     assert not default_storage.exists(stored)  # the next undo still ran
+
+
+def test_what_a_committed_transaction_references_is_kept_whatever_fails_after_the_commit():
+    with pytest.raises(RuntimeError, match="after the commit"), undo_on_failure():
+        kept = store("g.txt")
+        with transaction.atomic():
+            keep_on_commit()
+            get_user_model().objects.create_user(email="k@example.com", password="pw-long-1")
+        raise RuntimeError("after the commit (a worker told to stop)")
+
+    assert default_storage.exists(kept)
+
+
+def test_a_rolled_back_transaction_keeps_the_undo_armed():
+    with pytest.raises(RuntimeError, match="rows failed"), undo_on_failure():
+        stored = store("h.txt")
+        with transaction.atomic():
+            keep_on_commit()
+            raise RuntimeError("the rows failed")
+
+    assert not default_storage.exists(stored)
+
+
+def test_keep_on_commit_outside_the_rows_transaction_is_a_programming_error():
+    with pytest.raises(RuntimeError, match="inside the rows"), undo_on_failure():
+        keep_on_commit()
