@@ -299,6 +299,26 @@ def test_a_worker_stop_right_after_the_result_is_committed_keeps_the_result(
     assert polled["status"] == "succeeded" and polled["image_url"]
 
 
+@pytest.mark.parametrize("cdn", [True, False], ids=["cloudinary", "media"])
+def test_a_deleted_generation_lets_go_of_its_result_where_it_lives(
+    client_for, user, gemini, request, cdn, django_capture_on_commit_callbacks
+):
+    # given a stored result on Cloudinary or on our storage
+    cloudinary_server = request.getfixturevalue("cloudinary_server") if cdn else None
+    generation = Generation.objects.get(pk=generate(client_for(user)).json()["id"])
+
+    # when its owner is deleted (the generation goes with the user), and the deletion commits
+    with django_capture_on_commit_callbacks(execute=True):
+        user.delete()
+
+    # then the asset is removed from where it lived, and only there
+    if cdn:
+        assert cloudinary_server.destroyed == [("image", generation.public_id)]
+        assert generation.public_id not in cloudinary_server.assets
+    else:
+        assert generation.image.name and not default_storage.exists(generation.image.name)
+
+
 def test_return_base64_carries_the_image(client_for, user, gemini):
     data = generate(client_for(user), return_base64=True).json()
 
