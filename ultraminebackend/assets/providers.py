@@ -13,18 +13,10 @@ from typing import IO
 
 from ultraminebackend.integrations import cloudinary
 
+from .errors import CdnError
 from .models import Delivery, Storage
 
 logger = logging.getLogger(__name__)
-
-
-class CdnError(Exception):
-    """A CDN call failed; ``transient`` is True when the same call may succeed later."""
-
-    def __init__(self, message: str, *, transient: bool, code: str) -> None:
-        super().__init__(message)
-        self.transient = transient
-        self.code = code
 
 
 @dataclass(frozen=True)
@@ -86,36 +78,31 @@ class CloudinaryProvider(CdnProvider):
         return cloudinary.is_configured()
 
     def upload(self, file, *, folder, resource_type, convert_to=None):
-        with _as_cdn_error():
-            if convert_to:
-                file.seek(0)
-                asset = cloudinary.upload_image(
-                    file_or_bytes_or_url=file.read(),
-                    folder=folder,
-                    resource_type=resource_type,
-                    format=convert_to,
-                    quality=None,  # an upload-time quality would re-encode the original for good
-                )
-            else:
-                asset = cloudinary.upload_file(
-                    file=file, folder=folder, resource_type=resource_type
-                )
+        if convert_to:
+            file.seek(0)
+            asset = cloudinary.upload_image(
+                file_or_bytes_or_url=file.read(),
+                folder=folder,
+                resource_type=resource_type,
+                format=convert_to,
+                quality=None,  # an upload-time quality would re-encode the original for good
+            )
+        else:
+            asset = cloudinary.upload_file(file=file, folder=folder, resource_type=resource_type)
         return _uploaded(asset)
 
     def upload_url(self, url, *, folder, resource_type):
-        with _as_cdn_error():
-            asset = cloudinary.upload_image(
-                file_or_bytes_or_url=url,
-                folder=folder,
-                resource_type=resource_type,
-                format=None,
-                quality=None,
-            )
+        asset = cloudinary.upload_image(
+            file_or_bytes_or_url=url,
+            folder=folder,
+            resource_type=resource_type,
+            format=None,
+            quality=None,
+        )
         return _uploaded(asset)
 
     def fetch(self, url, *, max_bytes):
-        with _as_cdn_error():
-            return cloudinary.fetch(url, max_bytes=max_bytes)
+        return cloudinary.fetch(url, max_bytes=max_bytes)
 
     def url(self, secure_url, delivery):
         return cloudinary.with_transformation(secure_url, self.DELIVERY[delivery])
@@ -124,18 +111,7 @@ class CloudinaryProvider(CdnProvider):
         return cloudinary.with_transformation(secure_url, cloudinary.thumbnail_transformation())
 
     def destroy(self, *, public_id, resource_type):
-        with _as_cdn_error():
-            cloudinary.destroy(public_id=public_id, resource_type=resource_type)
-
-
-class _as_cdn_error:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, kind, exc, traceback):
-        if isinstance(exc, cloudinary.CloudinaryError):
-            raise CdnError(exc.message, transient=exc.transient, code=exc.code) from exc
-        return False
+        cloudinary.destroy(public_id=public_id, resource_type=resource_type)
 
 
 def _uploaded(asset: cloudinary.CloudinaryAsset) -> Uploaded:

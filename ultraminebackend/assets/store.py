@@ -24,8 +24,9 @@ from ultraminebackend.files.intake import IntakeResult, intake_image
 from ultraminebackend.files.undo import on_undo
 from ultraminebackend.files.video import VideoIntake
 
+from .errors import CdnError
 from .models import Storage, StoredAsset
-from .providers import CdnError, CdnProvider, Uploaded, configured_providers, destroy_quietly
+from .providers import CdnProvider, Uploaded, configured_providers, destroy_quietly
 from .providers import provider_of as _provider_of
 
 logger = logging.getLogger(__name__)

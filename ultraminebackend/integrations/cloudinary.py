@@ -31,6 +31,8 @@ import cloudinary.uploader
 import cloudinary.utils
 from django.conf import settings
 
+from ultraminebackend.assets.errors import CdnError
+
 # Per-call values that override whatever the SDK's global config picked up from the environment.
 BASE_OPTIONS: dict[str, object] = {
     "upload_prefix": None,  # None → the SDK's default, https://api.cloudinary.com
@@ -57,14 +59,11 @@ _TRANSIENT_ERRORS = frozenset({"RateLimited", "GeneralError"})
 _NESTED_KEY = re.compile(r"^\w+\[\w+\]$")
 
 
-class CloudinaryError(Exception):
+class CloudinaryError(CdnError):
     """A Cloudinary call failed; ``transient`` is True when retrying later may succeed."""
 
     def __init__(self, message: str, *, transient: bool, code: str = "cloudinary_error") -> None:
-        super().__init__(message)
-        self.message = message
-        self.transient = transient
-        self.code = code
+        super().__init__(message, transient=transient, code=code)
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,9 @@ from PIL import Image
 
 from ultraminebackend.assets import providers
 from ultraminebackend.assets.delivery import asset_name, asset_thumbnail_url, asset_url
+from ultraminebackend.assets.errors import CdnError
 from ultraminebackend.assets.models import Delivery, StoredAsset
-from ultraminebackend.assets.providers import CdnError, CdnProvider
+from ultraminebackend.assets.providers import CdnProvider
 from ultraminebackend.assets.store import AssetStore, SourceGone, Use
 from ultraminebackend.files.intake import intake_image
 from ultraminebackend.files.modelfields import PublicFileField
