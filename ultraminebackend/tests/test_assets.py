@@ -7,6 +7,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test.utils import isolate_apps
 from PIL import Image
 
 from ultraminebackend.assets import providers
@@ -22,25 +23,26 @@ from ultraminebackend.files.undo import undo_on_failure
 from ultraminebackend.files.variants import thumbnail_name
 from ultraminebackend.files.video import intake_media
 
+# Rows of the plumbing alone (never saved), kept out of the project's registry: commands that walk
+# every model (regenerate_thumbnails, migrate_media) must not find them.
+with isolate_apps("ultraminebackend.files"):
 
-class Asset(StoredAsset):
-    """A row of the plumbing alone (never saved): neither content nor the AI agent."""
+    class Asset(StoredAsset):
+        """Neither content nor the AI agent: the stored asset on its own."""
 
-    file = PublicFileField(folder="assets-test", blank=True)
-    duration = None
+        file = PublicFileField(folder="assets-test", blank=True)
+        duration = None
 
-    class Meta:
-        app_label = "files"
-        managed = False
+        class Meta:
+            app_label = "files"
+            managed = False
 
+    class BestAsset(Asset):
+        delivery = Delivery.BEST
 
-class BestAsset(Asset):
-    delivery = Delivery.BEST
-
-    class Meta:
-        app_label = "files"
-        managed = False
-        proxy = True
+        class Meta:
+            app_label = "files"
+            proxy = True
 
 
 USE = Use(folder="tests")
