@@ -376,19 +376,7 @@ def _store_result(image: ProviderImage) -> dict[str, object]:
     """
     stored = Generation()
     AssetStore().store_image(stored, ContentFile(image.data, name="generated"), use=RESULTS)
-    return {name: getattr(stored, name) for name in RESULT_FIELDS} | {"image": stored.image.name}
-
-
-RESULT_FIELDS = (
-    "storage",
-    "public_id",
-    "asset_id",
-    "secure_url",
-    "width",
-    "height",
-    "bytes",
-    "format",
-)
+    return stored.asset_columns()
 
 
 def _finish(generation: Generation, started: float, *, status: str, **fields) -> None:

@@ -49,6 +49,11 @@ class StoredAsset(models.Model):
         """The file on our storage (empty when the asset lives on a CDN)."""
         return getattr(self, self.file_field_name)
 
+    def asset_columns(self) -> dict[str, object]:
+        """Where the asset lives and what it is, column by column: for an ``update()``."""
+        columns = {f.name: getattr(self, f.name) for f in StoredAsset._meta.local_fields}
+        return columns | {self.file_field_name: self.stored_file.name or ""}
+
     @property
     def is_image(self) -> bool:
         return True
