@@ -11,6 +11,10 @@ class Storage(models.TextChoices):
     MEDIA = "media"
 
 
+#: Every ``storage`` value that names a CDN (a new one lands in the constraint's migration).
+CDNS = [value for value in Storage.values if value != Storage.MEDIA]
+
+
 class Delivery(models.TextChoices):
     """How a CDN optimises an asset when it is delivered (the stored original is untouched)."""
 
@@ -63,6 +67,6 @@ class StoredAsset(models.Model):
         """A constraint: the chosen storage has its reference filled in."""
         return models.CheckConstraint(
             condition=(Q(storage=Storage.MEDIA) & ~Q(**{cls.file_field_name: ""}))
-            | (Q(storage=Storage.CLOUDINARY) & ~Q(public_id="")),
+            | (Q(storage__in=CDNS) & ~Q(public_id="")),
             name=name,
         )
