@@ -2,8 +2,8 @@
 was (Cloudinary ids and URL under their new names, our storage's name untouched), both ways."""
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from ultraminebackend.testing import migrate_to
 
 BEFORE = [("ai_agent", "0002_generation_billable")]
 AFTER = [("ai_agent", "0003_generation_shared_asset_columns")]
@@ -23,17 +23,10 @@ RECORD = {
 URL = "https://res.cloudinary.com/demo/image/upload/v1/ai-generated-images/abc.jpg"
 
 
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
 @pytest.mark.django_db(transaction=True)
 def test_results_keep_their_place_through_the_rename(make_user):
     user = make_user()
-    old = migrate(BEFORE).get_model("ai_agent", "Generation")
+    old = migrate_to(BEFORE).get_model("ai_agent", "Generation")
     try:
         on_cdn = old.objects.create(
             **RECORD,
@@ -48,7 +41,7 @@ def test_results_keep_their_place_through_the_rename(make_user):
             **RECORD, user_id=user.pk, storage="media", image="ai-generated-images/x.png", bytes=9
         ).pk
 
-        new = migrate(AFTER).get_model("ai_agent", "Generation")
+        new = migrate_to(AFTER).get_model("ai_agent", "Generation")
         rows = new.objects.in_bulk([on_cdn, on_media])
         cdn, media = rows[on_cdn], rows[on_media]
         assert (cdn.storage, cdn.public_id, cdn.asset_id, cdn.secure_url, cdn.bytes) == (
@@ -66,11 +59,11 @@ def test_results_keep_their_place_through_the_rename(make_user):
         )
 
         # and back: the old names hold the same values
-        old = migrate(BEFORE).get_model("ai_agent", "Generation")
+        old = migrate_to(BEFORE).get_model("ai_agent", "Generation")
         back = old.objects.get(pk=on_cdn)
         assert (back.cloudinary_public_id, back.cloudinary_secure_url) == (
             "ai-generated-images/abc",
             URL,
         )
     finally:
-        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes("ai_agent"))
+        migrate_to(None)

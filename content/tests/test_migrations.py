@@ -2,24 +2,18 @@
 which still refuses an asset whose storage has no reference."""
 
 import pytest
-from django.db import IntegrityError, connection, transaction
-from django.db.migrations.executor import MigrationExecutor
+from django.db import IntegrityError, transaction
+
+from ultraminebackend.testing import migrate_to
 
 BEFORE = [("content", "0001_initial")]
 AFTER = [("content", "0002_stored_asset_any_cdn")]
 
 
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
 @pytest.mark.django_db(transaction=True)
 def test_stored_media_pass_the_new_constraint_and_an_unstored_one_is_still_refused(make_user):
     user = make_user()
-    old = migrate(BEFORE)
+    old = migrate_to(BEFORE)
     try:
         post = old.get_model("content", "Post").objects.create(user_id=user.pk, caption="c")
         Media = old.get_model("content", "Media")
@@ -27,7 +21,7 @@ def test_stored_media_pass_the_new_constraint_and_an_unstored_one_is_still_refus
         Media.objects.create(**common, position=0, storage="cloudinary", public_id="auto/a")
         Media.objects.create(**common, position=1, storage="media", file="posts/b.jpg")
 
-        Media = migrate(AFTER).get_model("content", "Media")
+        Media = migrate_to(AFTER).get_model("content", "Media")
 
         rows = Media.objects.order_by("position").values_list("storage", "public_id", "file")
         assert list(rows) == [("cloudinary", "auto/a", ""), ("media", "", "posts/b.jpg")]
@@ -35,4 +29,4 @@ def test_stored_media_pass_the_new_constraint_and_an_unstored_one_is_still_refus
             with pytest.raises(IntegrityError), transaction.atomic():
                 Media.objects.create(**common, position=2, **unstored)
     finally:
-        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes("content"))
+        migrate_to(None)
