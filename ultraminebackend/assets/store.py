@@ -26,8 +26,7 @@ from ultraminebackend.files.video import VideoIntake
 
 from .errors import CdnError
 from .models import Storage, StoredAsset
-from .providers import CdnProvider, Uploaded, configured_providers, destroy_quietly
-from .providers import provider_of as _provider_of
+from .providers import CdnProvider, Uploaded, configured_providers, destroy_quietly, provider_of
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +83,7 @@ class AssetStore:
         CDN to CDN by URL (the CDN fetches it itself), our storage to a CDN by streaming the
         stored file, and onto our storage through the image intake. Raises ``SourceGone``.
         """
-        source_cdn = _provider_of(source.storage)
+        source_cdn = provider_of(source.storage)
         for cdn in list(self.cdns):
             try:
                 if source_cdn is not None:
