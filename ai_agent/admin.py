@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.utils.html import format_html
 
-from ultraminebackend.integrations import cloudinary
+from ultraminebackend.assets.delivery import asset_thumbnail_url
 
 from .models import Generation
 
@@ -38,14 +38,7 @@ class GenerationAdmin(admin.ModelAdmin):
 
     @admin.display(description="preview")
     def preview(self, generation):
-        if generation.storage == Generation.Storage.CLOUDINARY:
-            url = cloudinary.with_transformation(
-                generation.cloudinary_secure_url, cloudinary.thumbnail_transformation()
-            )
-        elif generation.image:
-            from ultraminebackend.files.links import thumbnail_url
-
-            url = thumbnail_url(generation.image)
-        else:
+        url = asset_thumbnail_url(generation)
+        if url is None:
             return "-"
         return format_html('<img src="{}" style="max-height:80px;max-width:160px" alt="">', url)

@@ -4,10 +4,13 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from ultraminebackend.assets.models import Delivery, Storage, StoredAsset
 from ultraminebackend.files.modelfields import PrivateFileField, PublicImageField
 
 
-class Generation(models.Model):
+class Generation(StoredAsset):
+    """Its result is a stored asset (``ultraminebackend.assets``): a CDN copy, or ``image``."""
+
     class Status(models.TextChoices):
         PENDING = "pending"
         RUNNING = "running"
@@ -19,10 +22,6 @@ class Generation(models.Model):
         REFERENCE = "reference"
         EXPLICIT = "explicit"
         DEFAULT = "default"
-
-    class Storage(models.TextChoices):
-        CLOUDINARY = "cloudinary"
-        MEDIA = "media"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="generations"
@@ -50,16 +49,9 @@ class Generation(models.Model):
         ),
     )
 
-    # Where the result lives: our storage (image) or Cloudinary (the fields its response gave).
+    # Where the result lives (the shared asset columns); empty until it is stored.
     storage = models.CharField(max_length=16, choices=Storage.choices, blank=True)
     image = PublicImageField(folder="ai-generated-images", blank=True)
-    cloudinary_public_id = models.CharField(max_length=255, blank=True)
-    cloudinary_asset_id = models.CharField(max_length=64, blank=True)
-    cloudinary_secure_url = models.URLField(max_length=500, blank=True)
-    width = models.PositiveIntegerField(null=True, blank=True)
-    height = models.PositiveIntegerField(null=True, blank=True)
-    bytes = models.PositiveIntegerField(null=True, blank=True)
-    format = models.CharField(max_length=16, blank=True)
 
     duration_ms = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -82,6 +74,9 @@ class Generation(models.Model):
                 name="generation_failure_has_reason",
             ),
         ]
+
+    file_field_name = "image"
+    delivery = Delivery.BEST  # product rule: AI images are delivered at q_auto:best
 
     def __str__(self):
         return f"Generation #{self.pk} ({self.status})"

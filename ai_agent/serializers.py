@@ -3,18 +3,15 @@
 from rest_framework import serializers
 
 from ultraminebackend import formdata
+from ultraminebackend.assets.delivery import asset_thumbnail_url, asset_url
+from ultraminebackend.assets.models import Storage
 from ultraminebackend.files.fields import FileUrlField, ImageUploadField, RequestUrlField
-from ultraminebackend.files.links import file_url, thumbnail_url
-from ultraminebackend.integrations import cloudinary
 from ultraminebackend.serializers import FastReadMixin
 
 from .models import Generation
 from .providers import ASPECT_RATIOS, STYLES
 from .providers.base import PROVIDERS
 from .providers.prompting import MAX_PROMPT_CHARS
-
-# Delivery-time optimisation for images kept on Cloudinary (the stored original is untouched).
-CLOUDINARY_DELIVERY = "q_auto:best"
 
 
 class GenerateImageSerializer(serializers.Serializer):
@@ -37,40 +34,26 @@ class GenerateImageSerializer(serializers.Serializer):
         return fields
 
 
-def _image_url(generation: Generation, request) -> str | None:
-    if generation.storage == Generation.Storage.CLOUDINARY:
-        return cloudinary.with_transformation(generation.cloudinary_secure_url, CLOUDINARY_DELIVERY)
-    return file_url(generation.image, request)
-
-
-def _thumbnail_url(generation: Generation, request) -> str | None:
-    if generation.storage == Generation.Storage.CLOUDINARY:
-        return cloudinary.with_transformation(
-            generation.cloudinary_secure_url, cloudinary.thumbnail_transformation()
-        )
-    return thumbnail_url(generation.image, request)
-
-
 class GenerationImageUrlField(RequestUrlField):
-    """The image wherever it lives: Cloudinary (delivered with ``q_auto:best``) or our storage."""
+    """The image wherever it lives: a CDN (delivered at the best quality) or our storage."""
 
-    url_of = staticmethod(_image_url)
+    url_of = staticmethod(asset_url)
 
     def __init__(self, **kwargs):
         super().__init__(source="*", **kwargs)
 
 
 class GenerationThumbnailUrlField(GenerationImageUrlField):
-    """Its thumbnail: a Cloudinary transformation, or the WebP stored beside our copy."""
+    """Its thumbnail: a CDN transformation, or the WebP stored beside our copy."""
 
-    url_of = staticmethod(_thumbnail_url)
+    url_of = staticmethod(asset_thumbnail_url)
 
 
 class GenerationSerializer(FastReadMixin, serializers.ModelSerializer):
     # Declared so the schema says "" too: DRF drops allow_blank from read-only model fields, and a
     # pending or failed record has no storage yet (schemathesis found the enum without it).
     storage = serializers.ChoiceField(
-        choices=Generation.Storage.choices,
+        choices=Storage.choices,
         allow_blank=True,
         read_only=True,
         help_text="Where the image lives; empty until it is stored.",
@@ -86,6 +69,9 @@ class GenerationSerializer(FastReadMixin, serializers.ModelSerializer):
     )
     error_code = serializers.CharField(read_only=True, allow_null=True)
     error_message = serializers.CharField(read_only=True, allow_null=True)
+    # The shared asset columns, under the names the API has always answered.
+    cloudinary_public_id = serializers.CharField(source="public_id", read_only=True)
+    cloudinary_asset_id = serializers.CharField(source="asset_id", read_only=True)
     image_url = GenerationImageUrlField()
     image_thumbnail_url = GenerationThumbnailUrlField()
     reference_url = FileUrlField(source="reference")

@@ -21,10 +21,10 @@ from django.db.models import Q
 from django.utils import timezone
 from rest_framework.exceptions import Throttled
 
+from ultraminebackend.assets.store import AssetStore, Use
 from ultraminebackend.db import release_pooled_connection
-from ultraminebackend.files.cleanup import delete_files_on_failure
 from ultraminebackend.files.errors import StorageUnavailable
-from ultraminebackend.integrations import cloudinary
+from ultraminebackend.files.undo import keep_on_commit, undo_on_failure
 from ultraminebackend.worker import WorkerStopping, fail_task_rows, lost_before
 
 from .models import Generation
@@ -43,7 +43,9 @@ from .providers.base import PROVIDERS
 logger = logging.getLogger(__name__)
 User = get_user_model()
 
-CLOUDINARY_FOLDER = "ai-generated-images"
+# Results on a CDN: the temporary ai-generated-images/ folder, stored as JPEG (delivered at the
+# best quality: ``Generation.delivery``); on our storage, the image field's folder of that name.
+RESULTS = Use(folder="ai-generated-images", convert_to="jpg")
 # What uses up the daily quota: a generation not finished yet (it will call the provider), and
 # every call the provider may have billed whatever its outcome (success, a safety stop, an answer
 # without an image, a timeout: ``ProviderError.billable``). Failures the provider never ran (our
@@ -162,7 +164,7 @@ def generation_create(
         generation.started_at = timezone.now()
     # The reference is stored before the transaction, so the user-row lock (and on SQLite the
     # database's write lock) is held for two short statements, never for a storage call.
-    with delete_files_on_failure():
+    with undo_on_failure():
         if reference is not None:
             generation.reference.save(reference.name, reference, save=False)
         with transaction.atomic():
@@ -196,12 +198,21 @@ def _run_claimed(generation: Generation) -> Generation:
     try:
         image = _generate(generation)
         generated = True
-        # Storing and recording succeed together or not at all: a failed save removes the file
-        # (delete_files_on_failure) and the Cloudinary asset (``_fail``). No transaction around
-        # the upload: the record is one short write after it.
-        with delete_files_on_failure():
-            _store_result(generation, image)
-            _finish(generation, started, status=Generation.Status.SUCCEEDED, billable=True)
+        # Storing and recording succeed together or not at all: if the record is not written,
+        # the stored file or CDN asset is removed; once it is committed, the result is kept
+        # whatever happens next (a worker told to stop). No transaction around the upload: the
+        # record is one short write after it, and the result reaches ``generation`` only then.
+        with undo_on_failure():
+            result = _store_result(image)
+            with transaction.atomic():
+                keep_on_commit()
+                _finish(
+                    generation,
+                    started,
+                    status=Generation.Status.SUCCEEDED,
+                    billable=True,
+                    **result,
+                )
     except WorkerStopping:
         _hand_back(generation)
         raise
@@ -246,12 +257,10 @@ def _run_claimed(generation: Generation) -> Generation:
 
 
 def _hand_back(generation: Generation) -> None:
-    """Its worker is stopping: the record goes back to pending for the task's next run."""
-    if generation.storage == Generation.Storage.CLOUDINARY and generation.cloudinary_public_id:
-        try:
-            cloudinary.destroy(public_id=generation.cloudinary_public_id)
-        except cloudinary.CloudinaryError:
-            logger.warning("generation %s: orphan Cloudinary asset left", generation.pk)
+    """Its worker is stopping: the record goes back to pending for the task's next run.
+
+    A result stored before the stop was removed on the way out (``undo_on_failure``).
+    """
     Generation.objects.filter(pk=generation.pk, status=Generation.Status.RUNNING).update(
         status=Generation.Status.PENDING, started_at=None
     )
@@ -339,13 +348,7 @@ def _fail(
     billable: bool,
     status=None,
 ) -> None:
-    """Record the failure; first undo a Cloudinary upload whose record could not be saved."""
-    if generation.storage == Generation.Storage.CLOUDINARY and generation.cloudinary_public_id:
-        try:
-            cloudinary.destroy(public_id=generation.cloudinary_public_id)
-        except cloudinary.CloudinaryError:
-            logger.warning("generation %s: orphan Cloudinary asset left", generation.pk)
-    generation.refresh_from_db()  # drop result fields set before the failure
+    """Record the failure (a result stored on the way was already removed: ``undo_on_failure``)."""
     _finish(
         generation,
         started,
@@ -373,51 +376,24 @@ _MIME_BY_EXTENSION = {
 }
 
 
-def _store_result(generation: Generation, image: ProviderImage) -> None:
-    """Cloudinary when configured (and working), else our own public storage."""
-    if cloudinary.is_configured():
-        try:
-            asset = cloudinary.upload_image(
-                file_or_bytes_or_url=image.data,
-                folder=CLOUDINARY_FOLDER,
-                format="jpg",
-                # Not at upload: an upload-time quality re-encodes the original for good. The
-                # delivery URL carries q_auto:best instead (see serializers).
-                quality=None,
-            )
-        except cloudinary.CloudinaryError as exc:
-            logger.warning(
-                "generation %s: Cloudinary failed (%s), storing on media", generation.pk, exc.code
-            )
-        else:
-            generation.storage = Generation.Storage.CLOUDINARY
-            generation.cloudinary_public_id = asset.public_id
-            generation.cloudinary_asset_id = asset.asset_id or ""
-            generation.cloudinary_secure_url = asset.secure_url
-            generation.width, generation.height = asset.width, asset.height
-            generation.bytes, generation.format = asset.bytes, asset.format or ""
-            return
-    extension = _MIME_EXTENSIONS.get(image.mime_type, "png")
-    generation.image.save(f"generated.{extension}", ContentFile(image.data), save=False)
-    stored = generation.image
-    generation.storage = Generation.Storage.MEDIA
-    generation.width, generation.height = image.width, image.height
-    generation.bytes = stored.size
-    generation.format = stored.name.rsplit(".", 1)[-1]
+def _store_result(image: ProviderImage) -> dict[str, object]:
+    """Store the image (a CDN when one is configured and working, else our public storage).
 
-
-_MIME_EXTENSIONS = {
-    "image/png": "png",
-    "image/jpeg": "jpg",
-    "image/webp": "webp",
-    "image/gif": "gif",
-}
+    Answers the record's result fields; the record itself is left as it is until they are
+    written, so a failure after the upload leaves no result on it.
+    """
+    stored = Generation()
+    AssetStore().store_image(stored, ContentFile(image.data, name="generated"), use=RESULTS)
+    return stored.asset_columns()
 
 
 def _finish(generation: Generation, started: float, *, status: str, **fields) -> None:
-    generation.status = status
-    generation.duration_ms = int((time.monotonic() - started) * 1000)
-    generation.finished_at = timezone.now()
+    """Write the outcome in one UPDATE, then onto ``generation`` (unchanged if the write fails)."""
+    fields.update(
+        status=status,
+        duration_ms=int((time.monotonic() - started) * 1000),
+        finished_at=timezone.now(),
+    )
+    Generation.objects.filter(pk=generation.pk).update(**fields)
     for name, value in fields.items():
         setattr(generation, name, value)
-    generation.save()

@@ -9,8 +9,9 @@ from django.contrib import admin
 from django.db.models import Count
 from django.utils.html import format_html
 
+from ultraminebackend.assets.delivery import asset_name, asset_thumbnail_url, asset_url
+
 from . import services
-from .assets import asset_name, asset_thumbnail_url, asset_url
 from .models import Blog, BlogImage, Brand, Media, Post
 
 

@@ -1,12 +1,7 @@
-"""App config for content (wires the CDN cleanup signal handlers)."""
+"""App config for content (its CDN assets' cleanup is the shared ``ultraminebackend.assets``)."""
 
 from django.apps import AppConfig
 
 
 class ContentConfig(AppConfig):
     name = "content"
-
-    def ready(self):
-        from .signals import connect_signals
-
-        connect_signals()

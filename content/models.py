@@ -1,9 +1,8 @@
 """Content: brands, social posts with ordered media, and blogs with banner and featured images.
 
-A post's media item or a blog's image lives either on Cloudinary (we keep what its upload answer
-said: public id, asset id, secure URL, dimensions, duration) or on the project's own public
-storage (the file field, with a WebP thumbnail beside images). ``storage`` says which; a check
-constraint makes sure the chosen one is filled in.
+A post's media item or a blog's image is a stored asset (``ultraminebackend.assets``): on a CDN
+(what its upload answer said) or on our own public storage (the file field, with a WebP thumbnail
+beside images). ``storage`` says which; a check constraint makes sure the chosen one is filled in.
 
 The seed's Media table had a ``url`` column. Here it is ``secure_url`` for CDN assets (Cloudinary's
 own URL); for files on our storage the URL is built from the stored name when answering, because
@@ -14,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from ultraminebackend.assets.models import StoredAsset
 from ultraminebackend.files.modelfields import PublicFileField, PublicImageField
 from ultraminebackend.files.naming import UploadToByAttribute
 
@@ -69,24 +69,9 @@ class Post(models.Model):
         return f"Post #{self.pk}"
 
 
-class StoredAsset(models.Model):
-    """What every stored image or video keeps: where it lives and what it is.
+class ContentAsset(StoredAsset):
+    """A stored image or video of content (see ``ultraminebackend.assets``), and its provenance."""
 
-    Subclasses add the ``file`` field (our storage), whose folder is theirs to choose.
-    """
-
-    class Storage(models.TextChoices):
-        CLOUDINARY = "cloudinary"
-        MEDIA = "media"
-
-    storage = models.CharField(max_length=16, choices=Storage.choices)
-    public_id = models.CharField(max_length=255, blank=True)
-    asset_id = models.CharField(max_length=64, blank=True)
-    secure_url = models.URLField(max_length=500, blank=True)
-    width = models.PositiveIntegerField(null=True, blank=True)
-    height = models.PositiveIntegerField(null=True, blank=True)
-    bytes = models.PositiveBigIntegerField(null=True, blank=True)
-    format = models.CharField(max_length=16, blank=True)
     # Provenance only: the copy never depends on the generation (or its temporary folder).
     generation = models.ForeignKey(
         "ai_agent.Generation",
@@ -100,23 +85,8 @@ class StoredAsset(models.Model):
     class Meta:
         abstract = True
 
-    #: Cloudinary's resource type of the asset (destroy needs it).
-    cdn_resource_type = "image"
 
-    @property
-    def is_image(self) -> bool:
-        return True
-
-    @staticmethod
-    def stored_somewhere(name: str) -> models.CheckConstraint:
-        return models.CheckConstraint(
-            condition=(Q(storage="media") & ~Q(file=""))
-            | (Q(storage="cloudinary") & ~Q(public_id="")),
-            name=name,
-        )
-
-
-class Media(StoredAsset):
+class Media(ContentAsset):
     """The seed's Media table: one image or video of a post, in order (``position`` from 0)."""
 
     class Type(models.TextChoices):
@@ -189,12 +159,12 @@ class Blog(models.Model):
         return next((image for image in self.images.all() if image.role == role), None)
 
 
-class BlogImage(StoredAsset):
+class BlogImage(ContentAsset):
     """A blog's banner or its featured image: one row per role, at most one of each.
 
-    A row per image rather than two sets of columns on Blog: the storage fields (Cloudinary or
-    ours, dimensions, provenance) are written once, in ``StoredAsset``, for post media and blog
-    images alike, and replacing a banner is deleting one row and adding another, so the same
+    A row per image rather than two sets of columns on Blog: the storage fields (a CDN or ours,
+    dimensions, provenance) are the one ``StoredAsset`` shape, for post media and blog images
+    alike, and replacing a banner is deleting one row and adding another, so the same
     after-commit cleanup that serves deleted posts removes the old file or CDN asset. The folder
     follows the role (``blog_banners/`` or ``blog_featured/``), on our storage and on Cloudinary.
     """

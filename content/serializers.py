@@ -12,9 +12,9 @@ from rest_framework import serializers
 
 from ai_agent.models import Generation
 from ultraminebackend import formdata
+from ultraminebackend.assets import delivery
 from ultraminebackend.files.fields import URL_SCHEMA, ImageUploadField, MediaUploadField
 
-from . import assets
 from .models import Blog, BlogImage, Brand, Media, Post
 from .services import MAX_MEDIA_PER_POST
 
@@ -148,11 +148,11 @@ class MediaSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(URL_SCHEMA)
     def get_url(self, media: Media) -> str | None:
-        return assets.asset_url(media, self.context.get("request"))
+        return delivery.asset_url(media, self.context.get("request"))
 
     @extend_schema_field(URL_SCHEMA)
     def get_thumbnail_url(self, media: Media) -> str | None:
-        return assets.asset_thumbnail_url(media, self.context.get("request"))
+        return delivery.asset_thumbnail_url(media, self.context.get("request"))
 
 
 class PostSerializer(serializers.ModelSerializer):
@@ -200,9 +200,9 @@ def _role_field(role: str, kind: str):
     """A read-only method field answering ``kind`` (name, url, thumbnail) of a role's image."""
 
     getters = {
-        "name": lambda image, request: assets.asset_name(image),
-        "url": assets.asset_url,
-        "thumbnail": assets.asset_thumbnail_url,
+        "name": lambda image, request: delivery.asset_name(image),
+        "url": delivery.asset_url,
+        "thumbnail": delivery.asset_thumbnail_url,
     }
 
     @extend_schema_field(NAME_SCHEMA if kind == "name" else URL_SCHEMA)

@@ -2,20 +2,20 @@
 
 Every write that stores files is all-or-nothing, in two phases:
 
-1. Uploads (Cloudinary or our storage, ``assets.AssetStore``) run first, outside any database
-   transaction: they are slow network calls and must not hold row locks while they run.
+1. Uploads (a CDN or our storage: ``ultraminebackend.assets.store.AssetStore``) run first,
+   outside any database transaction: they are slow network calls and must not hold row locks
+   while they run.
 2. The rows are then written in one short ``transaction.atomic()``.
 
-Both phases run inside ``cloudinary.destroy_on_failure()`` and ``delete_files_on_failure()``: if
-anything raises (a storage error, a vanished generation, a database error), the CDN assets
-uploaded so far are destroyed and the files stored so far are deleted, so a failed request leaves
-no row, no file and no asset. Files and assets that a committed change no longer references
-(deleted posts and blogs, replaced media, a replaced banner) are removed after the commit by the
-signal handlers (``ultraminebackend.files.cleanup`` and ``content.signals``).
+Both phases run inside ``undo_on_failure()``: if anything raises (a storage error, a vanished
+generation, a database error), the CDN assets uploaded so far are destroyed and the files stored
+so far are deleted, so a failed request leaves no row, no file and no asset. Files and assets
+that a committed change no longer references (deleted posts and blogs, replaced media, a replaced
+banner) are removed after the commit by the signal handlers (``ultraminebackend.files.cleanup``
+and ``ultraminebackend.assets.cleanup``).
 """
 
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
@@ -24,32 +24,23 @@ from django.db import transaction
 from django.utils import timezone
 
 from ai_agent.models import Generation
-from ultraminebackend.files.cleanup import delete_files_on_failure
+from ultraminebackend.assets.store import AssetStore, SourceGone, Use
 from ultraminebackend.files.intake import intake_image
+from ultraminebackend.files.undo import undo_on_failure
 from ultraminebackend.files.video import intake_media
-from ultraminebackend.integrations import cloudinary
 from ultraminebackend.slugs import SlugRule
 
-from .assets import AssetStore
 from .models import Blog, BlogImage, Brand, Media, Post
 
 MAX_MEDIA_PER_POST = 10
-# Cloudinary folder of post media, uploaded with resource_type "auto" (contract).
-POST_MEDIA_FOLDER = "auto"
-POST_MEDIA_RESOURCE_TYPE = "auto"
+# The CDN folder of post media, uploaded with resource_type "auto" (contract).
+POST_MEDIA_USE = Use(folder="auto", resource_type="auto")
 
 MediaSource = File | Generation
 
 
 def _error(field: str, message: str, code: str, **params) -> ValidationError:
     return ValidationError({field: ValidationError(message, code=code, params=params or None)})
-
-
-@contextmanager
-def _stored_atomically() -> Iterator[None]:
-    """Undo uploads and stored files if the block raises (see the module docstring)."""
-    with cloudinary.destroy_on_failure(), delete_files_on_failure():
-        yield
 
 
 # --- Brands ---------------------------------------------------------------------------------------
@@ -128,24 +119,40 @@ def _check_post(
             raise _error("scheduled_at", "scheduled_at must be in the future.", "not_in_future")
 
 
+def _copy_generation(
+    store: AssetStore, asset: Media | BlogImage, generation: Generation, *, use: Use, field: str
+) -> None:
+    """A copy of a generation's image, so a post or blog never depends on the generation's
+    temporary folder; a vanished image is a 400 naming ``field``."""
+    asset.generation = generation
+    try:
+        store.copy(asset, generation, use=use)
+    except SourceGone:
+        raise _error(
+            field,
+            "The image of generation %(id)s is no longer available.",
+            "generation_image_missing",
+            id=generation.pk,
+        ) from None
+
+
 def _store_media(*, store: AssetStore, sources: Sequence[MediaSource]) -> list[Media]:
     """Upload or copy each source, in order; rows are not written yet."""
     items = []
-    options = {"folder": POST_MEDIA_FOLDER, "resource_type": POST_MEDIA_RESOURCE_TYPE}
     for source in sources:
         item = Media()
         if isinstance(source, Generation):
             item.type = Media.Type.IMAGE
-            store.copy_generation(item, source, field="media_generations", **options)
+            _copy_generation(store, item, source, use=POST_MEDIA_USE, field="media_generations")
         else:
             if not hasattr(source, "intake") and not hasattr(source, "video"):
                 source = intake_media(source)  # not through the API's upload field
             if hasattr(source, "video"):
                 item.type = Media.Type.VIDEO
-                store.store_video(item, source.video, **options)
+                store.store_video(item, source.video, use=POST_MEDIA_USE)
             else:
                 item.type = Media.Type.IMAGE
-                store.store_image(item, source.intake, **options)
+                store.store_image(item, source.intake, use=POST_MEDIA_USE)
         items.append(item)
     return items
 
@@ -181,7 +188,7 @@ def post_create(
         media_count=len(sources),
         schedule_changed=True,
     )
-    with _stored_atomically():
+    with undo_on_failure():
         items = _store_media(store=AssetStore(), sources=sources)
         with transaction.atomic():
             post = Post.objects.create(
@@ -220,7 +227,7 @@ def post_update(
         media_count=len(media) + len(media_generations) if replacing else post.media.count(),
         schedule_changed=status != post.status or scheduled_at != post.scheduled_at,
     )
-    with _stored_atomically():
+    with undo_on_failure():
         items = _store_media(store=AssetStore(), sources=[*media, *media_generations])
         with transaction.atomic():
             # Concurrent replacements queue here; both writing positions 0… would collide.
@@ -305,12 +312,12 @@ def _store_blog_images(
     images = []
     for role, (source, field) in sources.items():
         image = BlogImage(role=role)
-        options = {"folder": BlogImage.FOLDERS[role], "resource_type": "image"}
+        use = Use(folder=BlogImage.FOLDERS[role])
         if isinstance(source, Generation):
-            store.copy_generation(image, source, field=field, **options)
+            _copy_generation(store, image, source, use=use, field=field)
         else:
             intake = getattr(source, "intake", None) or intake_image(source, thumbnail=True)
-            store.store_image(image, intake, **options)
+            store.store_image(image, intake, use=use)
         images.append(image)
     return images
 
@@ -340,7 +347,7 @@ def blog_create(
     blog = Blog(author=author, title=title, content=content, status=status, image_alt=image_alt)
     BLOG_SLUGS.assign(blog, slug)  # a taken slug is refused before anything is uploaded
     _stamp_publication(blog)
-    with _stored_atomically():
+    with undo_on_failure():
         images = _store_blog_images(store=AssetStore(), sources=sources)
         with transaction.atomic():
             BLOG_SLUGS.save(blog, chosen=bool(slug))
@@ -380,7 +387,7 @@ def blog_update(
     for name, value in data.items():
         setattr(blog, name, value)
     _stamp_publication(blog)
-    with _stored_atomically():
+    with undo_on_failure():
         images = _store_blog_images(store=AssetStore(), sources=sources)
         with transaction.atomic():
             # Concurrent replacements of one role queue here instead of colliding on it.

@@ -1,7 +1,8 @@
 """Store writes: orders, stock, deposits and the wallet ledger. Views and admin actions call these.
 
-Every function that changes state is atomic, and ``files_atomic`` also deletes the files it stored
-if anything fails, so a failed request leaves neither a row nor a file behind.
+Every function that changes state is atomic. Those that take files store them first, outside the
+transaction (an upload must not hold a row lock), inside ``undo_on_failure()``, which deletes them
+if anything later fails: a failed request leaves neither a row nor a file behind.
 """
 
 import logging
@@ -16,7 +17,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from ultraminebackend.exceptions import Conflict
-from ultraminebackend.files.cleanup import files_atomic
+from ultraminebackend.files.modelfields import store_assigned_files
+from ultraminebackend.files.undo import undo_on_failure
 from ultraminebackend.slugs import SlugRule
 
 from .models import (
@@ -86,7 +88,33 @@ def _wallet_debit_for_order(*, order: Order) -> WalletEntry | None:
 # --- Orders ---------------------------------------------------------------------------------
 
 
-@files_atomic
+def _availability(product_id: int) -> dict | None:
+    return Product.objects.filter(pk=product_id).values("is_active", "stock").first()
+
+
+def _unavailable(current: dict | None) -> ValidationError:
+    """Why an order of the product is refused: it is inactive (or gone), or the stock is short."""
+    if not current or not current["is_active"]:
+        return ValidationError(
+            {"product": ValidationError("This product is not available.", code="inactive")}
+        )
+    return ValidationError(
+        {
+            "quantity": ValidationError(
+                f"Only {current['stock']} left in stock.", code="insufficient_stock"
+            )
+        }
+    )
+
+
+def _take_stock(product_id: int, quantity: int) -> None:
+    taken = Product.objects.filter(pk=product_id, is_active=True, stock__gte=quantity).update(
+        stock=F("stock") - quantity
+    )
+    if not taken:
+        raise _unavailable(_availability(product_id))
+
+
 def order_create(
     *,
     user,
@@ -104,9 +132,10 @@ def order_create(
     """Place an order: take stock atomically, price it on the server, pay from the wallet if asked.
 
     Stock is taken with one conditional UPDATE (``stock >= quantity``), which the database
-    serialises per row: concurrent orders can never oversell, and no lock is held for long.
-    A refusal after that (the wallet) rolls the stock back with the transaction. The quantity
-    cap here and the price cap in the database keep every total within ``ORDER_TOTAL_MAX``.
+    serialises per row: concurrent orders can never oversell. The files are stored before that,
+    so the row lock lasts a few statements, never an upload; an order refused afterwards (stock
+    taken meanwhile, the wallet) rolls the stock back and deletes them. The quantity cap here and
+    the price cap in the database keep every total within ``ORDER_TOTAL_MAX``.
     """
     if quantity > QUANTITY_MAX:  # the API's serializer says so too; this holds for every caller
         raise ValidationError(
@@ -116,29 +145,13 @@ def order_create(
                 )
             }
         )
-    taken = Product.objects.filter(pk=product.pk, is_active=True, stock__gte=quantity).update(
-        stock=F("stock") - quantity
-    )
-    if not taken:
-        current = Product.objects.filter(pk=product.pk).values("is_active", "stock").first()
-        if not current or not current["is_active"]:
-            raise ValidationError(
-                {"product": ValidationError("This product is not available.", code="inactive")}
-            )
-        raise ValidationError(
-            {
-                "quantity": ValidationError(
-                    f"Only {current['stock']} left in stock.", code="insufficient_stock"
-                )
-            }
-        )
-    unit_price = Product.objects.values_list("price", flat=True).get(pk=product.pk)
+    current = _availability(product.pk)  # refused early, before anything is stored
+    if not current or not current["is_active"] or current["stock"] < quantity:
+        raise _unavailable(current)
     order = Order(
         user=user,
         product_id=product.pk,
         quantity=quantity,
-        unit_price=unit_price,
-        total_price=unit_price * quantity,
         payment_method=payment_method,
         customer_name=customer_name,
         phone=phone,
@@ -150,11 +163,17 @@ def order_create(
         order.image = image
     if txid_proof is not None:
         order.txid_proof = txid_proof
-    order.save()
-    if payment_method == Order.PaymentMethod.WALLET:
-        _wallet_debit_for_order(order=order)
-        Order.objects.filter(pk=order.pk).update(status=Order.Status.PAID)
-        order.status = Order.Status.PAID
+    with undo_on_failure():
+        store_assigned_files(order)
+        with transaction.atomic():
+            _take_stock(product.pk, quantity)
+            order.unit_price = Product.objects.values_list("price", flat=True).get(pk=product.pk)
+            order.total_price = order.unit_price * quantity
+            order.save()
+            if payment_method == Order.PaymentMethod.WALLET:
+                _wallet_debit_for_order(order=order)
+                Order.objects.filter(pk=order.pk).update(status=Order.Status.PAID)
+                order.status = Order.Status.PAID
     logger.info(
         "order created",
         extra={"order_id": order.pk, "user_id": user.pk, "payment_method": payment_method},
@@ -179,7 +198,7 @@ def _restock_and_refund(order: Order) -> None:
         )
 
 
-@files_atomic
+@transaction.atomic
 def order_set_status(*, order: Order, status: str) -> Order:
     """Move an order along ``ORDER_TRANSITIONS``; cancelling restocks and refunds the wallet."""
     order = _lock_order(order)
@@ -210,7 +229,7 @@ def order_set_status(*, order: Order, status: str) -> Order:
 OWNER_CANCELLABLE = (Order.Status.PENDING, Order.Status.PAID)
 
 
-@files_atomic
+@transaction.atomic
 def order_cancel_by_owner(*, order: Order) -> Order:
     """The customer cancels until the order ships: stock goes back, a wallet payment is refunded.
 
@@ -233,11 +252,13 @@ def order_cancel_by_owner(*, order: Order) -> Order:
 # --- Deposits -------------------------------------------------------------------------------
 
 
-@files_atomic
 def deposit_create(*, user, amount: Decimal, method: str, reference: str, proof: File) -> Deposit:
-    return Deposit.objects.create(
-        user=user, amount=amount, method=method, reference=reference, proof=proof
-    )
+    """A pending deposit; its proof is stored first, and deleted if the row cannot be written."""
+    deposit = Deposit(user=user, amount=amount, method=method, reference=reference, proof=proof)
+    with undo_on_failure():
+        store_assigned_files(deposit)
+        deposit.save()
+    return deposit
 
 
 def _lock_pending_deposit(deposit: Deposit) -> Deposit:
@@ -250,7 +271,7 @@ def _lock_pending_deposit(deposit: Deposit) -> Deposit:
     return deposit
 
 
-@files_atomic
+@transaction.atomic
 def deposit_approve(*, deposit: Deposit, reviewer) -> Deposit:
     """Approve and credit the wallet exactly once, even when staff click twice at once.
 
@@ -292,7 +313,7 @@ def deposit_approve(*, deposit: Deposit, reviewer) -> Deposit:
     return deposit
 
 
-@files_atomic
+@transaction.atomic
 def deposit_reject(*, deposit: Deposit, reviewer, reason: str) -> Deposit:
     reason = (reason or "").strip()
     if not reason:
@@ -330,8 +351,10 @@ PRODUCT_SLUGS = SlugRule(
 
 def _create_with_slug(model, rule: SlugRule, *, slug: str, fields: dict):
     row = model(**fields)
-    rule.assign(row, slug)
-    rule.save(row, chosen=bool(slug))
+    rule.assign(row, slug)  # a taken slug is refused before anything is stored
+    with undo_on_failure():
+        store_assigned_files(row)
+        rule.save(row, chosen=bool(slug))
     return row
 
 
@@ -340,7 +363,9 @@ def _update_with_slug(row, rule: SlugRule, data: dict):
     rule.assign(row, data.pop("slug", ""))  # blank or missing keeps the slug (and its URLs)
     for name, value in data.items():
         setattr(row, name, value)
-    rule.save(row, chosen=True)
+    with undo_on_failure():
+        store_assigned_files(row)
+        rule.save(row, chosen=True)
     return row
 
 
@@ -356,17 +381,15 @@ def category_update(*, category: Category, data: dict) -> Category:
     return _update_with_slug(category, CATEGORY_SLUGS, data)
 
 
-@files_atomic
 def product_create(*, name: str, slug: str = "", **fields) -> Product:
     """A product; the slug is made from the name when left out (``s21``, ``s21-2``…).
 
     ``fields`` are the model's (price, stock, category, is_active, image…); what is left out
-    takes the model's default. A failure deletes the image stored on the way.
+    takes the model's default. The image is stored before the row; a failure deletes it.
     """
     return _create_with_slug(Product, PRODUCT_SLUGS, slug=slug, fields={"name": name, **fields})
 
 
-@files_atomic
 def product_update(*, product: Product, data: dict) -> Product:
     """Change the fields in ``data``; a replaced image goes after the commit."""
     if "category" in data:  # the list's annotated name would answer the old category's
@@ -403,24 +426,23 @@ def _write_gallery(ordered: list[ProductImage]) -> list[ProductImage]:
     return ordered
 
 
-@files_atomic
 def product_image_add(
     *, product: Product, image: File, alt_text: str = "", is_primary: bool = False
 ) -> ProductImage:
     """Add an image at the end of the gallery, or at the front (the primary) with ``is_primary``.
 
-    The first image of an empty gallery is the primary whatever ``is_primary`` says.
+    The first image of an empty gallery is the primary whatever ``is_primary`` says. The file is
+    stored before the gallery is locked, so concurrent edits of the gallery never wait for it.
     """
-    gallery = _lock_gallery(product.pk)
-    added = ProductImage.objects.create(
-        product=product,
-        image=image,
-        alt_text=alt_text,
-        is_primary=not gallery,
-        position=len(gallery),
-    )
-    if is_primary and gallery:
-        _write_gallery([added, *gallery])
+    added = ProductImage(product=product, image=image, alt_text=alt_text)
+    with undo_on_failure():
+        store_assigned_files(added)
+        with transaction.atomic():
+            gallery = _lock_gallery(product.pk)
+            added.is_primary, added.position = not gallery, len(gallery)
+            added.save()
+            if is_primary and gallery:
+                _write_gallery([added, *gallery])
     return added
 
 
@@ -431,7 +453,7 @@ def _in_gallery(gallery: list[ProductImage], gallery_image: ProductImage) -> Pro
     return found
 
 
-@files_atomic
+@transaction.atomic
 def product_image_update(
     *, gallery_image: ProductImage, alt_text: str | None = None, is_primary: bool | None = None
 ) -> ProductImage:
@@ -460,7 +482,7 @@ def product_image_update(
     return current
 
 
-@files_atomic
+@transaction.atomic
 def product_image_delete(*, gallery_image: ProductImage) -> None:
     """Remove an image; the next one moves up (deleting the primary promotes the second).
 
@@ -472,7 +494,7 @@ def product_image_delete(*, gallery_image: ProductImage) -> None:
     _write_gallery([image for image in gallery if image is not current])
 
 
-@files_atomic
+@transaction.atomic
 def product_images_reorder(*, product: Product, ordered_ids: list[int]) -> list[ProductImage]:
     """Set the gallery order from a list naming every image of the product once.
 

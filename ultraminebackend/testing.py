@@ -1,10 +1,12 @@
-"""Test helpers for concurrency on PostgreSQL with real threads, shared by every app's tests."""
+"""Test helpers shared by every app's tests: concurrency on PostgreSQL with real threads, and
+migrating the test database to a given state."""
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.db import connection, connections
+from django.db.migrations.executor import MigrationExecutor
 
 # Module marks for tests that need real row locks and concurrent writers.
 POSTGRES_ONLY = [
@@ -36,3 +38,16 @@ def run_concurrently(n: int, fn) -> list[str]:
 
     with ThreadPoolExecutor(max_workers=n) as pool:
         return list(pool.map(worker, range(n)))
+
+
+def migrate_to(targets):
+    """Migrate the test database to ``targets`` (``[(app, migration)]``); answers the apps then.
+
+    ``targets=None`` migrates every app back to its latest migration (for a ``finally``).
+    """
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()  # the plan is computed from what is applied now
+    if targets is None:
+        targets = executor.loader.graph.leaf_nodes()
+    executor.migrate(targets)
+    return executor.loader.project_state(targets).apps

@@ -9,6 +9,7 @@ import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.db import OperationalError, connection, transaction
 from PIL import Image
 
 from ai_agent import services
@@ -16,6 +17,7 @@ from ai_agent.models import Generation
 from ai_agent.tasks import run_generation
 from tests.openapi import assert_on_schema
 from ultraminebackend.files.testing import image_bytes
+from ultraminebackend.worker import WorkerStopping
 
 pytestmark = pytest.mark.django_db
 
@@ -230,6 +232,94 @@ def test_cloudinary_down_falls_back_to_our_storage(client_for, user, gemini, clo
     data = response.json()
     assert data["storage"] == "media"
     assert default_storage.exists(data["image"])
+
+
+@pytest.mark.django_db(transaction=True)  # the record is written in autocommit, as in production
+@pytest.mark.parametrize("cdn", [True, False], ids=["cloudinary", "media"])
+def test_a_result_whose_record_cannot_be_written_is_removed_and_the_record_says_failed(
+    client_for, user, gemini, settings, request, cdn
+):
+    # given the database refuses the write that records the stored result
+    cloudinary_server = request.getfixturevalue("cloudinary_server") if cdn else None
+
+    def refuse_result(execute, sql, params, many, context):
+        if sql.startswith('UPDATE "ai_agent_generation"') and "succeeded" in (params or ()):
+            raise OperationalError("disk full")
+        return execute(sql, params, many, context)
+
+    # when
+    with connection.execute_wrapper(refuse_result):
+        response = generate(client_for(user))
+
+    # then the client hears "try again"; no asset, no file, and a failed record without a result
+    assert response.status_code == 503
+    if cdn:
+        assert [kind for kind, _ in cloudinary_server.destroyed] == ["image"]
+        assert cloudinary_server.assets == {}
+    assert not [p for p in settings.MEDIA_ROOT.rglob("*") if p.is_file()]
+    generation = Generation.objects.get()
+    assert (generation.status, generation.error_code) == ("failed", "internal_error")
+    assert (generation.storage, generation.image.name, generation.public_id) == (
+        "",
+        "",
+        "",
+    )
+
+
+@pytest.mark.django_db(transaction=True)  # the record is written in autocommit, as in production
+@pytest.mark.parametrize("cdn", [True, False], ids=["cloudinary", "media"])
+def test_a_worker_stop_right_after_the_result_is_committed_keeps_the_result(
+    client_for, user, gemini, request, cdn
+):
+    # given an async generation, and a worker told to stop just after its result's record commits
+    cloudinary_server = request.getfixturevalue("cloudinary_server") if cdn else None
+    generation_id = generate(client_for(user), **{"async": True}).json()["id"]
+
+    def stop():
+        raise WorkerStopping
+
+    def stop_after_the_commit(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if sql.startswith('UPDATE "ai_agent_generation"') and "succeeded" in (params or ()):
+            transaction.on_commit(stop)
+        return result
+
+    # when the worker runs it
+    with connection.execute_wrapper(stop_after_the_commit), pytest.raises(WorkerStopping):
+        services.generation_run(generation_id=generation_id)
+
+    # then the record says succeeded and its result is still where it says
+    generation = Generation.objects.get(pk=generation_id)
+    assert generation.status == "succeeded"
+    if cdn:
+        assert generation.storage == "cloudinary"
+        assert generation.public_id in cloudinary_server.assets
+        assert cloudinary_server.destroyed == []
+    else:
+        assert generation.storage == "media"
+        assert default_storage.exists(generation.image.name)
+    polled = client_for(user).get(f"/api/ai-agent/generations/{generation_id}/").json()
+    assert polled["status"] == "succeeded" and polled["image_url"]
+
+
+@pytest.mark.parametrize("cdn", [True, False], ids=["cloudinary", "media"])
+def test_a_deleted_generation_lets_go_of_its_result_where_it_lives(
+    client_for, user, gemini, request, cdn, django_capture_on_commit_callbacks
+):
+    # given a stored result on Cloudinary or on our storage
+    cloudinary_server = request.getfixturevalue("cloudinary_server") if cdn else None
+    generation = Generation.objects.get(pk=generate(client_for(user)).json()["id"])
+
+    # when its owner is deleted (the generation goes with the user), and the deletion commits
+    with django_capture_on_commit_callbacks(execute=True):
+        user.delete()
+
+    # then the asset is removed from where it lived, and only there
+    if cdn:
+        assert cloudinary_server.destroyed == [("image", generation.public_id)]
+        assert generation.public_id not in cloudinary_server.assets
+    else:
+        assert generation.image.name and not default_storage.exists(generation.image.name)
 
 
 def test_return_base64_carries_the_image(client_for, user, gemini):

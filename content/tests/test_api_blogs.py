@@ -118,7 +118,7 @@ def test_a_generation_on_cloudinary_is_copied_into_blog_banners(
 
     assert body["banner"].startswith("blog_banners/")
     assert cloudinary_server.assets[body["banner"]].data == (
-        cloudinary_server.assets[generation.cloudinary_public_id].data
+        cloudinary_server.assets[generation.public_id].data
     )
 
 

@@ -244,7 +244,7 @@ def test_a_third_item_that_fails_after_two_uploads_destroys_them(
         default_storage.delete(generation.image.name)
     else:
         generation = generation_for(user)
-        cloudinary_server.assets.pop(generation.cloudinary_public_id)
+        cloudinary_server.assets.pop(generation.public_id)
 
     # when: an image and a video go up first, then the generation is copied
     response = create(
@@ -325,9 +325,9 @@ def test_attaching_a_cloudinary_generation_copies_it_by_url_into_auto(
     assert item["public_id"].startswith("auto/")
     upload = cloudinary_server.upload_requests[-1]
     assert upload.path.endswith("/auto/upload")
-    assert generation.cloudinary_secure_url.encode() in upload.body  # Cloudinary fetched it
+    assert generation.secure_url.encode() in upload.body  # Cloudinary fetched it
     copy = cloudinary_server.assets[item["public_id"]]
-    assert copy.data == cloudinary_server.assets[generation.cloudinary_public_id].data
+    assert copy.data == cloudinary_server.assets[generation.public_id].data
 
 
 def test_a_generation_on_our_storage_is_streamed_to_cloudinary(

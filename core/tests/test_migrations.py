@@ -8,7 +8,8 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from ultraminebackend.testing import migrate_to
 
 BEFORE = [("core", "0002_product_newest_index")]
 AFTER = [("core", "0003_money_minor_units")]
@@ -26,13 +27,6 @@ ORDERS = [
     ("9999999999.99", 1),
 ]
 PRICES = [price for price, _ in ORDERS]
-
-
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()  # the plan is computed from what is applied now
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
 
 
 def seed(old_apps, user):
@@ -87,13 +81,13 @@ def assert_exact(new_apps, user_pk, deposit_pk, orders):
 def test_amounts_survive_the_move_to_cents_exactly(make_user):
     # The user through today's model: only core goes back, the accounts table stays as it is.
     user = make_user()
-    old_apps = migrate(BEFORE)
+    old_apps = migrate_to(BEFORE)
     try:
         # given rows in the decimal columns
         user_pk, deposit_pk, orders = seed(old_apps, user)
 
         # when
-        new_apps = migrate(AFTER)
+        new_apps = migrate_to(AFTER)
 
         # then every amount is the same number of cents, and raw values are integers
         assert_exact(new_apps, user_pk, deposit_pk, orders)
@@ -101,7 +95,7 @@ def test_amounts_survive_the_move_to_cents_exactly(make_user):
             cursor.execute("SELECT total_price FROM core_order ORDER BY id")
             assert [row[0] for row in cursor.fetchall()][:2] == [1999, 10]
         # and back, and forward again: the same amounts
-        migrate(BEFORE)
-        assert_exact(migrate(AFTER), user_pk, deposit_pk, orders)
+        migrate_to(BEFORE)
+        assert_exact(migrate_to(AFTER), user_pk, deposit_pk, orders)
     finally:
-        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes("core"))
+        migrate_to(None)

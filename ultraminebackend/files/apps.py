@@ -1,4 +1,5 @@
-"""App config for the shared file plumbing (registers its system checks)."""
+"""App config for the shared file plumbing: its system checks and the cleanup of files and CDN
+assets that deleted or replaced rows no longer reference."""
 
 from django.apps import AppConfig
 
@@ -9,7 +10,10 @@ class FilesConfig(AppConfig):
     verbose_name = "Files"
 
     def ready(self):
+        from ultraminebackend.assets.cleanup import connect_signals as connect_asset_signals
+
         from . import checks  # noqa: F401  (registers the checks)
         from .cleanup import connect_signals
 
         connect_signals()
+        connect_asset_signals()

@@ -2,31 +2,17 @@
 
 Two halves:
 
-* Files written during a write that then fails are deleted: ``files_atomic`` wraps a service in a
-  transaction and remembers every file the managed fields stored inside it; if anything raises,
-  those files go too (``delete_files_on_failure`` is the same without the transaction).
+* Files written during a write that then fails are deleted by ``undo.undo_on_failure``: the
+  managed fields register every file they store with it.
 * Files a committed change no longer references (replaced or deleted rows) are deleted after the
   commit, by signal handlers wired in ``FilesConfig.ready()`` — infrastructure, not business rules.
 """
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
-from functools import wraps
 
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
-
-_written: ContextVar[list | None] = ContextVar("files_written", default=None)
-
-
-def note_written(storage, names: list[str]) -> None:
-    """Called by managed file fields after storing; only remembered inside ``files_atomic``."""
-    pending = _written.get()
-    if pending is not None:
-        pending.extend((storage, name) for name in names)
 
 
 def delete_quietly(storage, names: list[str]) -> None:
@@ -41,45 +27,6 @@ def delete_quietly(storage, names: list[str]) -> None:
 def delete_on_commit(storage, names: list[str]) -> None:
     """Delete once the surrounding transaction commits (at once outside a transaction)."""
     transaction.on_commit(lambda: delete_quietly(storage, names))
-
-
-@contextmanager
-def delete_files_on_failure() -> Iterator[None]:
-    """Files stored inside the block are deleted if it raises (the outermost block owns them).
-
-    No transaction: services that store slow uploads first and write their rows afterwards use
-    it around both, with a short ``transaction.atomic()`` for the rows alone.
-    """
-    if _written.get() is not None:  # nested: the outermost block owns the cleanup
-        yield
-        return
-    token = _written.set([])
-    try:
-        yield
-    except BaseException:
-        for storage, name in _written.get():
-            delete_quietly(storage, [name])
-        raise
-    finally:
-        _written.reset(token)
-
-
-@contextmanager
-def files_atomic_block() -> Iterator[None]:
-    """A transaction whose failure also deletes the files stored inside it (outermost block)."""
-    with delete_files_on_failure(), transaction.atomic():
-        yield
-
-
-def files_atomic(func):
-    """Decorator form of ``files_atomic_block`` for services."""
-
-    @wraps(func)
-    def wrapper(*args, **kwargs):
-        with files_atomic_block():
-            return func(*args, **kwargs)
-
-    return wrapper
 
 
 # --- Stale files after committed changes (signal handlers, connected in FilesConfig.ready) -------

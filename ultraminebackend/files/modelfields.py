@@ -5,12 +5,15 @@ They differ from Django's only around the storage call:
 * an image that has not been through the intake yet (a service, the shell) goes through it here,
   so nothing reaches storage un-normalised; the thumbnail the intake made is stored beside it;
 * storage failures become a clear 503 (``StorageUnavailable``), and a half-written pair is removed;
-* stored names are reported to ``files_atomic`` so a failed write leaves no orphan, and files a
-  committed change no longer references are removed after commit (``cleanup``).
+* stored names are registered with ``undo.undo_on_failure`` so a failed write leaves no orphan,
+  and files a committed change no longer references are removed after commit (``cleanup``).
+
+Services store files before their transaction (``store_assigned_files``), never in ``save()``.
 """
 
 import logging
 import posixpath
+from functools import partial
 
 from django.core.files.base import ContentFile
 from django.db import models
@@ -27,6 +30,7 @@ from .forms import IntakeImageFormField
 from .intake import intake_image
 from .naming import UploadTo
 from .storages import private_storage
+from .undo import on_undo
 from .variants import thumbnail_name
 
 logger = logging.getLogger(__name__)
@@ -54,7 +58,7 @@ class _ManagedFileMixin:
         finally:
             if intake is not None:
                 intake.file.close()
-        cleanup.note_written(self.storage, written)
+        on_undo(partial(cleanup.delete_quietly, self.storage, written))
         # Names only: never a URL (private ones are signed and would grant access from a log).
         logger.info(
             "file stored",
@@ -66,6 +70,19 @@ class _ManagedFileMixin:
         )
         if save:
             self.instance.save()
+
+
+def store_assigned_files(instance: models.Model) -> None:
+    """Store every file assigned to ``instance`` and not stored yet, now.
+
+    ``Model.save()`` would store them itself, inside the transaction that writes the row; called
+    first, inside ``undo_on_failure()``, it leaves the transaction only the rows to write.
+    """
+    for field in instance._meta.concrete_fields:
+        if isinstance(field, models.FileField):
+            file = getattr(instance, field.attname)
+            if file and not file._committed:
+                file.save(file.name, file.file, save=False)
 
 
 class ManagedFieldFile(_ManagedFileMixin, FieldFile):

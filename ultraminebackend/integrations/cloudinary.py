@@ -12,20 +12,16 @@ Everything the SDK raises comes out as ``CloudinaryError``, whose ``transient`` 
 same call may succeed later (rate limit, 5xx, timeout, network) or never will (bad request,
 credentials, not configured).
 
-Uploads made inside ``destroy_on_failure()`` are remembered and destroyed if the block raises, the
-CDN counterpart of ``ultraminebackend.files.cleanup.files_atomic``: a request that fails halfway
-leaves no asset behind.
+Apps do not call it directly: ``ultraminebackend.assets`` wraps it as one CDN provider, and its
+store registers every upload's destroy with ``undo_on_failure()``.
 """
 
 from __future__ import annotations
 
-import logging
 import re
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO
 from urllib.parse import parse_qs, urlsplit
@@ -35,7 +31,7 @@ import cloudinary.uploader
 import cloudinary.utils
 from django.conf import settings
 
-logger = logging.getLogger(__name__)
+from ultraminebackend.assets.errors import CdnError
 
 # Per-call values that override whatever the SDK's global config picked up from the environment.
 BASE_OPTIONS: dict[str, object] = {
@@ -63,14 +59,11 @@ _TRANSIENT_ERRORS = frozenset({"RateLimited", "GeneralError"})
 _NESTED_KEY = re.compile(r"^\w+\[\w+\]$")
 
 
-class CloudinaryError(Exception):
+class CloudinaryError(CdnError):
     """A Cloudinary call failed; ``transient`` is True when retrying later may succeed."""
 
     def __init__(self, message: str, *, transient: bool, code: str = "cloudinary_error") -> None:
-        super().__init__(message)
-        self.message = message
-        self.transient = transient
-        self.code = code
+        super().__init__(message, transient=transient, code=code)
 
 
 @dataclass(frozen=True)
@@ -196,7 +189,7 @@ def upload_image(
     if quality:
         extra["quality"] = quality
     response = _call(cloudinary.uploader.upload, file_or_bytes_or_url, **{**options, **extra})
-    return _uploaded(CloudinaryAsset.from_response(response))
+    return CloudinaryAsset.from_response(response)
 
 
 def upload_file(*, file: IO[bytes], folder: str, resource_type: str = "auto") -> CloudinaryAsset:
@@ -215,7 +208,7 @@ def upload_file(*, file: IO[bytes], folder: str, resource_type: str = "auto") ->
         _Borrowed(file),
         **{**options, "folder": folder, "resource_type": resource_type},
     )
-    return _uploaded(CloudinaryAsset.from_response(response))
+    return CloudinaryAsset.from_response(response)
 
 
 class _Borrowed:
@@ -287,50 +280,6 @@ def destroy(*, public_id: str, resource_type: str = "image") -> bool:
     if result == "not found":
         return False
     raise CloudinaryError(f"Cloudinary could not delete {public_id}: {result!r}.", transient=True)
-
-
-def destroy_quietly(*, public_id: str, resource_type: str) -> None:
-    """Destroy, logging instead of raising: for cleanups after the answer is already decided."""
-    try:
-        destroy(public_id=public_id, resource_type=resource_type)
-    except (CloudinaryError, ValueError) as exc:
-        logger.warning("orphan Cloudinary asset %s (%s) left: %s", public_id, resource_type, exc)
-
-
-# --- destroy what a failed block uploaded -------------------------------------------------------
-
-_uploaded_in_block: ContextVar[list[CloudinaryAsset] | None] = ContextVar(
-    "cloudinary_uploaded", default=None
-)
-
-
-def _uploaded(asset: CloudinaryAsset) -> CloudinaryAsset:
-    """Remember an upload for the enclosing ``destroy_on_failure`` block, if any."""
-    pending = _uploaded_in_block.get()
-    if pending is not None:
-        pending.append(asset)
-    return asset
-
-
-@contextmanager
-def destroy_on_failure() -> Iterator[None]:
-    """Assets uploaded inside the block are destroyed if it raises (the outermost block owns them).
-
-    No transaction is involved: uploads are network calls and belong outside the database
-    transaction, which a service opens afterwards, inside this block, to write its rows.
-    """
-    if _uploaded_in_block.get() is not None:  # nested: the outermost block cleans up
-        yield
-        return
-    token = _uploaded_in_block.set([])
-    try:
-        yield
-    except BaseException:
-        for asset in _uploaded_in_block.get():
-            destroy_quietly(public_id=asset.public_id, resource_type=asset.resource_type)
-        raise
-    finally:
-        _uploaded_in_block.reset(token)
 
 
 def delivery_url(

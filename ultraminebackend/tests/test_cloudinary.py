@@ -14,7 +14,6 @@ from ultraminebackend.integrations.cloudinary import (
     CloudinaryError,
     delivery_url,
     destroy,
-    destroy_on_failure,
     fetch,
     is_configured,
     parse_cloudinary_url,
@@ -348,43 +347,6 @@ def test_destroy_needs_the_video_resource_type_for_a_video(cloudinary_server):
 
     assert cloudinary_server.api_requests[-1].path.endswith("/video/destroy")
     assert cloudinary_server.destroyed == [("video", asset.public_id)]
-
-
-# --- destroy_on_failure -------------------------------------------------------------------------
-
-
-def test_a_failing_block_destroys_what_it_uploaded_with_the_right_resource_types(
-    cloudinary_server,
-):
-    with pytest.raises(RuntimeError), destroy_on_failure():
-        image = upload_image(file_or_bytes_or_url=image_bytes(), folder="auto")
-        video = upload_file(file=io.BytesIO(video_bytes()), folder="auto")
-        with destroy_on_failure():  # nested: the outer block owns the cleanup
-            nested = upload_image(file_or_bytes_or_url=image_bytes(), folder="auto")
-        raise RuntimeError("a later step failed")
-
-    assert sorted(cloudinary_server.destroyed) == sorted(
-        [("image", image.public_id), ("video", video.public_id), ("image", nested.public_id)]
-    )
-    assert cloudinary_server.assets == {}
-
-
-def test_a_successful_block_keeps_its_uploads(cloudinary_server):
-    with destroy_on_failure():
-        asset = upload_image(file_or_bytes_or_url=image_bytes(), folder="auto")
-
-    assert asset.public_id in cloudinary_server.assets
-    assert cloudinary_server.destroyed == []
-
-
-def test_a_cleanup_that_fails_is_logged_and_the_original_error_kept(cloudinary_server, caplog):
-    with pytest.raises(RuntimeError, match="original"), destroy_on_failure():
-        asset = upload_image(file_or_bytes_or_url=image_bytes(), folder="auto")
-        cloudinary_server.fail_next(500, "down")  # the destroy
-        raise RuntimeError("original")
-
-    assert asset.public_id in cloudinary_server.assets
-    assert f"orphan Cloudinary asset {asset.public_id}" in caplog.text
 
 
 # --- fetching a delivered asset -----------------------------------------------------------------

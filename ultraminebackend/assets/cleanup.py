@@ -1,0 +1,39 @@
+"""A deleted row lets go of its CDN asset once the deletion commits (a rollback keeps it).
+
+The file on our storage is the file plumbing's half (``files.cleanup``, every managed field);
+a failed destroy is logged, never raised: the row is already gone.
+"""
+
+from functools import partial
+
+from django.db import transaction
+from django.db.models.signals import post_delete
+
+from .models import StoredAsset
+from .providers import destroy_quietly, provider_of
+
+
+def destroy_cdn_asset_of_deleted_row(sender, instance: StoredAsset, **kwargs) -> None:
+    """post_delete of every stored-asset model (cascades included)."""
+    if provider_of(instance.storage) is None or not instance.public_id:
+        return
+    transaction.on_commit(
+        partial(
+            destroy_quietly,
+            instance.storage,
+            public_id=instance.public_id,
+            resource_type=instance.cdn_resource_type,
+        )
+    )
+
+
+def connect_signals() -> None:
+    from django.apps import apps
+
+    for model in apps.get_models():
+        if issubclass(model, StoredAsset):
+            post_delete.connect(
+                destroy_cdn_asset_of_deleted_row,
+                sender=model,
+                dispatch_uid=f"assets-destroy-cdn-asset-{model._meta.label}",
+            )
