@@ -8,14 +8,16 @@ PORT ?= 8000
 
 .PHONY: install run superuser test lint bench fuzz clients
 
-$(STAMP): requirements.txt
+# Development installs production's requirements plus the test, lint, fuzz and bench tools.
+$(STAMP): requirements.txt requirements-dev.txt
 	@echo "Installing the pinned requirements into $(VENV) (the first time takes about a minute)..."
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
-## install: create .venv and install the pinned requirements (again only when they change)
+## install: create .venv and install the pinned development requirements (again only when
+## requirements.txt or requirements-dev.txt change)
 install: $(STAMP)
 
 ## run: migrate the SQLite database, serve on http://127.0.0.1:$(PORT)/ (make run PORT=8001),
