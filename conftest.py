@@ -9,8 +9,8 @@ from moto.server import ThreadedMotoServer
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from testsupport.files import s3_storages
 from ultraminebackend.files.config import build_storages, public_media_policy
-from ultraminebackend.files.testing import s3_storages
 
 STATIC_FILES = "django.contrib.staticfiles.storage.StaticFilesStorage"
 

@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ultraminebackend.liveserver import LiveServer, manage, production_env  # noqa: E402
+from testsupport.liveserver import LiveServer, manage, production_env  # noqa: E402
 
 CHECKS = "all"
 CONFIG = ROOT / ".ci" / "schemathesis.toml"
@@ -49,7 +49,7 @@ from django.core.files.base import ContentFile
 from accounts.models import User
 from core import services
 from core.models import Category, Product
-from ultraminebackend.files.testing import image_bytes
+from testsupport.files import image_bytes
 
 user = User.objects.create_user(email="fuzz-user@example.com", password={PASSWORD!r})
 User.objects.create_user(email="fuzz-staff@example.com", password={PASSWORD!r}, is_staff=True)

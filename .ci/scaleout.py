@@ -44,9 +44,9 @@ import redis  # noqa: E402
 import requests  # noqa: E402
 from moto.server import ThreadedMotoServer  # noqa: E402
 
-from ultraminebackend.files.testing import create_bucket, image_bytes  # noqa: E402
-from ultraminebackend.integrations.testing import FakeGeminiServer  # noqa: E402
-from ultraminebackend.liveserver import free_port, production_env  # noqa: E402
+from testsupport.fakes import FakeGeminiServer  # noqa: E402
+from testsupport.files import create_bucket, image_bytes  # noqa: E402
+from testsupport.liveserver import free_port, production_env  # noqa: E402
 
 PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
 START_TIMEOUT_S = 120

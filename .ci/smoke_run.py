@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ultraminebackend.liveserver import free_port  # noqa: E402
+from testsupport.liveserver import free_port  # noqa: E402
 
 START_TIMEOUT_S = 180  # includes `make install` when requirements changed
 TASK_TIMEOUT_S = 60

@@ -34,7 +34,7 @@ from bench.harness.loadgen import get, load  # noqa: E402
 from bench.harness.report import Row, report  # noqa: E402
 from bench.harness.seed import EMAIL, PASSWORD  # noqa: E402
 from bench.list_throughput import database_label, seeded_server  # noqa: E402
-from ultraminebackend.integrations.testing import FakeGeminiServer  # noqa: E402
+from testsupport.fakes import FakeGeminiServer  # noqa: E402
 
 DELAY_S = 0.3
 SEQUENTIAL = 15

@@ -30,7 +30,7 @@ import logging  # noqa: E402
 from bench.harness.loadgen import get, load, median  # noqa: E402
 from bench.harness.report import Row, report  # noqa: E402
 from bench.harness.seed import EMAIL, PASSWORD  # noqa: E402
-from ultraminebackend.liveserver import LiveServer, manage, production_env  # noqa: E402
+from testsupport.liveserver import LiveServer, manage, production_env  # noqa: E402
 
 PRODUCTS = ORDERS = 1000
 RUNS = int(os.environ.get("BENCH_RUNS", "5"))
@@ -201,7 +201,7 @@ def main() -> None:
 
         from moto.server import ThreadedMotoServer
 
-        from ultraminebackend.files.testing import create_bucket
+        from testsupport.files import create_bucket
 
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto logs every request
         os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")

@@ -33,8 +33,8 @@ from django.core.files import File  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from bench.harness.report import Row, report  # noqa: E402
+from testsupport.files import encode, photo  # noqa: E402
 from ultraminebackend.files.intake import intake_image  # noqa: E402
-from ultraminebackend.files.testing import encode, photo  # noqa: E402
 from ultraminebackend.files.variants import (  # noqa: E402
     THUMBNAIL_WEBP_OPTIONS,
     make_thumbnail,

@@ -12,7 +12,7 @@ Around each upload it reads the worker's ``VmRSS`` and ``VmHWM`` (peak RSS) from
 is reset first (``5`` into ``/proc/<pid>/clear_refs``), so "peak growth" is the peak of that
 request alone minus the RSS before it. A small warm-up upload comes first so lazy imports and
 codec set-up are not counted against the real ones. The images are photo-like (gradients, shapes,
-sensor noise; ``files.testing.photo``), saved as baseline JPEG at quality 95 like a camera's
+sensor noise; ``testsupport.files.photo``), saved as baseline JPEG at quality 95 like a camera's
 "fine" setting, sized to the target file size; the 25 MB one is also sent stored sideways. The
 target is < 30 MB of growth for 25 MB.
 """
@@ -30,8 +30,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.harness.report import Row, record  # noqa: E402
-from ultraminebackend.files.testing import encode, exif_bytes, photo  # noqa: E402
-from ultraminebackend.liveserver import free_port, manage, production_env  # noqa: E402
+from testsupport.files import encode, exif_bytes, photo  # noqa: E402
+from testsupport.liveserver import free_port, manage, production_env  # noqa: E402
 
 MIB = 1024 * 1024
 # (label, target file size, multipart field): the two uploads the issue asks about, after a
@@ -57,8 +57,8 @@ CHUNK = 64 * 1024
 
 
 def bench_env(folder: Path) -> dict:
-    """Production-like settings in a throwaway folder (``liveserver.production_env``), with caps
-    above the biggest upload and the superuser the bench signs in as."""
+    """Production-like settings in a throwaway folder (``testsupport.liveserver.production_env``),
+    with caps above the biggest upload and the superuser the bench signs in as."""
     return production_env(
         folder,
         ALLOWED_HOSTS="127.0.0.1",

@@ -35,9 +35,9 @@ sys.path.insert(0, str(ROOT))
 import requests  # noqa: E402
 
 from bench.harness.report import Row, report  # noqa: E402
-from ultraminebackend.files.testing import encode, photo  # noqa: E402
-from ultraminebackend.integrations.testing import FakeGeminiServer  # noqa: E402
-from ultraminebackend.liveserver import LiveServer, manage, production_env  # noqa: E402
+from testsupport.fakes import FakeGeminiServer  # noqa: E402
+from testsupport.files import encode, photo  # noqa: E402
+from testsupport.liveserver import LiveServer, manage, production_env  # noqa: E402
 
 MIB = 1024 * 1024
 CLIENTS = 16

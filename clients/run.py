@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 from PIL import Image, ImageDraw  # noqa: E402
 
-from ultraminebackend.liveserver import LiveServer, free_port, manage, production_env  # noqa: E402
+from testsupport.liveserver import LiveServer, free_port, manage, production_env  # noqa: E402
 
 TYPESCRIPT = ROOT / "clients" / "typescript"
 BROWSER = ROOT / "clients" / "browser"
@@ -57,7 +57,7 @@ from django.core.files.base import ContentFile
 from accounts.models import User
 from core import services
 from core.models import Category, Product
-from ultraminebackend.files.testing import image_bytes
+from testsupport.files import image_bytes
 
 User.objects.create_user(email="client-user@example.com", password={PASSWORD!r})
 User.objects.create_superuser(email="client-staff@example.com", password={PASSWORD!r})

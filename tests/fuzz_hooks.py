@@ -22,7 +22,7 @@ _IMAGES: list[bytes] = []
 
 def _images() -> list[bytes]:
     if not _IMAGES:  # built once, on first use (Pillow work at import would slow every run)
-        from ultraminebackend.files.testing import image_bytes
+        from testsupport.files import image_bytes
 
         _IMAGES.extend(image_bytes(fmt, size) for fmt, size in _KINDS)
     return _IMAGES

@@ -14,8 +14,8 @@ from ai_agent.models import Generation
 from core import services as core_services
 from core.models import Category, Product, ProductImage
 from tests.endpoints import operations, writable_fields
+from testsupport.files import image_file
 from ultraminebackend import formdata
-from ultraminebackend.files.testing import image_file
 
 pytestmark = pytest.mark.django_db
 

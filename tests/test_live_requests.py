@@ -11,8 +11,8 @@ import socket
 
 import pytest
 
-from ultraminebackend.files.testing import video_bytes
-from ultraminebackend.liveserver import LiveServer, production_env
+from testsupport.files import video_bytes
+from testsupport.liveserver import LiveServer, production_env
 
 SIXTY_MB = 60 * 1024 * 1024
 SENT = 64 * 1024  # what the client sends of its body before it waits for the answer

@@ -18,8 +18,8 @@ from django.db import connection
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from core.models import Category, Deposit, Order, Product
+from testsupport.files import image_bytes
 from ultraminebackend.files.cleanup import managed_fields
-from ultraminebackend.files.testing import image_bytes
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

@@ -34,7 +34,7 @@ from core.models import Category, Product
 from core.tests.helpers import ORDER_FIELDS
 from tests.endpoints import operations
 from tests.openapi import assert_on_schema
-from ultraminebackend.files.testing import image_file
+from testsupport.files import image_file
 
 pytestmark = pytest.mark.django_db
 

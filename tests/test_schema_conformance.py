@@ -5,7 +5,7 @@ import pytest
 from core import services
 from core.models import Category, Product
 from tests.openapi import assert_on_schema
-from ultraminebackend.files.testing import image_file
+from testsupport.files import image_file
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,7 @@ from content.models import Post
 from core import services
 from core.models import Category, Deposit, Product
 from tests.openapi import assert_on_schema
-from ultraminebackend.files.testing import image_file
+from testsupport.files import image_file
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from tests.test_faults import fetch
-from ultraminebackend.liveserver import LiveServer, manage, production_env
+from testsupport.liveserver import LiveServer, manage, production_env
 
 CLIENTS, EACH = 10, 3
 

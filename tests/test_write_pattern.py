@@ -15,12 +15,12 @@ from django.db import connection, connections
 from core import services
 from core.models import Category, Order, Product
 from core.tests.helpers import ORDER_FIELDS, order_form
+from testsupport.files import image_file, video_file
 from ultraminebackend.files.storages import (
     PrivateFileSystemStorage,
     PublicFileSystemStorage,
     PublicS3Storage,
 )
-from ultraminebackend.files.testing import image_file, video_file
 
 pytestmark = pytest.mark.django_db(transaction=True)  # no test-wide transaction around the writes
 

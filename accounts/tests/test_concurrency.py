@@ -4,7 +4,7 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 from accounts.tokens import RefreshToken
-from ultraminebackend.testing import POSTGRES_ONLY, run_concurrently
+from testsupport.db import POSTGRES_ONLY, run_concurrently
 
 pytestmark = POSTGRES_ONLY
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from ultraminebackend.integrations.testing import FakeCloudinaryServer, FakeGeminiServer
+from testsupport.fakes import FakeCloudinaryServer, FakeGeminiServer
 
 
 @pytest.fixture(autouse=True)

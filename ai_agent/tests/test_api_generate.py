@@ -16,7 +16,7 @@ from ai_agent import services
 from ai_agent.models import Generation
 from ai_agent.tasks import run_generation
 from tests.openapi import assert_on_schema
-from ultraminebackend.files.testing import image_bytes
+from testsupport.files import image_bytes
 from ultraminebackend.worker import WorkerStopping
 
 pytestmark = pytest.mark.django_db

@@ -3,7 +3,7 @@ was (Cloudinary ids and URL under their new names, our storage's name untouched)
 
 import pytest
 
-from ultraminebackend.testing import migrate_to
+from testsupport.db import migrate_to
 
 BEFORE = [("ai_agent", "0002_generation_billable")]
 AFTER = [("ai_agent", "0003_generation_shared_asset_columns")]

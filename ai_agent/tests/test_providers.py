@@ -25,8 +25,8 @@ from ai_agent.providers import (
 from ai_agent.providers.gemini import GeminiProvider
 from ai_agent.providers.placeholder import MARKING, PlaceholderProvider
 from ai_agent.providers.prompting import GUIDELINES, REFERENCE_GUIDELINE
-from ultraminebackend.files.testing import image_bytes
-from ultraminebackend.integrations.testing import FakeResponse
+from testsupport.fakeserver import FakeResponse
+from testsupport.files import image_bytes
 
 
 def png(size, color="#27ae60"):

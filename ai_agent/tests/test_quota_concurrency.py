@@ -2,7 +2,7 @@
 
 from ai_agent import services
 from ai_agent.models import Generation
-from ultraminebackend.testing import POSTGRES_ONLY, run_concurrently
+from testsupport.db import POSTGRES_ONLY, run_concurrently
 
 pytestmark = POSTGRES_ONLY
 

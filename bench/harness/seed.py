@@ -27,8 +27,8 @@ def main(products: int, orders: int) -> None:
 
     from accounts.models import User
     from core.models import Category, Order, Product, ProductImage
+    from testsupport.files import image_bytes
     from ultraminebackend.files.storages import private_storage
-    from ultraminebackend.files.testing import image_bytes
     from ultraminebackend.files.variants import thumbnail_name
 
     jpeg = image_bytes("JPEG", (320, 240))

@@ -3,7 +3,7 @@
 import pytest
 
 from ai_agent import services as ai_services
-from ultraminebackend.integrations.testing import FakeCloudinaryServer
+from testsupport.fakes import FakeCloudinaryServer
 
 
 @pytest.fixture(autouse=True)

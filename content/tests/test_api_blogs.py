@@ -5,7 +5,7 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from content.models import Blog, BlogImage
-from ultraminebackend.files.testing import image_file
+from testsupport.files import image_file
 
 from .helpers import content_files
 

@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from ai_agent.models import Generation
 from content.models import Brand, Media, Post
+from testsupport.files import image_bytes, image_file, video_bytes, video_file
 from ultraminebackend.files.config import build_storages
-from ultraminebackend.files.testing import image_bytes, image_file, video_bytes, video_file
 
 from .helpers import content_files
 

@@ -2,8 +2,8 @@
 
 from content import services
 from content.models import Blog, BlogImage, Media, Post
-from ultraminebackend.files.testing import image_file
-from ultraminebackend.testing import POSTGRES_ONLY, run_concurrently
+from testsupport.db import POSTGRES_ONLY, run_concurrently
+from testsupport.files import image_file
 
 pytestmark = POSTGRES_ONLY
 

@@ -4,7 +4,7 @@ which still refuses an asset whose storage has no reference."""
 import pytest
 from django.db import IntegrityError, transaction
 
-from ultraminebackend.testing import migrate_to
+from testsupport.db import migrate_to
 
 BEFORE = [("content", "0001_initial")]
 AFTER = [("content", "0002_stored_asset_any_cdn")]

@@ -4,7 +4,7 @@ import pytest
 
 from content import services
 from content.models import Blog, Brand
-from ultraminebackend.files.testing import image_file
+from testsupport.files import image_file
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 
 from content import services
 from content.models import Blog, Brand
-from ultraminebackend.files.testing import image_file, video_file
+from testsupport.files import image_file, video_file
 
 pytestmark = pytest.mark.django_db
 

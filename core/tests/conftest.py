@@ -7,7 +7,7 @@ from django.core.files.base import ContentFile
 
 from core import services
 from core.models import Category, Product
-from ultraminebackend.files.testing import image_bytes
+from testsupport.files import image_bytes
 
 from .helpers import ORDER_FIELDS
 

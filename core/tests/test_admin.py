@@ -10,7 +10,7 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from core import services
 from core.models import Deposit, Order, WalletEntry
 from core.money import BALANCE_MAX
-from ultraminebackend.files.testing import image_file
+from testsupport.files import image_file
 from ultraminebackend.files.variants import thumbnail_name
 
 pytestmark = pytest.mark.django_db
@@ -117,7 +117,7 @@ def test_admin_uploads_go_through_the_intake(admin_client, category, settings):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from core.models import Product
-    from ultraminebackend.files.testing import image_bytes
+    from testsupport.files import image_bytes
 
     form = {
         "name": "Admin rig",

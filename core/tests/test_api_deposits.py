@@ -6,7 +6,7 @@ import pytest
 
 from core import services
 from core.models import Deposit, WalletEntry
-from ultraminebackend.files.testing import image_file
+from testsupport.files import image_file
 
 from .helpers import BODY_FORMATS
 

@@ -10,7 +10,7 @@ from django.apps import apps
 
 from core import services
 from core.models import ProductImage
-from ultraminebackend.files.testing import image_file
+from testsupport.files import image_file
 
 pytestmark = pytest.mark.django_db
 

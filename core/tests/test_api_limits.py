@@ -11,7 +11,7 @@ from core import services
 from core.models import Deposit, Order, Product, WalletEntry
 from core.money import BALANCE_MAX, DEPOSIT_MAX, ORDER_TOTAL_MAX, PRICE_MAX, QUANTITY_MAX
 from tests.openapi import assert_on_schema
-from ultraminebackend.files.testing import image_file
+from testsupport.files import image_file
 
 from .helpers import BODY_FORMATS, ORDER_FIELDS, order_form
 

@@ -8,8 +8,8 @@ from django.core.files.storage import default_storage
 from django.db import OperationalError, connection
 
 from core.models import Order, WalletEntry
+from testsupport.files import image_file, s3_storages
 from ultraminebackend.files.storages import private_storage
-from ultraminebackend.files.testing import image_file, s3_storages
 
 from .helpers import BODY_FORMATS, order_form
 

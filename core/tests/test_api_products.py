@@ -4,7 +4,7 @@ import pytest
 from django.core.files.storage import default_storage
 
 from core.models import Product, ProductImage
-from ultraminebackend.files.testing import image_file
+from testsupport.files import image_file
 
 pytestmark = pytest.mark.django_db
 

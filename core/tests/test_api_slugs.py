@@ -7,7 +7,7 @@ import pytest
 from drf_spectacular.generators import SchemaGenerator
 
 from core.models import Category, Product
-from ultraminebackend.files.testing import image_file
+from testsupport.files import image_file
 
 pytestmark = pytest.mark.django_db
 

@@ -12,8 +12,8 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from core import services
 from core.models import Category, Product, ProductImage
-from ultraminebackend.files.testing import image_file
-from ultraminebackend.testing import POSTGRES_ONLY, run_concurrently
+from testsupport.db import POSTGRES_ONLY, run_concurrently
+from testsupport.files import image_file
 
 pytestmark = POSTGRES_ONLY
 

@@ -5,8 +5,8 @@ from decimal import Decimal
 from core import services
 from core.models import Deposit, Order, Product, WalletEntry
 from core.tests.helpers import ORDER_FIELDS
+from testsupport.db import POSTGRES_ONLY, run_concurrently
 from ultraminebackend.exceptions import Conflict
-from ultraminebackend.testing import POSTGRES_ONLY, run_concurrently
 
 pytestmark = POSTGRES_ONLY
 

@@ -21,7 +21,7 @@ from core.serializers import (
     ProductSerializer,
     WalletEntrySerializer,
 )
-from ultraminebackend.files.testing import image_file
+from testsupport.files import image_file
 from ultraminebackend.serializers import FastListSerializer, FastReadMixin, _iso_datetime
 
 pytestmark = pytest.mark.django_db

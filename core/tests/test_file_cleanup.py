@@ -5,7 +5,7 @@ import pytest
 from django.core.files.storage import default_storage
 
 from core.models import Product
-from ultraminebackend.files.testing import image_file
+from testsupport.files import image_file
 from ultraminebackend.files.variants import thumbnail_name
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from ultraminebackend.testing import migrate_to
+from testsupport.db import migrate_to
 
 BEFORE = [("core", "0002_product_newest_index")]
 AFTER = [("core", "0003_money_minor_units")]

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from core import services
 from core.models import Order, Product
 from core.money import PRICE_MAX, QUANTITY_MAX, from_cents, to_cents
-from ultraminebackend.files.testing import image_bytes
+from testsupport.files import image_bytes
 
 from .helpers import order_form
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from ultraminebackend.files.testing import image_file
+from testsupport.files import image_file
 
 from .helpers import order_form
 

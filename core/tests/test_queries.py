@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from core import services
-from ultraminebackend.files.testing import image_file
+from testsupport.files import image_file
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from core.models import Order
-from ultraminebackend.files.testing import (
+from testsupport.files import (
     animated_bytes,
     encode,
     exif_bytes,

@@ -2,7 +2,7 @@
 
 import pytest
 
-from ultraminebackend.integrations.testing import FakeCloudinaryServer
+from testsupport.fakes import FakeCloudinaryServer
 
 
 @pytest.fixture(autouse=True)

@@ -3,7 +3,7 @@
 import pytest
 from django.db import connection
 
-from ultraminebackend.files.testing import s3_storages
+from testsupport.files import s3_storages
 
 pytestmark = pytest.mark.django_db
 

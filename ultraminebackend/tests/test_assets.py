@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test.utils import isolate_apps
 from PIL import Image
 
+from testsupport.files import image_bytes, video_bytes
 from ultraminebackend.assets import providers
 from ultraminebackend.assets.delivery import asset_name, asset_thumbnail_url, asset_url
 from ultraminebackend.assets.errors import CdnError
@@ -18,7 +19,6 @@ from ultraminebackend.assets.providers import CdnProvider
 from ultraminebackend.assets.store import AssetStore, SourceGone, Use
 from ultraminebackend.files.intake import intake_image
 from ultraminebackend.files.modelfields import PublicFileField
-from ultraminebackend.files.testing import image_bytes, video_bytes
 from ultraminebackend.files.undo import undo_on_failure
 from ultraminebackend.files.variants import thumbnail_name
 from ultraminebackend.files.video import intake_media

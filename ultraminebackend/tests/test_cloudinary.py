@@ -8,7 +8,8 @@ import cloudinary
 import pytest
 from PIL import Image
 
-from ultraminebackend.files.testing import image_bytes, video_bytes
+from testsupport.fakes import FakeCloudinaryServer
+from testsupport.files import image_bytes, video_bytes
 from ultraminebackend.integrations.cloudinary import (
     CloudinaryAsset,
     CloudinaryError,
@@ -20,7 +21,6 @@ from ultraminebackend.integrations.cloudinary import (
     upload_file,
     upload_image,
 )
-from ultraminebackend.integrations.testing import FakeCloudinaryServer
 
 
 def decode(data: bytes) -> Image.Image:

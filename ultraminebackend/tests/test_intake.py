@@ -10,6 +10,17 @@ from PIL import Image, ImageCms, ImageFile
 from PIL.ImageColor import getrgb
 from PIL.PngImagePlugin import PngInfo
 
+from testsupport.files import (
+    animated_bytes,
+    encode,
+    exif_bytes,
+    halves,
+    handmade_gif,
+    handmade_png,
+    image_bytes,
+    photo,
+    rgb_icc_profile,
+)
 from ultraminebackend.files import streaming
 from ultraminebackend.files.checks import check_image_support
 from ultraminebackend.files.errors import IntakeBusy
@@ -22,17 +33,6 @@ from ultraminebackend.files.intake import (
     sniff_format,
 )
 from ultraminebackend.files.naming import UploadTo
-from ultraminebackend.files.testing import (
-    animated_bytes,
-    encode,
-    exif_bytes,
-    halves,
-    handmade_gif,
-    handmade_png,
-    image_bytes,
-    photo,
-    rgb_icc_profile,
-)
 
 ALLOWED_MESSAGE = "Allowed: JPEG, PNG, WebP, GIF, HEIC."
 

@@ -15,9 +15,9 @@ from rest_framework.test import APIRequestFactory
 from storages.backends.s3 import S3Storage
 from storages.utils import clean_name
 
+from testsupport.files import image_bytes
 from ultraminebackend.files.fields import FileUrlField
 from ultraminebackend.files.storages import PublicS3Storage, private_storage
-from ultraminebackend.files.testing import image_bytes
 
 public_field = models.FileField(name="image")
 private_field = models.FileField(name="proof", storage=private_storage)

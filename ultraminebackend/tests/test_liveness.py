@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from ultraminebackend.integrations.testing import FakeGeminiServer
-from ultraminebackend.liveserver import LiveServer, manage, production_env
+from testsupport.fakes import FakeGeminiServer
+from testsupport.liveserver import LiveServer, manage, production_env
 
 HANG_S = 6
 PROBE_BOUND_S = 2

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from ultraminebackend.liveserver import LiveServer, production_env
+from testsupport.liveserver import LiveServer, production_env
 from ultraminebackend.memory import tune_malloc
 
 

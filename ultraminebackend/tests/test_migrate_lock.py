@@ -15,7 +15,7 @@ import pytest
 from django.core.management import get_commands
 from django.db import connection
 
-from ultraminebackend.liveserver import ROOT, production_env
+from testsupport.liveserver import ROOT, production_env
 from ultraminebackend.management.commands.migrate import MIGRATE_LOCK_KEY
 
 TIMEOUT_S = 180

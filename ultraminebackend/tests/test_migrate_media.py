@@ -15,14 +15,14 @@ from django.core.management.base import CommandError
 
 from core import services
 from core.models import Category, Product, ProductImage
-from ultraminebackend.files.config import PUBLIC_CACHE_CONTROL
-from ultraminebackend.files.testing import (
+from testsupport.files import (
     create_bucket,
     iam_user,
     image_bytes,
     moto_iam_auth,
     s3_storages,
 )
+from ultraminebackend.files.config import PUBLIC_CACHE_CONTROL
 
 # urls.py mounts /media/ only when USE_S3 is off at import; import it now, in local mode, so the
 # test that flips USE_S3 cannot be the first to load it and hide /media/ from later tests.

@@ -9,9 +9,9 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils.http import http_date
 
+from testsupport.files import video_bytes
 from ultraminebackend.files.ranges import SLICE_BLOCK_BYTES, Unsatisfiable, parse_range
 from ultraminebackend.files.storages import private_storage
-from ultraminebackend.files.testing import video_bytes
 
 VIDEO = video_bytes("MP4", payload=200_000)  # a few slice blocks long
 SIZE = len(VIDEO)

@@ -10,11 +10,11 @@ from django.core.management import CommandError, call_command
 from PIL import Image
 
 from core.models import Category, Product, ProductImage
+from testsupport.files import image_bytes
 from ultraminebackend.files.config import S3_READ_SPOOL_BYTES
 from ultraminebackend.files.management.commands.regenerate_thumbnails import (
     public_image_fields,
 )
-from ultraminebackend.files.testing import image_bytes
 from ultraminebackend.files.variants import thumbnail_name
 
 pytestmark = pytest.mark.django_db

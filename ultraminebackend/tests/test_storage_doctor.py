@@ -11,15 +11,15 @@ from botocore.exceptions import ClientError, ConnectTimeoutError, NoCredentialsE
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from ultraminebackend.files.config import S3Config, build_storages
-from ultraminebackend.files.diagnoses import Where, explain
-from ultraminebackend.files.testing import (
+from testsupport.files import (
     create_bucket,
     iam_user,
     moto_iam_auth,
     s3_client,
     s3_storages,
 )
+from ultraminebackend.files.config import S3Config, build_storages
+from ultraminebackend.files.diagnoses import Where, explain
 
 
 def run_doctor() -> tuple[int, str]:

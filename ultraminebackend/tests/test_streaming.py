@@ -13,9 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile, TemporaryUploadedFile
 from PIL import Image
 
-from ultraminebackend.files import streaming
-from ultraminebackend.files.intake import intake_image
-from ultraminebackend.files.testing import (
+from testsupport.files import (
     animated_bytes,
     encode,
     exif_bytes,
@@ -24,6 +22,8 @@ from ultraminebackend.files.testing import (
     image_bytes,
     photo,
 )
+from ultraminebackend.files import streaming
+from ultraminebackend.files.intake import intake_image
 
 
 def upload(data: bytes) -> SimpleUploadedFile:

@@ -7,8 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, JpegImagePlugin
 
-from ultraminebackend.files.intake import intake_image
-from ultraminebackend.files.testing import (
+from testsupport.files import (
     encode,
     exif_bytes,
     halves,
@@ -16,6 +15,7 @@ from ultraminebackend.files.testing import (
     image_bytes,
     photo,
 )
+from ultraminebackend.files.intake import intake_image
 from ultraminebackend.files.variants import (
     THUMBNAIL_SUFFIX,
     make_thumbnail,

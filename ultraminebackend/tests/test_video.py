@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import File
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from ultraminebackend.files.testing import image_bytes, mp4_box, video_bytes
+from testsupport.files import image_bytes, mp4_box, video_bytes
 from ultraminebackend.files.video import intake_media, intake_video, sniff_video
 
 

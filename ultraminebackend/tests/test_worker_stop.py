@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from ultraminebackend.integrations.testing import FakeGeminiServer
-from ultraminebackend.liveserver import ROOT, manage, production_env
+from testsupport.fakes import FakeGeminiServer
+from testsupport.liveserver import ROOT, manage, production_env
 
 STOP_GRACE_S = 1
 # Django's start-up in a subprocess on a busy 2-core machine, and the exit after the signal.

@@ -2,7 +2,8 @@
 
 import socket
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from testsupport.fakeserver import FakeResponse, FakeServer, RecordedRequest
 
 
 def closed_port() -> int:
@@ -12,7 +13,7 @@ def closed_port() -> int:
         return probe.getsockname()[1]
 
 
-class Answers500:
+class Answers500(FakeServer):
     """Every request, whatever the method, gets S3's InternalError as a 500."""
 
     BODY = (
@@ -20,44 +21,8 @@ class Answers500:
         b"<Message>We encountered an internal error. Please try again.</Message></Error>"
     )
 
-    def __enter__(self):
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def _fail(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                if length:
-                    self.rfile.read(length)
-                outer.requests += 1
-                self.send_response(500)
-                self.send_header("Content-Type", "application/xml")
-                self.send_header("Content-Length", str(len(outer.BODY)))
-                self.end_headers()
-                if self.command != "HEAD":
-                    self.wfile.write(outer.BODY)
-
-            do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = _fail
-
-            def log_message(self, format, *args):
-                pass
-
-        self.requests = 0
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self.thread.start()
-        return self
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(5)
+    def respond(self, request: RecordedRequest) -> FakeResponse:
+        return FakeResponse(status=500, body=self.BODY, headers={"Content-Type": "application/xml"})
 
 
 class Hangs:

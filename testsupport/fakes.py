@@ -1,7 +1,7 @@
 """Fake Gemini and Cloudinary HTTP servers on 127.0.0.1, so tests exercise the real SDKs.
 
-Each fake is a stdlib ``ThreadingHTTPServer`` on port 0 in a daemon thread. Tests point the SDKs at
-it through settings only: ``GEMINI_BASE_URL=fake.url`` for google-genai, and
+Each fake is a ``testsupport.fakeserver.FakeServer``. Tests point the SDKs at it through settings
+only: ``GEMINI_BASE_URL=fake.url`` for google-genai, and
 ``CLOUDINARY_URL=fake.cloudinary_url`` (``…?upload_prefix=http://127.0.0.1:PORT``) for cloudinary.
 Both record every request, answer with the JSON the real services send, and can be scripted to
 fail, block or hang. Use them as context managers (``with FakeGeminiServer() as fake: …``).
@@ -12,149 +12,23 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
-import json
 import re
 import secrets
 import struct
-import threading
 import time
 import urllib.request
-from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from email import policy
 from email.parser import BytesParser
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from PIL import Image
 
-from ultraminebackend.files.testing import image_bytes
+from testsupport.fakeserver import FakeResponse, FakeServer, RecordedRequest
+from testsupport.files import image_bytes
 
 _PIL_FORMATS = {"jpg": "JPEG", "jpeg": "JPEG", "png": "PNG", "webp": "WEBP", "gif": "GIF"}
 _CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp", "gif": "image/gif"}
-
-
-@dataclass
-class FakeResponse:
-    """What a fake answers: status, JSON (dict) or raw bytes, headers, and an optional stall."""
-
-    status: int = 200
-    body: dict | list | bytes | None = None
-    headers: dict[str, str] = field(default_factory=dict)
-    delay_s: float = 0.0
-
-
-@dataclass
-class RecordedRequest:
-    method: str
-    path: str
-    headers: dict[str, str]  # lower-case names
-    body: bytes
-
-    def json(self) -> dict:
-        return json.loads(self.body or b"{}")
-
-
-class _FakeServer:
-    """Start/stop, request recording and a response queue; subclasses implement ``respond``."""
-
-    def __init__(self) -> None:
-        self.requests: list[RecordedRequest] = []
-        self._queue: deque[FakeResponse] = deque()
-        self._lock = threading.Lock()
-        self._stopping = threading.Event()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-
-    # -- lifecycle --------------------------------------------------------------------------
-    def start(self) -> _FakeServer:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                fake._dispatch(self)
-
-            def do_POST(self) -> None:
-                fake._dispatch(self)
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass  # keep pytest output clean
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        # A short poll interval keeps stop() (and so every test's teardown) fast.
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stopping.set()  # wakes handlers stalled by delay_s
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("start() the fake first")
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    # -- scripting ----------------------------------------------------------------------------
-    def enqueue(self, *responses: FakeResponse) -> None:
-        """Answer the next requests with ``responses``, in order (then the default again)."""
-        with self._lock:
-            self._queue.extend(responses)
-
-    def _next_scripted(self) -> FakeResponse | None:
-        with self._lock:
-            return self._queue.popleft() if self._queue else None
-
-    # -- plumbing -----------------------------------------------------------------------------
-    def respond(self, request: RecordedRequest) -> FakeResponse:
-        raise NotImplementedError
-
-    def _dispatch(self, handler: BaseHTTPRequestHandler) -> None:
-        length = int(handler.headers.get("Content-Length") or 0)
-        body = handler.rfile.read(length) if length else b""
-        request = RecordedRequest(
-            method=handler.command,
-            path=handler.path,
-            headers={k.lower(): v for k, v in handler.headers.items()},
-            body=body,
-        )
-        with self._lock:
-            self.requests.append(request)
-        response = self.respond(request)
-        if response.delay_s:
-            self._stopping.wait(response.delay_s)
-        if isinstance(response.body, dict | list):
-            payload = json.dumps(response.body).encode()
-            content_type = "application/json; charset=UTF-8"
-        else:
-            payload = response.body or b""
-            content_type = response.headers.get("Content-Type", "text/plain")
-        try:
-            handler.send_response(response.status)
-            handler.send_header("Content-Type", content_type)
-            handler.send_header("Content-Length", str(len(payload)))
-            for name, value in response.headers.items():
-                if name.lower() != "content-type":
-                    handler.send_header(name, value)
-            handler.end_headers()
-            handler.wfile.write(payload)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up (its timeout), which is what hang tests provoke
 
 
 # --- Gemini -------------------------------------------------------------------------------------
@@ -166,7 +40,7 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
-class FakeGeminiServer(_FakeServer):
+class FakeGeminiServer(FakeServer):
     """``POST /{version}/models/{model}:generateContent`` as the Gemini API answers it.
 
     Unscripted requests get one PNG image (``default_image``). Script others with ``enqueue`` and
@@ -335,7 +209,7 @@ class _Media:
     duration: float | None = None
 
 
-class FakeCloudinaryServer(_FakeServer):
+class FakeCloudinaryServer(FakeServer):
     """Cloudinary's Upload API (``upload``/``destroy`` per resource type) plus delivery.
 
     Uploads are checked against the signature Cloudinary expects and stored: images (converted to
