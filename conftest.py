@@ -28,7 +28,6 @@ def _isolated_settings(settings, tmp_path):
         static_backend=STATIC_FILES,
     )
     settings.SITE_URL = ""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()  # throttle counters live in the cache
     yield
     cache.clear()

@@ -8,7 +8,6 @@ build time; missing production values are reported by system checks at start-up 
 """
 
 import os
-import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -23,15 +22,13 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 # DOTENV_PATH lets tests and tools point elsewhere (os.devnull to ignore a developer's .env).
 load_dotenv(os.environ.get("DOTENV_PATH") or BASE_DIR / ".env")
 
-# pytest imports settings before any test code runs; tests get the dev key and plain static files.
-TESTING = "pytest" in sys.modules
-
 # --- Core -------------------------------------------------------------------------------------
 DEBUG = env_bool("DEBUG", False)
-# A fixed development key only where it cannot leak into production (DEBUG or the test run).
+# A fixed development key only where it cannot leak into production (DEBUG; the tests' settings,
+# testsupport/settings.py, use it too).
 # Empty otherwise: Django refuses to sign anything with it and the check below names it.
 DEV_SECRET_KEY = "django-insecure-dev-only-key-never-use-in-production-0123456789"  # noqa: S105
-SECRET_KEY = env_str("SECRET_KEY") or (DEV_SECRET_KEY if DEBUG or TESTING else "")
+SECRET_KEY = env_str("SECRET_KEY") or (DEV_SECRET_KEY if DEBUG else "")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -261,10 +258,11 @@ AWS_S3_REGION_NAME = env_str("AWS_S3_REGION_NAME")
 AWS_S3_ENDPOINT_URL = env_str("AWS_S3_ENDPOINT_URL")
 AWS_S3_CUSTOM_DOMAIN = env_str("AWS_S3_CUSTOM_DOMAIN")
 
-# The manifest needs collectstatic; the dev server and the tests serve static files as they are.
+# The manifest needs collectstatic; the dev server (and the tests' settings) serve static files
+# as they are.
 _static_backend = (
     "django.contrib.staticfiles.storage.StaticFilesStorage"
-    if DEBUG or TESTING
+    if DEBUG
     else "whitenoise.storage.CompressedManifestStaticFilesStorage"
 )
 STORAGES = build_storages(

@@ -1,6 +1,8 @@
-"""Production installs production: the image's requirements.txt holds no test, lint or bench tool,
-and what is installed agrees with itself (``pip check``)."""
+"""Production installs and imports production: the image's requirements.txt holds no test, lint or
+bench tool, what is installed agrees with itself (``pip check``), and no app module imports the
+test support (``testsupport/``)."""
 
+import ast
 import re
 import subprocess
 import sys
@@ -45,3 +47,30 @@ def test_installed_packages_are_consistent():
         [sys.executable, "-m", "pip", "check"], capture_output=True, text=True, check=False
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+APPS = ("ultraminebackend", "accounts", "core", "ai_agent", "content")
+
+
+def _production_modules():
+    for app in APPS:
+        for path in (ROOT / app).rglob("*.py"):
+            parts = path.relative_to(ROOT).parts
+            if "tests" not in parts and "migrations" not in parts:
+                yield path
+
+
+def test_no_production_module_imports_the_test_support():
+    importers = []
+    modules = list(_production_modules())
+    assert any(path.name == "settings.py" for path in modules)
+    for path in modules:
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            if any(name.split(".")[0] in {"testsupport", "pytest", "moto"} for name in names):
+                importers.append(str(path.relative_to(ROOT)))
+    assert importers == []
