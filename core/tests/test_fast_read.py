@@ -9,8 +9,6 @@ from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 from rest_framework.test import APIRequestFactory
 
-from ai_agent.models import Generation
-from ai_agent.serializers import GenerationSerializer
 from core import selectors, services
 from core.models import Category, Deposit, Order, Product, ProductImage, WalletEntry
 from core.serializers import (
@@ -50,7 +48,6 @@ FAST_SERIALIZERS = [
     OrderSerializer,
     DepositSerializer,
     WalletEntrySerializer,
-    GenerationSerializer,
 ]
 
 
@@ -65,7 +62,6 @@ def rows(make_product, user, staff_user, order_for, deposit_for, credit):
     services.order_set_status(order=order_for(user, product=product), status="cancelled")
     deposit = deposit_for(user)
     services.deposit_reject(deposit=deposit, reviewer=staff_user, reason="blurry")
-    Generation.objects.create(user=user, prompt="a rig", provider="placeholder", model="p")
     # Built in this process, not loaded: its status is the enum member the service assigned.
     paid = services.order_create(
         user=user,
@@ -86,7 +82,6 @@ def rows(make_product, user, staff_user, order_for, deposit_for, credit):
         OrderSerializer: [*Order.objects.all(), paid],
         DepositSerializer: Deposit.objects.all(),
         WalletEntrySerializer: WalletEntry.objects.all(),
-        GenerationSerializer: Generation.objects.all(),
     }
 
 
@@ -259,7 +254,6 @@ def test_serializers_of_context_free_fields_share_one_plan_per_class():
         ProductSerializer,
         OrderSerializer,
         DepositSerializer,
-        GenerationSerializer,
     ):
         assert _compiled_plan(serializer_class) is not None, serializer_class
 

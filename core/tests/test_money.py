@@ -1,13 +1,11 @@
 """MoneyField: whole cents in the column, Decimal in Python, the limits fitting together."""
 
-import importlib
 from decimal import Decimal
 
 import pytest
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import DataError, connection
-from rest_framework import serializers
 
 from core import money, services
 from core.models import Order, Product, WalletEntry
@@ -129,39 +127,6 @@ def test_model_validation_uses_the_limits_in_units(db, make_product):
     with pytest.raises(ValidationError) as refused:
         product.full_clean()
     assert "price" in refused.value.message_dict
-
-
-PROJECT_APPS = ("accounts", "ai_agent", "content", "core")
-
-
-def _project_serializers():
-    """Every ModelSerializer class the project's apps define."""
-    for app in PROJECT_APPS:
-        importlib.import_module(f"{app}.serializers")
-    pending, found = [serializers.ModelSerializer], []
-    while pending:
-        for subclass in pending.pop().__subclasses__():
-            pending.append(subclass)
-            if subclass.__module__.split(".")[0] in PROJECT_APPS:
-                found.append(subclass)
-    return found
-
-
-def test_every_api_money_field_is_a_decimal_string():
-    # ModelSerializer maps a MoneyField (a BigIntegerField) to an integer: 19.99 would be 19.
-    checked = 0
-    for serializer_class in _project_serializers():
-        model = getattr(getattr(serializer_class, "Meta", None), "model", None)
-        if model is None:
-            continue
-        for name, field in serializer_class().fields.items():
-            source = field.source if field.source != "*" else name
-            model_field = next((f for f in model._meta.concrete_fields if f.name == source), None)
-            if isinstance(model_field, MoneyField):
-                assert type(field) is serializers.DecimalField, (serializer_class, name)
-                assert field.decimal_places == 2
-                checked += 1
-    assert checked >= 5  # price, unit_price, total_price, deposit and ledger amounts
 
 
 def test_money_fields_render_every_amount_the_column_holds():
