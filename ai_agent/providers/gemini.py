@@ -25,6 +25,7 @@ import logging
 import math
 import re
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import httpx2
@@ -129,12 +130,22 @@ class GeminiProvider(ImageProvider):
     name = "gemini"
 
     def __init__(
-        self, *, api_key: str, model: str, base_url: str = "", timeout_s: float = 60
+        self,
+        *,
+        api_key: str,
+        model: str,
+        base_url: str = "",
+        timeout_s: float = 60,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._api_key = api_key
         self.model = model
         self.base_url = base_url or DEFAULT_BASE_URL
         self.timeout_s = float(timeout_s)
+        # The deadline's clock and the back-off's sleep: tests pass a fake pair, not wall time.
+        self._clock = clock
+        self._sleep = sleep
 
     def __repr__(self) -> str:  # never the key
         return f"GeminiProvider(model={self.model!r}, base_url={self.base_url!r})"
@@ -174,7 +185,7 @@ class GeminiProvider(ImageProvider):
             # No tools are declared; this also silences the SDK's per-call "AFC is enabled" log.
             automatic_function_calling=types.AutomaticFunctionCallingConfig(disable=True),
         )
-        deadline = time.monotonic() + self.timeout_s
+        deadline = self._clock() + self.timeout_s
         client = _client(self._api_key, self.base_url, self.timeout_s)
         response = self._call(client=client, contents=contents, config=config, deadline=deadline)
         return self._image_from(response)
@@ -193,7 +204,7 @@ class GeminiProvider(ImageProvider):
         worker timeout is larger); a timeout is not retried because the budget is spent.
         """
         for attempt in range(1, MAX_ATTEMPTS + 1):
-            remaining = deadline - time.monotonic()
+            remaining = deadline - self._clock()
             per_attempt = config.model_copy(
                 update={"http_options": types.HttpOptions(timeout=_milliseconds(remaining))}
             )
@@ -234,13 +245,13 @@ class GeminiProvider(ImageProvider):
                 not retryable
                 or attempt == MAX_ATTEMPTS
                 or wait > MAX_RETRY_WAIT_S
-                or time.monotonic() + wait + MIN_ATTEMPT_S > deadline
+                or self._clock() + wait + MIN_ATTEMPT_S > deadline
             ):
                 raise error from cause
             logger.info(
                 "Gemini attempt %d failed (%s); retrying in %.1f s", attempt, error.code, wait
             )
-            time.sleep(wait)
+            self._sleep(wait)
         raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
     def _api_error(self, exc: errors.APIError) -> ProviderError:

@@ -25,8 +25,12 @@ from ai_agent.providers import (
 from ai_agent.providers.gemini import GeminiProvider
 from ai_agent.providers.placeholder import MARKING, PlaceholderProvider
 from ai_agent.providers.prompting import GUIDELINES, REFERENCE_GUIDELINE
+from testsupport.clock import FakeClock
 from testsupport.fakeserver import FakeResponse
 from testsupport.files import image_bytes
+
+# A fake's hang, far longer than any timeout a test sets: finishing well before it is the proof.
+HANG_S = 30
 
 
 def png(size, color="#27ae60"):
@@ -379,15 +383,65 @@ def test_server_errors_are_retried_then_reported(gemini):
     assert len(gemini.generate_requests) == 3
 
 
+def gemini_on(clock: FakeClock, gemini, *, timeout_s: float = 60) -> GeminiProvider:
+    """The Gemini provider against the fake, on a clock the test drives (no wall-clock waits)."""
+    return GeminiProvider(
+        api_key=gemini.api_key,
+        model="gemini-3-pro-image",
+        base_url=gemini.url,
+        timeout_s=timeout_s,
+        clock=clock.now,
+        sleep=clock.sleep,
+    )
+
+
 def test_a_server_error_without_retry_after_backs_off_and_recovers(gemini):
     gemini.enqueue(gemini.error(503, "The model is overloaded.", status="UNAVAILABLE"))
+    clock = FakeClock()
 
-    started = time.monotonic()
-    image = generate()
+    image = gemini_on(clock, gemini).generate(prompt="a rig", aspect_ratio="16:9")
 
     assert image.data == gemini.default_image
-    assert 0.9 <= time.monotonic() - started < 5
+    assert clock.sleeps == [1.0]
     assert len(gemini.generate_requests) == 2
+
+
+def test_the_back_off_grows_between_attempts(gemini):
+    overloaded = gemini.error(503, "The model is overloaded.", status="UNAVAILABLE")
+    gemini.enqueue(overloaded, overloaded)
+    clock = FakeClock()
+
+    image = gemini_on(clock, gemini).generate(prompt="a rig", aspect_ratio="16:9")
+
+    assert image.data == gemini.default_image
+    assert clock.sleeps == [1.0, 2.0]
+    assert len(gemini.generate_requests) == 3
+
+
+def test_a_retry_after_hint_is_the_wait(gemini):
+    gemini.enqueue(gemini.error(429, "Slow down.", status="RESOURCE_EXHAUSTED", retry_after="3"))
+    clock = FakeClock()
+
+    gemini_on(clock, gemini).generate(prompt="a rig", aspect_ratio="16:9")
+
+    assert clock.sleeps == [3.0]
+
+
+@pytest.mark.parametrize(("timeout_s", "retried"), [(6.5, True), (5.5, False)])
+def test_a_retry_starts_only_with_an_attempts_time_left_after_the_wait(gemini, timeout_s, retried):
+    # after the first failure: the 1 s back-off plus a 5 s attempt must fit in what is left
+    gemini.enqueue(gemini.error(503, "The model is overloaded.", status="UNAVAILABLE"))
+    clock = FakeClock()
+    provider = gemini_on(clock, gemini, timeout_s=timeout_s)
+
+    if retried:
+        provider.generate(prompt="a rig", aspect_ratio="16:9")
+    else:
+        with pytest.raises(ProviderBadResponse):
+            provider.generate(prompt="a rig", aspect_ratio="16:9")
+
+    assert clock.sleeps == ([1.0] if retried else [])
+    assert len(gemini.generate_requests) == (2 if retried else 1)
 
 
 def test_no_retry_is_started_that_could_not_finish_within_the_timeout(settings, gemini):
@@ -447,7 +501,7 @@ def test_the_fake_itself_rejects_a_wrong_key(settings, gemini):
 
 def test_a_hang_times_out_within_ai_timeout_s(settings, gemini):
     settings.AI_TIMEOUT_S = 1
-    gemini.enqueue(gemini.hang(10))
+    gemini.enqueue(gemini.hang(HANG_S))
 
     started = time.monotonic()
     with pytest.raises(ProviderTimeout) as caught:
@@ -455,7 +509,10 @@ def test_a_hang_times_out_within_ai_timeout_s(settings, gemini):
     elapsed = time.monotonic() - started
 
     assert (caught.value.code, caught.value.http_status) == ("provider_timeout", 504)
-    assert 0.9 <= elapsed < 2.5
+    # the whole budget was handed to the transport (google-genai sends it as a header) ...
+    assert gemini.generate_requests[0].headers["x-server-timeout"] == "1"
+    # ... and it fired: the answer came long before the hang would have ended
+    assert elapsed < HANG_S / 2
     assert len(gemini.generate_requests) == 1  # a timeout is never retried
 
 
