@@ -224,12 +224,14 @@ def test_local_name_urls_equal_the_storage_url_made_absolute(name, site_url, set
 
 
 @pytest.mark.usefixtures("s3")
+@pytest.mark.parametrize("site_url", ["", "https://shop.example.com/"])  # S3 URLs: absolute
 @pytest.mark.parametrize("custom_domain", [None, "cdn.example.com"])
 @pytest.mark.parametrize("location", ["media", "", "a b", "media~v2"])
 @pytest.mark.parametrize("name", [n for n in ODD_NAMES if not n.startswith(("http:", "c:"))])
-def test_s3_name_urls_equal_the_storage_url(name, location, custom_domain, settings):
+def test_s3_name_urls_equal_the_storage_url(name, location, custom_domain, site_url, settings):
     from ultraminebackend.files.links import name_thumbnail_url, name_url
 
+    settings.SITE_URL = site_url
     storage = copy.copy(storages["default"])  # the shared one keeps its location
     storage.location, storage.custom_domain = location, custom_domain
     request = forwarded_request(settings)
