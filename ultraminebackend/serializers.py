@@ -1,40 +1,15 @@
-"""Serializer speed for list pages: DRF's ``to_representation`` without its per-field dispatch.
+"""Serializer speed for list pages: one read plan per serializer class, compiled once.
 
-DRF serialises every field of every row through ``field.get_attribute`` (a generic attribute walk
-with callable checks) and ``field.to_representation``; for a page of 50 products that is most of
-the request (bench/list_throughput.py, profiled). For fields whose answer is the model attribute
-itself, ``FastReadMixin`` reads the attribute directly and skips both calls:
-
-* ``CharField``, ``EmailField``, ``SlugField``, ``URLField``, ``ChoiceField``, ``IntegerField``,
-  ``BooleanField`` (exactly these classes, and our form-safe ``formdata.BooleanField``, which
-  only reads input differently) whose source is one concrete model field: their
-  ``to_representation`` of what the model holds (``str``, ``int``, ``bool``) is the value itself;
-* ``PrimaryKeyRelatedField`` over a foreign key: the ``<name>_id`` column, as DRF's pk-only path.
-
-Any other field whose source is one concrete, non-relation model field (decimals, dates, files,
-file URLs) still gets DRF's ``field.to_representation``, but of the attribute read directly:
-DRF's ``get_attribute`` only adds a call for callables, which such attributes never are. Nested
-serializers, properties, methods and dotted sources go through DRF unchanged, and ``None`` stays
-``None`` as in DRF.
-
-DRF also builds every field of a serializer anew for each request (``get_fields``, deep copies:
-~0.9 ms for a product and its gallery, as much as serialising 20 rows). When every readable field
-of a class is context-free (its output depends only on the value and its own options: the classes
-in ``_CONTEXT_FREE``), a URL field (``RequestUrlField``: the request is an argument) or a nested
-list of such a class, the plan is compiled once per class from a prototype instance and shared:
-rows are then serialised without the serializer's fields ever being built. Any other field (a
-``SerializerMethodField``, a hyperlink) keeps the per-instance plan.
-
-In a compiled plan, file names and file URLs are read from the stored name
-(``modelfields.stored_name_getter``, ``links.name_url``): Django builds a FieldFile on a file
-field's first access, three per image on a list page. ``many=True`` gives a ``FastListSerializer``,
-which looks the request and the time zone up once per page instead of once per row.
-``core/tests/test_fast_read.py`` compares both ways with DRF's own on real rows of every
-serializer that uses it.
+DRF builds every field anew per request and dispatches every field of every row through
+``get_attribute`` and ``to_representation``: most of a list request (bench/list_throughput.py).
+When every readable field of a ``FastReadMixin`` class is context-free (``_compile_field``), its
+rows are rendered from a plan compiled once per class: plain attributes read directly, file names
+and URLs from the stored name (no FieldFile per row), nested lists inlined. Any other class is
+DRF's own serializer. ``core/tests/test_fast_read.py`` checks the output against DRF's.
 """
 
 import datetime
-from functools import cached_property, partial
+from functools import partial
 from operator import attrgetter
 
 from django.conf import settings
@@ -47,6 +22,7 @@ from django.utils import timezone
 from rest_framework import ISO_8601, relations, serializers
 from rest_framework.fields import SkipField
 from rest_framework.relations import PKOnlyObject
+from rest_framework.serializers import LIST_SERIALIZER_KWARGS, LIST_SERIALIZER_KWARGS_REMOVE
 from rest_framework.settings import api_settings
 
 from ultraminebackend import formdata
@@ -86,62 +62,39 @@ _VALUE, _CONVERT, _DATETIME, _URL, _FIELD, _MANY = range(6)
 
 
 class FastReadMixin:
-    """For ``ModelSerializer`` subclasses: plain model attributes skip DRF's dispatch."""
+    """For ``ModelSerializer`` subclasses: rows rendered by the class's compiled plan.
 
-    @cached_property
-    def _read_plan(self) -> list[tuple[str, object, object]]:
-        """(name, getter or None, converter or None) per readable field.
+    A class whose fields cannot all be compiled (see ``_compile_field``) is DRF's own
+    serializer, unchanged.
+    """
 
-        No getter: DRF's own path (the converter is then the field). A getter and no converter:
-        the attribute is the representation. A getter and a converter: ``converter(attribute)``.
+    @classmethod
+    def many_init(cls, *args, **kwargs):
+        """``many=True``: a ``FastListSerializer`` unless ``Meta`` names a list class.
+
+        DRF's own ``many_init`` with that one class swapped in (DRF suggests overriding it).
         """
-        model = self.Meta.model
-        plan = []
-        for field in self._readable_fields:
-            getter = _direct_getter(model, field)
-            if getter is not None:
-                plan.append((field.field_name, getter, None))
-                continue
-            getter = _attribute_getter(model, field)
-            if getter is not None:
-                convert = _iso_datetime(field) or field.to_representation
-                plan.append((field.field_name, getter, convert))
-            else:
-                plan.append((field.field_name, None, field))
-        return plan
-
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-        meta = getattr(cls, "Meta", None)
-        if meta is not None and not hasattr(meta, "list_serializer_class"):
-            meta.list_serializer_class = FastListSerializer
+        if hasattr(getattr(cls, "Meta", None), "list_serializer_class"):
+            return super().many_init(*args, **kwargs)
+        list_kwargs = {}
+        for key in LIST_SERIALIZER_KWARGS_REMOVE:
+            value = kwargs.pop(key, None)
+            if value is not None:
+                list_kwargs[key] = value
+        list_kwargs["child"] = cls(*args, **kwargs)
+        list_kwargs.update({key: kwargs[key] for key in LIST_SERIALIZER_KWARGS if key in kwargs})
+        return FastListSerializer(*args, **list_kwargs)
 
     def to_representation(self, instance):
-        compiled = _compiled_plan(type(self))
-        if compiled is not None:
-            request = self.context.get("request")
-            return _render(compiled, instance, request, timezone.get_current_timezone())
-        representation = {}
-        for name, getter, convert in self._read_plan:
-            if getter is not None:
-                if convert is None:
-                    representation[name] = getter(instance)
-                else:
-                    attribute = getter(instance)
-                    representation[name] = None if attribute is None else convert(attribute)
-                continue
-            field = convert
-            try:
-                attribute = field.get_attribute(instance)
-            except SkipField:
-                continue
-            check = attribute.pk if isinstance(attribute, PKOnlyObject) else attribute
-            representation[name] = None if check is None else field.to_representation(attribute)
-        return representation
+        plan = _compiled_plan(type(self))
+        if plan is None:
+            return super().to_representation(instance)
+        request = self.context.get("request")
+        return _render(plan, instance, request, timezone.get_current_timezone())
 
 
 class FastListSerializer(serializers.ListSerializer):
-    """``many=True`` of a ``FastReadMixin`` serializer (its default ``list_serializer_class``).
+    """``many=True`` of a ``FastReadMixin`` serializer (``FastReadMixin.many_init``).
 
     With a compiled plan, a page is rendered with the request and the time zone looked up once,
     not once per row (the time zone is a context-local read: ~2 us, twice a row).
@@ -149,15 +102,21 @@ class FastListSerializer(serializers.ListSerializer):
 
     def to_representation(self, data):
         child_class = type(self.child)
-        if child_class.to_representation is not FastReadMixin.to_representation:
-            return super().to_representation(data)  # the child adds to each row's answer
-        compiled = _compiled_plan(child_class)
-        if compiled is None:
-            return super().to_representation(data)
+        plan = _compiled_plan(child_class) if _renders_by_plan(child_class) else None
+        if plan is None:
+            return super().to_representation(data)  # the child's own to_representation per row
         rows = data.all() if isinstance(data, BaseManager) else data
         request = self.context.get("request")
         zone = timezone.get_current_timezone()
-        return [_render(compiled, row, request, zone) for row in rows]
+        return [_render(plan, row, request, zone) for row in rows]
+
+
+def _renders_by_plan(serializer_class) -> bool:
+    """The class's answer for a row is its plan's: it adds nothing on top of ours."""
+    return (
+        issubclass(serializer_class, FastReadMixin)
+        and serializer_class.to_representation is FastReadMixin.to_representation
+    )
 
 
 _compiled_plans: dict[type, tuple | None] = {}
@@ -213,7 +172,9 @@ def _compile_field(model, field) -> tuple | None:
         return (name, _VALUE, stored_name_getter(file_field.attname), None, None)
     if isinstance(field, serializers.ListSerializer):
         child = type(field.child)
-        nested = _compiled_plan(child) if issubclass(child, FastReadMixin) else None
+        # A child that adds to its rows (its own to_representation) is not inlined: the class
+        # stays on DRF's path, which calls the child per row.
+        nested = _compiled_plan(child) if _renders_by_plan(child) else None
         return None if nested is None else (name, _MANY, None, field, nested)
     if type(field) in _CONTEXT_FREE or _is_file_name_field(field):
         getter = _attribute_getter(model, field)
@@ -257,16 +218,16 @@ def _is_file_name_field(field) -> bool:
 def _render(plan: tuple, instance, request, zone) -> dict:
     representation = {}
     for name, kind, getter, function, nested in plan:
-        if kind is _VALUE:
+        if kind == _VALUE:
             representation[name] = getter(instance)
             continue
-        if kind is _CONVERT or kind is _DATETIME or kind is _URL:
+        if kind < _FIELD:  # _CONVERT, _DATETIME, _URL: a function of the attribute
             attribute = getter(instance)
             if attribute is None:
                 representation[name] = None
-            elif kind is _CONVERT:
+            elif kind == _CONVERT:
                 representation[name] = function(attribute)
-            elif kind is _DATETIME:
+            elif kind == _DATETIME:
                 representation[name] = function(attribute, zone)
             else:
                 representation[name] = function(attribute, request)
@@ -278,7 +239,7 @@ def _render(plan: tuple, instance, request, zone) -> dict:
         check = attribute.pk if isinstance(attribute, PKOnlyObject) else attribute
         if check is None:
             representation[name] = None
-        elif kind is _FIELD:
+        elif kind == _FIELD:
             representation[name] = function.to_representation(attribute)
         else:
             rows = attribute.all() if isinstance(attribute, BaseManager) else attribute
@@ -286,22 +247,13 @@ def _render(plan: tuple, instance, request, zone) -> dict:
     return representation
 
 
-def _iso_datetime(field):
+def _iso_datetime_in(field):
     """``DateTimeField.to_representation`` for aware datetimes in ISO 8601, without its detours.
 
-    The same steps as DRF's (convert to the current time zone, ``isoformat()``, ``+00:00`` as
-    ``Z``) for the common field: exactly ``DateTimeField``, ISO 8601 output, no field time zone,
-    ``USE_TZ``. Anything else (strings, naive values, overflow) is left to DRF.
+    ``convert(value, zone)``, the current time zone looked up once a page. The same steps as
+    DRF's for the common field (exactly ``DateTimeField``, ISO 8601, no field time zone,
+    ``USE_TZ``); strings, naive values and overflow are left to DRF.
     """
-    in_zone = _iso_datetime_in(field)
-    if in_zone is None:
-        return None
-    current_timezone = timezone.get_current_timezone
-    return lambda value: in_zone(value, current_timezone())
-
-
-def _iso_datetime_in(field):
-    """``_iso_datetime`` taking the current time zone as an argument (looked up once a page)."""
     if type(field) is not serializers.DateTimeField or hasattr(field, "timezone"):
         return None
     output_format = getattr(field, "format", api_settings.DATETIME_FORMAT)

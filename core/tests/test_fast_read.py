@@ -20,7 +20,16 @@ from core.serializers import (
     WalletEntrySerializer,
 )
 from testsupport.files import image_file
-from ultraminebackend.serializers import FastListSerializer, FastReadMixin, _iso_datetime
+from ultraminebackend.serializers import (
+    _FIELD,
+    _MANY,
+    _URL,
+    _VALUE,
+    FastListSerializer,
+    FastReadMixin,
+    _compiled_plan,
+    _iso_datetime_in,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -32,13 +41,19 @@ def _clock_stands_still(time_machine):
     time_machine.move_to(timezone.now(), tick=False)
 
 
-def both_ways(serializer_class, rows):
-    request = APIRequestFactory().get("/api/x")
-    serializer = serializer_class(context={"request": request})
-    # Both at the same level, under any to_representation a serializer adds on top.
-    fast = [FastReadMixin.to_representation(serializer, row) for row in rows]
-    stock = [serializers.Serializer.to_representation(serializer, row) for row in rows]
-    return JSONRenderer().render(fast), JSONRenderer().render(stock), serializer
+@pytest.fixture
+def drf_calls(monkeypatch):
+    """Counts DRF's own ``to_representation`` calls, of a serializer and of a list of them."""
+    calls = []
+    for drf_class in (serializers.Serializer, serializers.ListSerializer):
+        drf_method = drf_class.to_representation
+
+        def spy(self, data, drf_method=drf_method):
+            calls.append(type(self))
+            return drf_method(self, data)
+
+        monkeypatch.setattr(drf_class, "to_representation", spy)
+    return calls
 
 
 FAST_SERIALIZERS = [
@@ -86,16 +101,26 @@ def rows(make_product, user, staff_user, order_for, deposit_for, credit):
 
 
 @pytest.mark.parametrize("serializer_class", FAST_SERIALIZERS)
-def test_fast_read_answers_what_drf_answers(rows, serializer_class):
-    fast, stock, serializer = both_ways(serializer_class, rows[serializer_class])
+def test_each_row_answers_what_drf_answers_and_drf_never_runs(rows, serializer_class, drf_calls):
+    request = APIRequestFactory().get("/api/x")
+    serializer = serializer_class(context={"request": request})
 
-    assert fast == stock
-    assert any(getter for _, getter, _ in serializer._read_plan)  # the fast path is taken
+    # Both at the same level, under any to_representation the serializer adds on top.
+    fast = JSONRenderer().render(
+        [FastReadMixin.to_representation(serializer, row) for row in rows[serializer_class]]
+    )
+    assert drf_calls == []  # every row came from the compiled plan, nested galleries included
+    stock = [
+        serializers.Serializer.to_representation(serializer, row) for row in rows[serializer_class]
+    ]
+
+    assert fast == JSONRenderer().render(stock)
+    assert drf_calls  # the spy sees DRF when it runs
 
 
 @pytest.mark.parametrize("zone", ["UTC", "Asia/Kolkata"])
 @pytest.mark.parametrize("serializer_class", FAST_SERIALIZERS)
-def test_lists_answer_what_drf_alone_answers(rows, serializer_class, zone, monkeypatch):
+def test_lists_answer_what_drf_alone_answers(rows, serializer_class, zone, monkeypatch, drf_calls):
     request = APIRequestFactory().get("/api/x")
 
     def listed():
@@ -106,6 +131,7 @@ def test_lists_answer_what_drf_alone_answers(rows, serializer_class, zone, monke
             return type(serializer), JSONRenderer().render(serializer.data)
 
     fast_class, fast = listed()
+    assert serializers.Serializer not in drf_calls  # no row, nested or not, went through DRF
     # DRF's own code for every level, nested galleries included: the fast paths switched off.
     monkeypatch.setattr(
         FastReadMixin, "to_representation", serializers.Serializer.to_representation
@@ -147,16 +173,16 @@ def test_stored_names_are_what_the_file_field_answers(make_product, django_asser
     assert stored_name(replaced) == "products/other.jpg"
 
 
-def test_plain_attributes_skip_drf_and_only_nested_or_dotted_fields_keep_drfs_path():
-    plan = {name: (getter, convert) for name, getter, convert in ProductSerializer()._read_plan}
+def test_plain_attributes_are_read_directly_and_only_dotted_sources_take_drfs_walk():
+    kinds = {name: kind for name, kind, *_ in _compiled_plan(ProductSerializer)}
 
-    for name in ("name", "category"):  # the attribute is the representation
-        assert plan[name][0] is not None and plan[name][1] is None, name
-    for name in ("price", "image", "image_url", "image_thumbnail_url", "created_at"):
-        getter, convert = plan[name]  # the attribute, through the field's to_representation
-        assert getter is not None and convert is not None, name
-    for name in ("category_name", "images"):  # dotted source, nested serializer: DRF's path
-        assert plan[name][0] is None, name
+    for name in ("name", "category", "stock"):  # the attribute is the representation
+        assert kinds[name] == _VALUE, name
+    for name in ("image_url", "image_thumbnail_url", "cover_url"):  # from the request, once
+        assert kinds[name] == _URL, name
+    assert kinds["images"] == _MANY  # the gallery's own plan, inlined
+    assert kinds["category_name"] == _FIELD  # an annotation or a property: DRF's attribute walk
+    assert _VALUE < min(kinds["price"], kinds["created_at"]) < _URL  # converted from the column
 
 
 def test_galleries_attached_to_a_page_match_the_gallery_queried_per_product(
@@ -200,16 +226,16 @@ def test_galleries_attached_to_a_page_match_the_gallery_queried_per_product(
 )
 def test_fast_datetime_is_drfs_datetime(zone, value):
     field = serializers.DateTimeField()
-    fast = _iso_datetime(field)
+    fast = _iso_datetime_in(field)
 
     with timezone.override(zone):
-        assert fast(value) == field.to_representation(value)
+        assert fast(value, timezone.get_current_timezone()) == field.to_representation(value)
 
 
 def test_fast_datetime_leaves_other_formats_and_zones_to_drf():
-    assert _iso_datetime(serializers.DateTimeField(format="%Y")) is None
-    assert _iso_datetime(serializers.DateTimeField(default_timezone=dt.UTC)) is None
-    assert _iso_datetime(serializers.DateField()) is None
+    assert _iso_datetime_in(serializers.DateTimeField(format="%Y")) is None
+    assert _iso_datetime_in(serializers.DateTimeField(default_timezone=dt.UTC)) is None
+    assert _iso_datetime_in(serializers.DateField()) is None
 
 
 def test_orders_listed_with_the_annotated_product_name_match_orders_read_through_the_fk(
@@ -248,14 +274,8 @@ def test_products_listed_with_the_annotated_category_name_match_products_read_th
 
 
 def test_serializers_of_context_free_fields_share_one_plan_per_class():
-    from ultraminebackend.serializers import _compiled_plan
-
-    for serializer_class in (
-        ProductSerializer,
-        OrderSerializer,
-        DepositSerializer,
-    ):
-        assert _compiled_plan(serializer_class) is not None, serializer_class
+    for serializer_class in FAST_SERIALIZERS:
+        assert _compiled_plan(serializer_class) is _compiled_plan(serializer_class) is not None
 
     class WithMethod(FastReadMixin, serializers.ModelSerializer):
         label = serializers.SerializerMethodField()
@@ -267,7 +287,7 @@ def test_serializers_of_context_free_fields_share_one_plan_per_class():
         def get_label(self, category):
             return f"{self.context['prefix']}{category.name}"
 
-    # a SerializerMethodField reads the serializer instance: the per-instance plan is kept
+    # a SerializerMethodField reads the serializer instance: DRF's own serializer
     assert _compiled_plan(WithMethod) is None
     category = Category.objects.create(name="Rigs", slug="rigs")
     assert WithMethod(category, context={"prefix": "> "}).data == {
@@ -304,8 +324,6 @@ def test_a_shared_plan_builds_each_requests_urls_from_that_request(make_product,
 
 
 def test_a_shared_plan_is_rebuilt_when_settings_change(make_product, settings):
-    from ultraminebackend.serializers import _compiled_plan
-
     make_product(price="12.50")
     first = _compiled_plan(ProductSerializer)
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "COERCE_DECIMAL_TO_STRING": False}
@@ -314,3 +332,48 @@ def test_a_shared_plan_is_rebuilt_when_settings_change(make_product, settings):
 
     assert _compiled_plan(ProductSerializer) is not first
     assert data["price"] == Decimal("12.50")
+
+
+class _ShoutingImageSerializer(ProductImageSerializer):
+    def to_representation(self, image):
+        data = super().to_representation(image)
+        data["alt_text"] = data["alt_text"].upper()
+        return data
+
+
+class _ProductWithShoutingGallery(ProductSerializer):
+    images = _ShoutingImageSerializer(source="gallery", many=True, read_only=True)
+
+    class Meta(ProductSerializer.Meta):
+        pass
+
+
+def test_a_nested_serializer_that_adds_to_its_rows_keeps_its_output(make_product, staff_user):
+    product = make_product(image=image_file())
+    services.product_image_add(product=product, image=image_file(), alt_text="side")
+    rows = selectors.attach_galleries(list(selectors.product_list(user=staff_user)))
+    context = {"request": APIRequestFactory().get("/api/x")}
+
+    listed = _ProductWithShoutingGallery(rows, many=True, context=context).data
+    one = _ProductWithShoutingGallery(rows[0], context=context).data
+
+    assert [image["alt_text"] for image in listed[0]["images"]] == ["SIDE"]
+    assert [image["alt_text"] for image in one["images"]] == ["SIDE"]
+
+
+def test_a_list_class_named_in_meta_is_kept():
+    class OwnList(serializers.ListSerializer):
+        pass
+
+    class WithOwnList(FastReadMixin, serializers.ModelSerializer):
+        class Meta:
+            model = Category
+            fields = ["id", "name"]
+            list_serializer_class = OwnList
+
+    class WithoutMeta(CategorySerializer):
+        pass
+
+    assert type(WithOwnList([], many=True)) is OwnList
+    assert type(WithoutMeta([], many=True)) is FastListSerializer
+    assert not hasattr(CategorySerializer.Meta, "list_serializer_class")  # Meta left alone

@@ -6,6 +6,7 @@ request, which honours ``X-Forwarded-Proto``/``X-Forwarded-Host`` behind the pro
 ``SECURE_PROXY_SSL_HEADER`` and ``USE_X_FORWARDED_HOST`` in settings).
 """
 
+import re
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -13,8 +14,13 @@ from django.db.models.fields.files import FieldFile
 from django.http import HttpRequest
 from django.utils.functional import LazyObject, empty
 
-from .storages import PLAIN_NAME
 from .variants import thumbnail_name
+
+# Segments of characters no backend here ever quotes or normalises (none empty, none starting
+# with a dot): a public backend's URL of such a name is its URL base followed by the name. Every
+# name we generate is one (``naming.UploadTo``, ``variants.thumbnail_name``).
+PLAIN_NAME = re.compile(r"[A-Za-z0-9_~-][A-Za-z0-9_.~-]*(?:/[A-Za-z0-9_~-][A-Za-z0-9_.~-]*)*")
+_PROBE = "probe"
 
 
 def absolute_url(url: str, request: HttpRequest | None = None) -> str:
@@ -59,9 +65,9 @@ def thumbnail_url(file: FieldFile | None, request: HttpRequest | None = None) ->
 def name_url(storage, name: str | None, request: HttpRequest | None = None) -> str | None:
     """``file_url`` of the file ``storage`` holds as ``name``: lists need no FieldFile per row.
 
-    A public backend that names a base for plain names (``plain_name_url_base``) has it made
-    absolute once per request and each plain name appended; any other name, and every private
-    file (signed per URL), goes through ``storage.url``.
+    A plain name (``PLAIN_NAME``) on a public backend is appended to the backend's URL base,
+    made absolute once per request; any other name, and every private file (signed per URL),
+    goes through ``storage.url``.
     """
     if not name:
         return None
@@ -87,10 +93,8 @@ _NO_BASE = object()
 
 
 def _absolute_base(backend, request: HttpRequest | None) -> str | None:
-    """The backend's plain-name base made absolute, remembered on the request (one per page)."""
-    base_of = getattr(backend, "plain_name_url_base", None)
-    if base_of is None:
-        return None
+    """What a public backend's URL of a plain name starts with, made absolute; remembered on the
+    request (one per page and backend). ``None`` for a private backend or signed URLs."""
     bases = getattr(request, "_file_url_bases", None)  # None without a request too
     if bases is None:
         bases = {}
@@ -98,9 +102,17 @@ def _absolute_base(backend, request: HttpRequest | None) -> str | None:
             request._file_url_bases = bases
     base = bases.get(backend, _NO_BASE)
     if base is _NO_BASE:
-        relative = base_of()
-        base = bases[backend] = None if relative is None else absolute_url(relative, request)
+        base = bases[backend] = _url_base(backend, request)
     return base
+
+
+def _url_base(backend, request: HttpRequest | None) -> str | None:
+    if getattr(backend, "is_private", True):
+        return None
+    probe_url = backend.url(_PROBE)
+    if "?" in probe_url or "#" in probe_url or not probe_url.endswith("/" + _PROBE):
+        return None  # signed, or not a concatenation
+    return absolute_url(probe_url, request)[: -len(_PROBE)]
 
 
 def _backend(storage):

@@ -96,9 +96,8 @@ class ManagedImageFieldFile(_ManagedFileMixin, ImageFieldFile):
 class _NotingStoredNameMixin:
     """Notes the name a loaded row holds before the field first changes (``cleanup``).
 
-    Reading the field as a file (which a replacement through ``FieldFile.save`` starts with) or
-    assigning to it notes the stored name; post_save deletes it once the change is committed.
-    Cheaper than a post_init handler, which would run for every row every list loads.
+    Reading the field as a file or assigning to it notes the stored name; post_save deletes it
+    once the change is committed. Why not django-cleanup's post_init: docs/file-cleanup.md.
     """
 
     def __get__(self, instance, cls=None):
