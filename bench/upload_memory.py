@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.harness.report import Row, record  # noqa: E402
 from testsupport.files import encode, exif_bytes, photo  # noqa: E402
-from testsupport.liveserver import free_port, manage, production_env  # noqa: E402
+from testsupport.liveserver import free_port, manage, production_env, stop_process  # noqa: E402
 
 MIB = 1024 * 1024
 # (label, target file size, multipart field): the two uploads the issue asks about, after a
@@ -52,7 +52,6 @@ TARGET_GROWTH_MIB = 30
 JPEG_QUALITY = 95
 EMAIL, PASSWORD = "bench@example.com", secrets.token_urlsafe(16)
 STARTUP_TIMEOUT_S = 30
-STOP_TIMEOUT_S = 10
 CHUNK = 64 * 1024
 
 
@@ -81,18 +80,6 @@ def start_gunicorn(env: dict, port: int, log: Path) -> subprocess.Popen:
     ]  # fmt: skip
     with open(log, "wb") as output:
         return subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=output)
-
-
-def stop(server: subprocess.Popen) -> None:
-    """SIGTERM (graceful: the master stops its worker), SIGKILL if that takes too long."""
-    if server.poll() is not None:
-        return
-    server.terminate()
-    try:
-        server.wait(STOP_TIMEOUT_S)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait(STOP_TIMEOUT_S)
 
 
 def request(port: int, method: str, path: str, body=b"", headers=None):
@@ -287,7 +274,7 @@ def main() -> None:
             print((folder / "gunicorn.log").read_text()[-3000:], file=sys.stderr)
             raise
         finally:
-            stop(server)
+            stop_process(server)
     print(
         f"gunicorn: 1 sync worker, 1 thread; baseline JPEG q{JPEG_QUALITY} photos; MB = MiB; "
         f"decoded = pixels x {PILLOW_RGB_BYTES_PER_PIXEL} B, what Pillow holds when it decodes "

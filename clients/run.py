@@ -36,7 +36,13 @@ sys.path.insert(0, str(ROOT))
 
 from PIL import Image, ImageDraw  # noqa: E402
 
-from testsupport.liveserver import LiveServer, free_port, manage, production_env  # noqa: E402
+from testsupport.liveserver import (  # noqa: E402
+    LiveServer,
+    free_port,
+    manage,
+    production_env,
+    stop_process,
+)
 
 TYPESCRIPT = ROOT / "clients" / "typescript"
 BROWSER = ROOT / "clients" / "browser"
@@ -122,16 +128,6 @@ def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen:
         )
 
 
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(WORKER_STOP_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(WORKER_STOP_TIMEOUT_S)
-
-
 def main() -> int:
     # `timeout` (CI) sends SIGTERM: unwind, so the finally blocks stop gunicorn and the worker.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -209,7 +205,7 @@ def main() -> int:
                 run_clients(steps, args, node, server.url, config_path)
             log = server.log_tail(10**7)
         finally:
-            stop(worker)
+            stop_process(worker, WORKER_STOP_TIMEOUT_S)
         errors = [line for line in log.splitlines() if '"level": "ERROR"' in line]
         if errors:
             print(f"\n{len(errors)} ERROR lines in the server log; the last ones:")

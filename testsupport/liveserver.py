@@ -23,6 +23,18 @@ STARTUP_TIMEOUT_S = 30
 STOP_TIMEOUT_S = 10
 
 
+def stop_process(process: subprocess.Popen, timeout: float = STOP_TIMEOUT_S) -> None:
+    """SIGTERM (graceful: a gunicorn master stops its workers), SIGKILL if that takes too long."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout)
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -150,14 +162,8 @@ class LiveServer:
             return ""
 
     def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()  # graceful: the master stops its workers
-        try:
-            self.process.wait(STOP_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(STOP_TIMEOUT_S)
+        if self.process is not None:
+            stop_process(self.process)
 
     def __enter__(self) -> LiveServer:
         return self.start()
