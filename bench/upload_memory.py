@@ -31,7 +31,13 @@ sys.path.insert(0, str(ROOT))
 
 from bench.harness.report import Row, record  # noqa: E402
 from testsupport.files import encode, exif_bytes, photo  # noqa: E402
-from testsupport.liveserver import free_port, manage, production_env, stop_process  # noqa: E402
+from testsupport.liveserver import (  # noqa: E402
+    child_pids,
+    free_port,
+    manage,
+    production_env,
+    stop_process,
+)
 
 MIB = 1024 * 1024
 # (label, target file size, multipart field): the two uploads the issue asks about, after a
@@ -119,17 +125,7 @@ def wait_until_up(port: int, server: subprocess.Popen) -> None:
 
 def worker_pid(master: int) -> int:
     """The gunicorn worker: the master's only child (found by scanning /proc for its ppid)."""
-    children = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:  # the process ended while we looked
-            continue
-        parent = int(stat.rsplit(")", 1)[1].split()[1])  # after "pid (comm) state"
-        if parent == master:
-            children.append(int(entry.name))
+    children = child_pids(master)
     if len(children) != 1:
         raise RuntimeError(f"expected one gunicorn worker, found {children}")
     return children[0]

@@ -11,24 +11,16 @@ import threading
 from collections import Counter
 from decimal import Decimal
 
-import pytest
 import requests
 from django.apps import apps
-from django.db import connection
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from core.models import Category, Deposit, Order, Product
+from testsupport.db import POSTGRES_ONLY
 from testsupport.files import image_bytes
 from ultraminebackend.files.cleanup import managed_fields
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.postgres,
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="20 concurrent writers need PostgreSQL (set DATABASE_URL=postgres://…)",
-    ),
-]
+pytestmark = POSTGRES_ONLY  # 20 concurrent writers need PostgreSQL
 
 CLIENTS = 20
 TIMEOUT_S = 60

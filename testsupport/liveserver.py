@@ -35,6 +35,21 @@ def stop_process(process: subprocess.Popen, timeout: float = STOP_TIMEOUT_S) -> 
         process.wait(timeout)
 
 
+def child_pids(parent: int) -> list[int]:
+    """A process's children, found through /proc (Linux): a gunicorn master's workers."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:  # the process ended while we looked
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == parent:  # after "pid (comm) state"
+            pids.append(int(entry.name))
+    return pids
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -142,18 +157,7 @@ class LiveServer:
         raise RuntimeError(f"gunicorn did not answer within {STARTUP_TIMEOUT_S} s")
 
     def worker_pids(self) -> list[int]:
-        """The master's children, found through /proc (Linux)."""
-        pids = []
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
-                continue
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == self.process.pid:
-                pids.append(int(entry.name))
-        return pids
+        return child_pids(self.process.pid)
 
     def log_tail(self, chars: int = 3000) -> str:
         try:
