@@ -9,6 +9,7 @@ from moto.server import ThreadedMotoServer
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from testsupport.fakes import FakeImageKitServer
 from testsupport.files import s3_storages
 from ultraminebackend.files.config import build_storages, public_media_policy
 
@@ -28,9 +29,20 @@ def _isolated_settings(settings, tmp_path):
         static_backend=STATIC_FILES,
     )
     settings.SITE_URL = ""
+    settings.IMAGEKIT_PRIVATE_KEY = settings.IMAGEKIT_URL_ENDPOINT = ""
+    settings.IMAGEKIT_API_BASE_URL = ""
+    settings.MEDIA_CDN_ORDER = ["cloudinary", "imagekit"]
     cache.clear()  # throttle counters live in the cache
     yield
     cache.clear()
+
+
+@pytest.fixture
+def imagekit_server(settings):
+    """A fake ImageKit on 127.0.0.1 for the real imagekitio SDK (IMAGEKIT_API_BASE_URL)."""
+    with FakeImageKitServer() as fake:
+        fake.configure(settings)
+        yield fake
 
 
 @pytest.fixture

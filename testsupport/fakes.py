@@ -1,8 +1,9 @@
-"""Fake Gemini and Cloudinary HTTP servers on 127.0.0.1, so tests exercise the real SDKs.
+"""Fake Gemini, Cloudinary and ImageKit HTTP servers on 127.0.0.1, so tests exercise the real SDKs.
 
 Each fake is a ``testsupport.fakeserver.FakeServer``. Tests point the SDKs at it through settings
-only: ``GEMINI_BASE_URL=fake.url`` for google-genai, and
-``CLOUDINARY_URL=fake.cloudinary_url`` (``…?upload_prefix=http://127.0.0.1:PORT``) for cloudinary.
+only: ``GEMINI_BASE_URL=fake.url`` for google-genai,
+``CLOUDINARY_URL=fake.cloudinary_url`` (``…?upload_prefix=http://127.0.0.1:PORT``) for cloudinary,
+and ``fake.configure(settings)`` (``IMAGEKIT_API_BASE_URL=fake.url`` and keys) for imagekitio.
 Both record every request, answer with the JSON the real services send, and can be scripted to
 fail, block or hang. Use them as context managers (``with FakeGeminiServer() as fake: …``).
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import json
 import re
 import secrets
 import struct
@@ -508,3 +510,233 @@ def _parse_form(request: RecordedRequest) -> tuple[dict[str, str], bytes | str |
         else:
             fields[name] = data.decode()
     return fields, file
+
+
+# --- ImageKit -----------------------------------------------------------------------------------
+
+_IK_UPLOAD_PATH = "/api/v1/files/upload"
+_IK_FILE_PATH = re.compile(r"^/v1/files/(?P<file_id>[^/]+)$")
+_IK_FORMATS = {"jpg": "JPEG", "png": "PNG", "webp": "WEBP", "gif": "GIF"}
+
+
+@dataclass
+class ImageKitFile:
+    file_id: str
+    file_path: str  # "/auto/3f2a….jpg"
+    file_type: str  # "image" or "non-image"
+    data: bytes
+    params: dict[str, str]
+    width: int | None = None
+    height: int | None = None
+
+
+class FakeImageKitServer(FakeServer):
+    """ImageKit's upload and file APIs (``POST /api/v1/files/upload``, ``DELETE /v1/files/{id}``)
+    plus delivery under ``url_endpoint``, for the real ``imagekitio`` SDK.
+
+    The SDK reaches it through its ``base_url`` (``IMAGEKIT_API_BASE_URL=fake.url``). Requests must
+    carry the private key as Basic auth. Uploads take bytes or a loopback URL (fetched here, as
+    ImageKit fetches remote files), apply a pre-transformation's ``f-<format>`` with Pillow, and
+    answer ImageKit's JSON; delivery applies ``?tr=w-…,h-…,c-at_max,f-webp`` and ``q-…``.
+    ``fail_next``, ``fail_uploads`` and ``hang_next`` script failures; ``files`` holds what is
+    stored (by file path) and ``deleted`` the ``fileId`` of every delete.
+    """
+
+    def __init__(
+        self,
+        *,
+        private_key: str = "private_fake_imagekit_key",
+        endpoint_id: str = "ultramine-test",
+    ) -> None:
+        super().__init__()
+        self.private_key = private_key
+        self.endpoint_id = endpoint_id
+        self.files: dict[str, ImageKitFile] = {}
+        self.deleted: list[str] = []
+        self._uploads_before_failing: int | None = None
+        self._failure = FakeResponse()
+
+    @property
+    def url_endpoint(self) -> str:
+        return f"{self.url}/{self.endpoint_id}"
+
+    def configure(self, settings) -> None:
+        """Point the project's ImageKit settings at this fake."""
+        settings.IMAGEKIT_PRIVATE_KEY = self.private_key
+        settings.IMAGEKIT_PUBLIC_KEY = "public_fake_imagekit_key"
+        settings.IMAGEKIT_URL_ENDPOINT = self.url_endpoint
+        settings.IMAGEKIT_API_BASE_URL = self.url
+
+    @property
+    def upload_requests(self) -> list[RecordedRequest]:
+        return [r for r in self.requests if urlsplit(r.path).path == _IK_UPLOAD_PATH]
+
+    def by_id(self, file_id: str) -> ImageKitFile | None:
+        return next((f for f in self.files.values() if f.file_id == file_id), None)
+
+    def fail_next(self, status: int = 500, message: str = "Internal server error") -> None:
+        """The next API call answers ``status`` with ImageKit's error JSON."""
+        self.enqueue(FakeResponse(status=status, body=_imagekit_error(message)))
+
+    def fail_uploads(self, *, after: int = 0, status: int = 500, message: str = "Server error"):
+        """Uploads fail from now on, once ``after`` more have passed (deletes keep working)."""
+        with self._lock:
+            self._uploads_before_failing = after
+            self._failure = FakeResponse(status=status, body=_imagekit_error(message))
+
+    def hang_next(self, seconds: float) -> None:
+        self.enqueue(FakeResponse(status=500, body=_imagekit_error("late"), delay_s=seconds))
+
+    def fetch(self, url: str) -> tuple[bytes, str]:
+        """GET a delivery URL from this server: its bytes and content type."""
+        if not url.startswith(self.url):
+            raise ValueError(f"{url} is not served by this fake")
+        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - our own server
+            return response.read(), response.headers.get("Content-Type", "")
+
+    # -- routing ------------------------------------------------------------------------------
+    def respond(self, request: RecordedRequest) -> FakeResponse:
+        parts = urlsplit(request.path)
+        prefix = f"/{self.endpoint_id}/"
+        if request.method == "GET" and parts.path.startswith(prefix):
+            return self._deliver(parts.path[len(prefix) - 1 :], parse_qs(parts.query))
+        is_upload = request.method == "POST" and parts.path == _IK_UPLOAD_PATH
+        delete = _IK_FILE_PATH.match(parts.path) if request.method == "DELETE" else None
+        if not (is_upload or delete):
+            return FakeResponse(status=404, body=_imagekit_error("Not found"))
+        scripted = self._next_scripted()
+        if scripted is not None:
+            return scripted
+        if not self._authorised(request.headers.get("authorization", "")):
+            return FakeResponse(
+                status=401, body=_imagekit_error("Your request does not contain private API key.")
+            )
+        if delete:
+            return self._delete(delete["file_id"])
+        if self._upload_fails():
+            return self._failure
+        params, file = _parse_form(request)
+        return self._upload(params, file)
+
+    def _authorised(self, header: str) -> bool:
+        scheme, _, encoded = header.partition(" ")
+        if scheme != "Basic":
+            return False
+        user = base64.b64decode(encoded).decode(errors="replace").partition(":")[0]
+        return user == self.private_key
+
+    def _upload_fails(self) -> bool:
+        with self._lock:
+            if self._uploads_before_failing is None:
+                return False
+            if self._uploads_before_failing > 0:
+                self._uploads_before_failing -= 1
+                return False
+            return True
+
+    def _upload(self, params: dict[str, str], file: bytes | str | None) -> FakeResponse:
+        if file is None or not params.get("fileName"):
+            return FakeResponse(status=400, body=_imagekit_error("Missing file or fileName"))
+        if isinstance(file, str):
+            loaded = self._load_remote(file)
+            if loaded is None:
+                return FakeResponse(status=400, body=_imagekit_error("Could not fetch the URL"))
+            file = loaded
+        pre = json.loads(params.get("transformation") or "{}").get("pre", "")
+        target = re.search(r"(?:^|,)f-(\w+)", pre)
+        media = _read_image(file, target[1] if target else None) or _read_video(file)
+        if media is None:
+            return FakeResponse(status=400, body=_imagekit_error("Unsupported file type"))
+        name = params["fileName"]
+        if params.get("useUniqueFileName", "true") == "true":
+            stem, dot, ext = name.rpartition(".")
+            name = (
+                f"{stem}_{secrets.token_hex(4)}{dot}{ext}"
+                if dot
+                else f"{name}_{secrets.token_hex(4)}"
+            )
+        folder = params.get("folder", "/").strip("/")
+        file_path = f"/{folder}/{name}" if folder else f"/{name}"
+        is_image = media.resource_type == "image"
+        stored = ImageKitFile(
+            file_id=secrets.token_hex(12),
+            file_path=file_path,
+            file_type="image" if is_image else "non-image",
+            data=media.data,
+            params=params,
+            width=media.width,
+            height=media.height,
+        )
+        self.files[file_path] = stored
+        url = f"{self.url_endpoint}{file_path}"
+        body: dict = {
+            "fileId": stored.file_id,
+            "name": name,
+            "size": len(media.data),
+            "versionInfo": {"id": stored.file_id, "name": "Version 1"},
+            "filePath": file_path,
+            "url": url,
+            "fileType": stored.file_type,
+            "AITags": None,
+            "description": None,
+        }
+        if is_image:
+            body |= {
+                "height": media.height,
+                "width": media.width,
+                "thumbnailUrl": f"{self.url_endpoint}/tr:n-ik_ml_thumbnail{file_path}",
+            }
+        else:
+            body |= {"duration": round(media.duration) if media.duration else None}
+            if media.width:
+                body |= {"width": media.width, "height": media.height}
+        return FakeResponse(body=body)
+
+    def _delete(self, file_id: str) -> FakeResponse:
+        stored = self.by_id(file_id)
+        if stored is None:
+            return FakeResponse(
+                status=404, body=_imagekit_error("The requested file does not exist.")
+            )
+        del self.files[stored.file_path]
+        self.deleted.append(file_id)
+        return FakeResponse(status=204)
+
+    def _deliver(self, file_path: str, query: dict[str, list[str]]) -> FakeResponse:
+        stored = self.files.get(file_path)
+        if stored is None:
+            return FakeResponse(status=404, body=b"Not found")
+        ext = file_path.rpartition(".")[2].lower()
+        transformation = dict(
+            step.split("-", 1) for step in (query.get("tr") or [""])[0].split(",") if "-" in step
+        )
+        if stored.file_type != "image" or not transformation:
+            content_type = _CONTENT_TYPES.get(ext) or _VIDEO_CONTENT_TYPES.get(ext, "image/jpeg")
+            return FakeResponse(body=stored.data, headers={"Content-Type": content_type})
+        with Image.open(io.BytesIO(stored.data)) as image:
+            image.load()
+            fmt = transformation.get("f") or (image.format or "jpeg").lower().replace("jpeg", "jpg")
+            if "w" in transformation or "h" in transformation:
+                image.thumbnail(  # c-at_max: fit within, never upscaled
+                    (
+                        int(transformation.get("w", image.width)),
+                        int(transformation.get("h", image.height)),
+                    )
+                )
+            out = io.BytesIO()
+            converted = image.convert("RGB") if fmt == "jpg" else image
+            converted.save(out, _IK_FORMATS[fmt], quality=int(transformation.get("q", 80)))
+        return FakeResponse(body=out.getvalue(), headers={"Content-Type": _CONTENT_TYPES[fmt]})
+
+    def _load_remote(self, url: str) -> bytes | None:
+        if urlsplit(url).hostname not in {"127.0.0.1", "localhost"}:
+            return None
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - loopback
+                return response.read()
+        except OSError:
+            return None
+
+
+def _imagekit_error(message: str) -> dict:
+    return {"message": message, "help": "For support kindly contact us at support@imagekit.io ."}

@@ -320,6 +320,14 @@ AI_TIMEOUT_S = env_int("AI_TIMEOUT_S", 60)
 AI_DAILY_LIMIT = env_int("AI_DAILY_LIMIT", 50)
 # cloudinary://key:secret@cloud (query parameters such as upload_prefix pass through); empty = off.
 CLOUDINARY_URL = env_str("CLOUDINARY_URL")
+# ImageKit (the imagekitio SDK): on when the private key and the URL endpoint are set.
+IMAGEKIT_PRIVATE_KEY = env_str("IMAGEKIT_PRIVATE_KEY")
+IMAGEKIT_PUBLIC_KEY = env_str("IMAGEKIT_PUBLIC_KEY")
+IMAGEKIT_URL_ENDPOINT = env_str("IMAGEKIT_URL_ENDPOINT")  # https://ik.imagekit.io/<your id>
+IMAGEKIT_API_BASE_URL = env_str("IMAGEKIT_API_BASE_URL")  # proxies and tests only
+IMAGEKIT_TIMEOUT_S = env_int("IMAGEKIT_TIMEOUT_S", 60)
+# The CDNs a stored asset tries, in order; our own storage always comes last.
+MEDIA_CDN_ORDER = env_list("MEDIA_CDN_ORDER", ["cloudinary", "imagekit"])
 
 # Background work (async generations): Django's tasks API with the database backend, run by
 # ``manage.py db_worker`` (the Procfile's worker line); no extra server needed.
@@ -431,6 +439,8 @@ LOGGING = {
         "django": {"level": LOG_LEVEL, "propagate": True},
         # libvips reports every finished thread pool at INFO; its warnings still come through.
         "pyvips": {"level": "WARNING", "propagate": True},
+        # httpx (under the ImageKit SDK) logs every request at INFO; failures reach our own logs.
+        "httpx": {"level": "WARNING", "propagate": True},
     },
 }
 

@@ -22,6 +22,7 @@ def destroy_cdn_asset_of_deleted_row(sender, instance: StoredAsset, **kwargs) ->
             destroy_quietly,
             instance.storage,
             public_id=instance.public_id,
+            asset_id=instance.asset_id,
             resource_type=instance.cdn_resource_type,
         )
     )

@@ -8,6 +8,7 @@ class Storage(models.TextChoices):
     """Where an asset lives: a CDN provider's name, or ``media`` (our own public storage)."""
 
     CLOUDINARY = "cloudinary"
+    IMAGEKIT = "imagekit"
     MEDIA = "media"
 
 
@@ -26,7 +27,8 @@ class StoredAsset(models.Model):
     """Where one file lives and what it is; subclasses add the file field on our storage.
 
     ``public_id``, ``asset_id`` and ``secure_url`` are what the CDN's upload answer said (never
-    rebuilt locally); the file field (named by ``file_field_name``) holds our storage's name.
+    rebuilt locally; on ImageKit the file path and the ``fileId`` a delete needs); the file field
+    (named by ``file_field_name``) holds our storage's name.
     """
 
     storage = models.CharField(max_length=16, choices=Storage.choices)

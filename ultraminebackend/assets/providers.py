@@ -1,18 +1,24 @@
 """The CDNs an asset can live on: one small interface, one subclass per CDN.
 
-A new CDN (ImageKit, say) is a ``CdnProvider`` subclass, an entry in ``PROVIDERS`` and a
-``models.Storage`` value (``makemigrations`` then updates the choices and the check constraints).
-The store tries the configured ones in ``PROVIDERS`` order, and the URLs, copies and deletes of
-its assets then work everywhere an asset is used.
+A new CDN is a ``CdnProvider`` subclass, an entry in ``PROVIDERS`` and a ``models.Storage`` value
+(``makemigrations`` then updates the choices and the check constraints). The store tries the
+configured ones in ``MEDIA_CDN_ORDER``, and the URLs, copies and deletes of its assets then work
+everywhere an asset is used.
 """
 
 from __future__ import annotations
 
+import io
 import logging
+import secrets
 from dataclasses import dataclass
 from typing import IO
 
-from ultraminebackend.integrations import cloudinary
+from django.conf import settings
+
+from ultraminebackend.files.intake import ALLOWED_FORMATS, sniff_format
+from ultraminebackend.files.video import SNIFF_BYTES, VIDEO_FORMATS, sniff_video
+from ultraminebackend.integrations import cloudinary, imagekit
 
 from .errors import CdnError
 from .models import Delivery, Storage
@@ -50,7 +56,7 @@ class CdnProvider:
         raise NotImplementedError
 
     def upload_url(self, url: str, *, folder: str, resource_type: str) -> Uploaded:
-        """Copy what a delivery URL serves: the CDN fetches it, no bytes pass through us."""
+        """Copy what a delivery URL serves (the CDN fetches it itself where its API can)."""
         raise NotImplementedError
 
     def fetch(self, url: str, *, max_bytes: int) -> bytes:
@@ -65,8 +71,8 @@ class CdnProvider:
         """A WebP no larger than ``IMAGE_THUMBNAIL_SIZE`` on either side, never upscaled."""
         raise NotImplementedError
 
-    def destroy(self, *, public_id: str, resource_type: str) -> None:
-        """Delete an asset; one already gone is not an error."""
+    def destroy(self, *, public_id: str, asset_id: str, resource_type: str) -> None:
+        """Delete an asset (by whichever id the CDN wants); one already gone is not an error."""
         raise NotImplementedError
 
 
@@ -111,7 +117,7 @@ class CloudinaryProvider(CdnProvider):
     def thumbnail_url(self, secure_url):
         return cloudinary.with_transformation(secure_url, cloudinary.thumbnail_transformation())
 
-    def destroy(self, *, public_id, resource_type):
+    def destroy(self, *, public_id, asset_id, resource_type):
         cloudinary.destroy(public_id=public_id, resource_type=resource_type)
 
 
@@ -129,8 +135,100 @@ def _uploaded(asset: cloudinary.CloudinaryAsset) -> Uploaded:
     )
 
 
-#: Every CDN, in the order the store tries them.
-PROVIDERS: dict[str, CdnProvider] = {Storage.CLOUDINARY: CloudinaryProvider()}
+class ImageKitProvider(CdnProvider):
+    """ImageKit names files itself from ours (``<folder>/<random>.<ext>``) and deletes by
+    ``fileId`` (kept as ``asset_id``); it tells images from videos by the bytes."""
+
+    name = Storage.IMAGEKIT
+    # Untransformed, ImageKit picks the format per browser at its default quality (Cloudinary's
+    # q_auto); it has no automatic "best" level (q_auto:best), so AI images ask a fixed quality.
+    BEST_QUALITY = 90
+    DELIVERY: dict[Delivery, dict[str, object]] = {
+        Delivery.AUTO: {},
+        Delivery.BEST: {"quality": BEST_QUALITY},
+    }
+
+    def is_configured(self) -> bool:
+        return imagekit.is_configured()
+
+    def upload(self, file, *, folder, resource_type, convert_to=None):
+        extension = convert_to or _sniffed_extension(file)
+        stored = imagekit.upload(
+            file=file,
+            file_name=_random_name(extension),
+            folder=folder,
+            # Stored converted, as Cloudinary's ``format``; no quality: ImageKit's default.
+            pre=f"f-{convert_to}" if convert_to else None,
+        )
+        return _uploaded_from_imagekit(stored, extension)
+
+    def upload_url(self, url, *, folder, resource_type):
+        # The SDK uploads no URL (its README: download first); a bounded copy passes through us.
+        data = imagekit.fetch(url, max_bytes=settings.IMAGE_MAX_BYTES)
+        with io.BytesIO(data) as file:
+            return self.upload(file, folder=folder, resource_type=resource_type)
+
+    def fetch(self, url, *, max_bytes):
+        return imagekit.fetch(url, max_bytes=max_bytes)
+
+    def url(self, secure_url, delivery):
+        transformation = self.DELIVERY[delivery]
+        if not transformation:
+            return secure_url
+        return imagekit.with_transformation(secure_url, **transformation)
+
+    def thumbnail_url(self, secure_url):
+        return imagekit.with_transformation(secure_url, **imagekit.thumbnail_transformation())
+
+    def destroy(self, *, public_id, asset_id, resource_type):
+        if not asset_id:
+            raise ValueError(f"ImageKit deletes by fileId; {public_id} has none.")
+        imagekit.destroy(file_id=asset_id)
+
+
+# What a file's first bytes announce → the extension ImageKit's file name carries.
+_KNOWN_EXTENSIONS = {"jpg", "png", "webp", "gif", "mp4", "mov", "webm"}
+
+
+def _sniffed_extension(file: IO[bytes]) -> str:
+    file.seek(0)
+    head = file.read(SNIFF_BYTES)
+    file.seek(0)
+    video = sniff_video(head)
+    if video in VIDEO_FORMATS:
+        return VIDEO_FORMATS[video].extension.lstrip(".")
+    image = sniff_format(head)
+    return ALLOWED_FORMATS[image].extension.lstrip(".") if image in ALLOWED_FORMATS else ""
+
+
+def _extension_of(path: str) -> str:
+    extension = path.rpartition(".")[2].lower().replace("jpeg", "jpg")
+    return extension if extension in _KNOWN_EXTENSIONS else ""
+
+
+def _random_name(extension: str) -> str:
+    return f"{secrets.token_hex(16)}.{extension}" if extension else secrets.token_hex(16)
+
+
+def _uploaded_from_imagekit(stored: imagekit.ImageKitFile, extension: str) -> Uploaded:
+    return Uploaded(
+        public_id=stored.file_path.lstrip("/"),
+        asset_id=stored.file_id,
+        secure_url=stored.url,
+        resource_type="image" if stored.file_type == "image" else "video",
+        width=stored.width,
+        height=stored.height,
+        bytes=stored.size,
+        format=extension or _extension_of(stored.name),
+        duration=stored.duration,
+    )
+
+
+#: Every CDN by its ``Storage`` value (the store tries them in ``MEDIA_CDN_ORDER``).
+PROVIDERS: dict[str, CdnProvider] = {
+    Storage.CLOUDINARY: CloudinaryProvider(),
+    Storage.IMAGEKIT: ImageKitProvider(),
+}
 
 
 def provider_of(storage: str) -> CdnProvider | None:
@@ -139,15 +237,17 @@ def provider_of(storage: str) -> CdnProvider | None:
 
 
 def configured_providers() -> list[CdnProvider]:
-    return [provider for provider in PROVIDERS.values() if provider.is_configured()]
+    """The configured CDNs in ``MEDIA_CDN_ORDER`` (the check ``assets.E001`` vets the names)."""
+    chosen = (PROVIDERS.get(name) for name in settings.MEDIA_CDN_ORDER)
+    return [provider for provider in chosen if provider is not None and provider.is_configured()]
 
 
-def destroy_quietly(storage: str, *, public_id: str, resource_type: str) -> None:
+def destroy_quietly(storage: str, *, public_id: str, asset_id: str, resource_type: str) -> None:
     """Delete a CDN asset, logging instead of raising: the answer is decided already."""
     provider = provider_of(storage)
     if provider is None or not public_id:
         return
     try:
-        provider.destroy(public_id=public_id, resource_type=resource_type)
+        provider.destroy(public_id=public_id, asset_id=asset_id, resource_type=resource_type)
     except (CdnError, ValueError) as exc:
         logger.warning("orphan %s asset %s (%s) left: %s", storage, public_id, resource_type, exc)

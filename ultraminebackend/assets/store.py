@@ -145,6 +145,7 @@ def _record_upload(asset: StoredAsset, cdn: CdnProvider, uploaded: Uploaded) -> 
             destroy_quietly,
             cdn.name,
             public_id=uploaded.public_id,
+            asset_id=uploaded.asset_id,
             resource_type=uploaded.resource_type,
         )
     )

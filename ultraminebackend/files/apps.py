@@ -10,6 +10,7 @@ class FilesConfig(AppConfig):
     verbose_name = "Files"
 
     def ready(self):
+        from ultraminebackend.assets import checks as asset_checks  # noqa: F401  (registers them)
         from ultraminebackend.assets.cleanup import connect_signals as connect_asset_signals
 
         from . import checks  # noqa: F401  (registers the checks)

@@ -1,1 +1,1 @@
-"""External services shared by several apps (Cloudinary), each behind one small module."""
+"""External services shared by several apps (Cloudinary, ImageKit), each behind one small module."""

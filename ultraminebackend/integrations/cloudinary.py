@@ -19,8 +19,6 @@ store registers every upload's destroy with ``undo_on_failure()``.
 from __future__ import annotations
 
 import re
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO
@@ -32,6 +30,8 @@ import cloudinary.utils
 from django.conf import settings
 
 from ultraminebackend.assets.errors import CdnError
+
+from .delivery import fetch_delivery
 
 # Per-call values that override whatever the SDK's global config picked up from the environment.
 BASE_OPTIONS: dict[str, object] = {
@@ -243,26 +243,9 @@ def fetch(url: str, *, max_bytes: int, timeout: float = DEFAULT_TIMEOUT_S) -> by
     Only for URLs from Cloudinary's own answers (stored on our rows), never from a request: it
     lets a server-side copy go to our storage when uploading from the URL is not possible.
     """
-    if urlsplit(url).scheme not in {"https", "http"}:
-        raise ValueError("Only http(s) delivery URLs can be fetched.")
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - see above
-            data = response.read(max_bytes + 1)  # one byte more tells "too large" from "exact"
-    except urllib.error.HTTPError as exc:
-        raise CloudinaryError(
-            f"Cloudinary answered {exc.code} for {url}.",
-            transient=exc.code >= 500 or exc.code == 429,
-            code="not_found" if exc.code == 404 else "delivery_error",
-        ) from exc
-    except (OSError, ValueError) as exc:  # URLError, timeouts, resets
-        raise CloudinaryError(
-            f"Could not fetch {url}: {exc}", transient=True, code="unavailable"
-        ) from exc
-    if len(data) > max_bytes:
-        raise CloudinaryError(
-            f"{url} is larger than {max_bytes} bytes.", transient=False, code="too_large"
-        )
-    return data
+    return fetch_delivery(
+        url, max_bytes=max_bytes, timeout=timeout, service="Cloudinary", error=CloudinaryError
+    )
 
 
 def destroy(*, public_id: str, resource_type: str = "image") -> bool:

@@ -11,11 +11,8 @@ from django.test.utils import isolate_apps
 from PIL import Image
 
 from testsupport.files import image_bytes, video_bytes
-from ultraminebackend.assets import providers
 from ultraminebackend.assets.delivery import asset_name, asset_thumbnail_url, asset_url
-from ultraminebackend.assets.errors import CdnError
 from ultraminebackend.assets.models import Delivery, StoredAsset
-from ultraminebackend.assets.providers import CdnProvider
 from ultraminebackend.assets.store import AssetStore, SourceGone, Use
 from ultraminebackend.files.intake import intake_image
 from ultraminebackend.files.modelfields import PublicFileField
@@ -65,24 +62,6 @@ def stored_on_media(settings):
     AssetStore().store_image(asset, intake(), use=USE)
     settings.CLOUDINARY_URL = configured
     return asset
-
-
-class UnreachableCdn(CdnProvider):
-    """The next CDN, down: every upload fails the way a timeout does."""
-
-    name = "unreachable"
-
-    def __init__(self):
-        self.uploads = 0
-
-    def is_configured(self):
-        return True
-
-    def upload(self, file, **options):
-        self.uploads += 1
-        raise CdnError("timed out", transient=True, code="unavailable")
-
-    upload_url = upload
 
 
 # --- storing --------------------------------------------------------------------------------------
@@ -169,18 +148,18 @@ def test_a_failing_cdn_is_skipped_for_the_rest_of_the_request_and_tried_again_by
 
 
 def test_the_cdns_are_tried_in_their_order_each_failure_sticky_then_our_storage(
-    monkeypatch, cloudinary_server
+    settings, cloudinary_server, imagekit_server
 ):
-    # given a first CDN that is down, before Cloudinary
-    down = UnreachableCdn()
-    monkeypatch.setattr(providers, "PROVIDERS", {"unreachable": down, **providers.PROVIDERS})
+    # given ImageKit first, down, then Cloudinary
+    settings.MEDIA_CDN_ORDER = ["imagekit", "cloudinary"]
+    imagekit_server.fail_uploads()
     store = AssetStore()
 
     # when one request stores two images
     first, second = stored_on_cdn(store), stored_on_cdn(store)
 
-    # then the first CDN was asked once, and both went to the next one
-    assert down.uploads == 1
+    # then ImageKit was asked once, and both went to the next one
+    assert len(imagekit_server.upload_requests) == 1
     assert (first.storage, second.storage) == ("cloudinary", "cloudinary")
 
 
