@@ -220,7 +220,7 @@ def _uploaded_from_imagekit(stored: imagekit.ImageKitFile, extension: str) -> Up
         height=stored.height,
         bytes=stored.size,
         format=extension or _extension_of(stored.name),
-        duration=stored.duration,
+        duration=None,  # ImageKit answers whole seconds: the video intake's reading is kept
     )
 
 
