@@ -70,8 +70,19 @@ class GenerationSerializer(FastReadMixin, serializers.ModelSerializer):
     error_code = serializers.CharField(read_only=True, allow_null=True)
     error_message = serializers.CharField(read_only=True, allow_null=True)
     # The shared asset columns, under the names the API has always answered.
-    cloudinary_public_id = serializers.CharField(source="public_id", read_only=True)
-    cloudinary_asset_id = serializers.CharField(source="asset_id", read_only=True)
+    cloudinary_public_id = serializers.CharField(
+        source="public_id",
+        read_only=True,
+        help_text=(
+            "The CDN's id of the image (`storage` says which CDN): Cloudinary's public_id, or "
+            "ImageKit's file path; empty on our storage."
+        ),
+    )
+    cloudinary_asset_id = serializers.CharField(
+        source="asset_id",
+        read_only=True,
+        help_text="Cloudinary's asset_id, or ImageKit's fileId; empty on our storage.",
+    )
     image_url = GenerationImageUrlField()
     image_thumbnail_url = GenerationThumbnailUrlField()
     reference_url = FileUrlField(source="reference")
