@@ -136,8 +136,8 @@ def _uploaded(asset: cloudinary.CloudinaryAsset) -> Uploaded:
 
 
 class ImageKitProvider(CdnProvider):
-    """ImageKit names files itself from ours (``<folder>/<random>.<ext>``) and deletes by
-    ``fileId`` (kept as ``asset_id``); it tells images from videos by the bytes."""
+    """Files are ``<folder>/<random>.<ext>``, delivered under IMAGEKIT_URL_ENDPOINT and deleted
+    by ``fileId`` (kept as ``asset_id``); ImageKit tells images from videos by the bytes."""
 
     name = Storage.IMAGEKIT
     # Untransformed, ImageKit picks the format per browser at its default quality (Cloudinary's
@@ -214,7 +214,7 @@ def _uploaded_from_imagekit(stored: imagekit.ImageKitFile, extension: str) -> Up
     return Uploaded(
         public_id=stored.file_path.lstrip("/"),
         asset_id=stored.file_id,
-        secure_url=stored.url,
+        secure_url=imagekit.delivery_url(stored.file_path),
         resource_type="image" if stored.file_type == "image" else "video",
         width=stored.width,
         height=stored.height,

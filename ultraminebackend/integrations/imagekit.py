@@ -120,15 +120,23 @@ def _client(private_key: str, base_url: str | None, timeout: float) -> imagekiti
     )
 
 
-def client() -> imagekitio.ImageKit:
+def client(timeout: float | None = None) -> imagekitio.ImageKit:
+    """The SDK client for the current settings (``timeout`` overrides IMAGEKIT_TIMEOUT_S)."""
     conf = config()
-    return _client(conf.private_key, conf.base_url, conf.timeout)
+    return _client(conf.private_key, conf.base_url, timeout or conf.timeout)
 
 
 # --- calls --------------------------------------------------------------------------------------
 
 
-def upload(*, file: IO[bytes], file_name: str, folder: str, pre: str | None = None) -> ImageKitFile:
+def upload(
+    *,
+    file: IO[bytes],
+    file_name: str,
+    folder: str,
+    pre: str | None = None,
+    timeout: float | None = None,
+) -> ImageKitFile:
     """Upload a binary file object, streamed from its start and left open; ``pre`` is a
     pre-transformation ImageKit applies before storing it. (The SDK takes no URL to fetch:
     its README says to download first.)"""
@@ -141,7 +149,8 @@ def upload(*, file: IO[bytes], file_name: str, folder: str, pre: str | None = No
             file_name=file_name,
             use_unique_file_name=False,  # our names are random already: the path is ours
             **options,
-        )
+        ),
+        timeout=timeout,
     )
     return ImageKitFile.from_response(response)
 
@@ -164,10 +173,10 @@ class _Reader:
         return self._file.tell()
 
 
-def destroy(*, file_id: str) -> bool:
+def destroy(*, file_id: str, timeout: float | None = None) -> bool:
     """Delete a file by its ``fileId``; True if deleted, False if ImageKit had no such file."""
     try:
-        _call(lambda sdk: sdk.files.delete(file_id))
+        _call(lambda sdk: sdk.files.delete(file_id), timeout=timeout)
     except ImageKitError as exc:
         if exc.code == "not_found":
             return False
@@ -184,6 +193,12 @@ def fetch(url: str, *, max_bytes: int) -> bytes:
         service="ImageKit",
         error=ImageKitError,
     )
+
+
+def delivery_url(file_path: str) -> str:
+    """A file's URL under IMAGEKIT_URL_ENDPOINT (the SDK's helper): the account's default
+    ``https://ik.imagekit.io/<id>`` or a custom domain set up in the dashboard."""
+    return _url_helper().build_url(src=file_path, url_endpoint=config().url_endpoint)
 
 
 def with_transformation(url: str, **transformation: object) -> str:
@@ -214,9 +229,9 @@ def _url_helper():
     return imagekitio.ImageKit(private_key="unused-for-unsigned-urls").helper
 
 
-def _call(function: Callable[[imagekitio.ImageKit], T]) -> T:
+def _call(function: Callable[[imagekitio.ImageKit], T], *, timeout: float | None = None) -> T:
     """Run an SDK call, turning everything it raises into ImageKitError."""
-    sdk = client()
+    sdk = client(timeout)
     try:
         return function(sdk)
     except imagekitio.APIStatusError as exc:

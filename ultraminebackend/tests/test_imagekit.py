@@ -262,3 +262,14 @@ def test_stored_images_go_up_as_the_intake_wrote_them(imagekit_server):
     AssetStore().store_image(asset, result, use=USE)
 
     assert imagekit_server.files[f"/{asset.public_id}"].data == data
+
+
+def test_urls_are_built_under_the_configured_url_endpoint(settings, imagekit_server):
+    settings.IMAGEKIT_URL_ENDPOINT = "https://images.example.com/"  # a custom domain
+
+    asset = stored_on_cdn()
+
+    assert asset.secure_url == f"https://images.example.com/{asset.public_id}"
+    assert asset_thumbnail_url(asset).startswith(
+        f"https://images.example.com/{asset.public_id}?tr="
+    )

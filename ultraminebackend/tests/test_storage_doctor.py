@@ -299,3 +299,53 @@ def test_unknown_errors_never_show_signed_query_strings():
     exc = RuntimeError("failed https://b.s3.amazonaws.com/k?X-Amz-Signature=abc&X-Amz-Credential=x")
 
     assert explain(exc, WHERE) == "RuntimeError: failed https://b.s3.amazonaws.com/k?..."
+
+
+# --- ImageKit (the real imagekitio SDK against its loopback fake) ---------------------------------
+
+
+def test_imagekit_is_checked_when_configured_and_the_probe_does_not_stay(imagekit_server):
+    status, output = run_doctor()
+
+    assert status == 0, output
+    assert f"imagekit: ImageKit at {imagekit_server.url_endpoint}" in output
+    ok = [line.split()[1:3] for line in lines_of(output, "ok") if " imagekit " in line]
+    assert ok == [
+        ["imagekit", "upload"],
+        ["imagekit", "delivery-url"],
+        ["imagekit", "thumbnail-url"],
+        ["imagekit", "delete"],
+    ]
+    assert "all 15 checks passed" in output
+    assert len(imagekit_server.upload_requests) == 1 and imagekit_server.files == {}
+    assert imagekit_server.upload_requests[0].body.count(b"storage-doctor") == 1
+
+
+def test_without_imagekit_settings_there_is_no_imagekit_line():
+    status, output = run_doctor()
+
+    assert status == 0 and "imagekit:" not in output and " imagekit " not in output
+    assert "all 11 checks passed" in output
+
+
+def test_a_wrong_imagekit_key_is_diagnosed_and_the_rest_skipped(settings, imagekit_server):
+    settings.IMAGEKIT_PRIVATE_KEY = "private_wrong_key"
+
+    status, output = run_doctor()
+
+    assert status == 1
+    (failed,) = [line for line in lines_of(output, "FAIL") if " imagekit " in line]
+    assert "upload" in failed and "fix IMAGEKIT_PRIVATE_KEY" in failed
+    assert len([line for line in lines_of(output, "skip") if " imagekit " in line]) == 3
+    assert "private_wrong_key" not in output
+
+
+def test_a_wrong_url_endpoint_is_diagnosed_and_the_probe_still_deleted(settings, imagekit_server):
+    settings.IMAGEKIT_URL_ENDPOINT = f"{imagekit_server.url}/someone-else"
+
+    status, output = run_doctor()
+
+    assert status == 1
+    failed = [line for line in lines_of(output, "FAIL") if " imagekit " in line]
+    assert any("delivery-url" in line and "IMAGEKIT_URL_ENDPOINT" in line for line in failed)
+    assert imagekit_server.files == {} and len(imagekit_server.deleted) == 1

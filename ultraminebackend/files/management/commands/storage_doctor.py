@@ -2,13 +2,15 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
+from ultraminebackend.assets.doctor import check_imagekit, describe_imagekit
 from ultraminebackend.files.doctor import ROLES, StepFailed, describe, probe_for, run_checks
 
 
 class Command(BaseCommand):
     help = (
         "Write, read, fetch by URL and delete a probe file in the 'default' (public) and "
-        "'private' storages; print one line per step and a diagnosis for each failure."
+        "'private' storages (and a probe image through ImageKit when it is configured); print one "
+        "line per step and a diagnosis for each failure."
     )
 
     def add_arguments(self, parser):
@@ -32,6 +34,11 @@ class Command(BaseCommand):
             for result in run_checks(probe):
                 counts[result.status] += 1
                 self._line(result.status, result.role, result.step, result.detail, result.extra)
+        for index, result in enumerate(check_imagekit(timeout=timeout)):
+            if index == 0:
+                self.stdout.write(f"imagekit: {describe_imagekit()}")
+            counts[result.status] += 1
+            self._line(result.status, result.role, result.step, result.detail, result.extra)
         total = sum(counts.values())
         if counts["FAIL"]:
             raise CommandError(
