@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='generation',
             name='storage',
-            field=models.CharField(blank=True, choices=[('cloudinary', 'Cloudinary'), ('imagekit', 'Imagekit'), ('media', 'Media')], max_length=16),
+            field=models.CharField(blank=True, choices=[('cloudinary', 'Cloudinary'), ('imagekit', 'ImageKit'), ('media', 'Media')], max_length=16),
         ),
     ]

@@ -24,12 +24,12 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='blogimage',
             name='storage',
-            field=models.CharField(choices=[('cloudinary', 'Cloudinary'), ('imagekit', 'Imagekit'), ('media', 'Media')], max_length=16),
+            field=models.CharField(choices=[('cloudinary', 'Cloudinary'), ('imagekit', 'ImageKit'), ('media', 'Media')], max_length=16),
         ),
         migrations.AlterField(
             model_name='media',
             name='storage',
-            field=models.CharField(choices=[('cloudinary', 'Cloudinary'), ('imagekit', 'Imagekit'), ('media', 'Media')], max_length=16),
+            field=models.CharField(choices=[('cloudinary', 'Cloudinary'), ('imagekit', 'ImageKit'), ('media', 'Media')], max_length=16),
         ),
         migrations.AddConstraint(
             model_name='blogimage',

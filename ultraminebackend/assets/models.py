@@ -8,7 +8,7 @@ class Storage(models.TextChoices):
     """Where an asset lives: a CDN provider's name, or ``media`` (our own public storage)."""
 
     CLOUDINARY = "cloudinary"
-    IMAGEKIT = "imagekit"
+    IMAGEKIT = "imagekit", "ImageKit"
     MEDIA = "media"
 
 

@@ -8,6 +8,7 @@ from django.core.checks import run_checks
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from drf_spectacular.generators import SchemaGenerator
 from PIL import Image
 
 from testsupport.files import image_bytes, video_bytes
@@ -273,3 +274,11 @@ def test_urls_are_built_under_the_configured_url_endpoint(settings, imagekit_ser
     assert asset_thumbnail_url(asset).startswith(
         f"https://images.example.com/{asset.public_id}?tr="
     )
+
+
+def test_the_schema_names_imagekit_among_the_storages():
+    schemas = SchemaGenerator().get_schema(request=None, public=True)["components"]["schemas"]
+
+    assert schemas["StorageEnum"]["enum"] == ["cloudinary", "imagekit", "media"]
+    for name in ("Media", "Generation"):
+        assert "StorageEnum" in str(schemas[name]["properties"]["storage"])
