@@ -309,7 +309,7 @@ VIDEO_MAX_BYTES = env_int("VIDEO_MAX_BYTES", 100 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
-# --- AI agent and Cloudinary --------------------------------------------------------------------
+# --- AI agent and the CDNs ----------------------------------------------------------------------
 # Unset provider: Gemini when GEMINI_API_KEY is set, else the offline placeholder (no keys needed).
 AI_IMAGE_PROVIDER = env_str("AI_IMAGE_PROVIDER")
 GEMINI_API_KEY = env_str("GEMINI_API_KEY")
