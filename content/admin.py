@@ -2,7 +2,7 @@
 
 Media and blog images are shown, not uploaded, here: they are written through the API, whose
 services run the intakes, choose the storage and keep uploads all-or-nothing. Deleting an inline
-row (or a whole post or blog) removes its file or Cloudinary asset after the commit.
+row (or a whole post or blog) removes its file or CDN asset after the commit.
 """
 
 from django.contrib import admin

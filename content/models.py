@@ -4,7 +4,7 @@ A post's media item or a blog's image is a stored asset (``ultraminebackend.asse
 (what its upload answer said) or on our own public storage (the file field, with a WebP thumbnail
 beside images). ``storage`` says which; a check constraint makes sure the chosen one is filled in.
 
-The seed's Media table had a ``url`` column. Here it is ``secure_url`` for CDN assets (Cloudinary's
+The seed's Media table had a ``url`` column. Here it is ``secure_url`` for CDN assets (the CDN's
 own URL); for files on our storage the URL is built from the stored name when answering, because
 it depends on the host, the proxy and the storage mode (local or S3) and must survive a move.
 """
@@ -166,7 +166,7 @@ class BlogImage(ContentAsset):
     dimensions, provenance) are the one ``StoredAsset`` shape, for post media and blog images
     alike, and replacing a banner is deleting one row and adding another, so the same
     after-commit cleanup that serves deleted posts removes the old file or CDN asset. The folder
-    follows the role (``blog_banners/`` or ``blog_featured/``), on our storage and on Cloudinary.
+    follows the role (``blog_banners/`` or ``blog_featured/``), on our storage and on either CDN.
     """
 
     class Role(models.TextChoices):

@@ -27,9 +27,10 @@ HTTP_METHODS = ["get", "post", "patch", "delete", "head", "options"]
 IMAGE_FIELDS = ("banner", "image", "banner_generation", "image_generation")
 
 STORAGE_NOTE = (
-    "Files are stored on Cloudinary when CLOUDINARY_URL is configured, otherwise (and, from the "
-    "first failure on, for the rest of the request when Cloudinary fails) on the project's "
-    "storage. A request that fails leaves no row, no file and no Cloudinary asset."
+    "Files go to the configured CDNs in MEDIA_CDN_ORDER (Cloudinary, then ImageKit), then the "
+    "project's storage; a CDN that fails (error or timeout) is skipped for the rest of the "
+    "request. Each item's `storage` says where it went. A request that fails leaves no row, no "
+    "file and no CDN asset."
 )
 
 
@@ -84,7 +85,7 @@ class BrandViewSet(_ContentViewSet):
         description="Create a post from `media` files (repeat the field, in order) and/or "
         "`media_generations` ids (copied after the files). Images go through the image intake; "
         "videos (MP4, WebM, QuickTime, up to VIDEO_MAX_BYTES) are accepted by their bytes. "
-        "Cloudinary folder `auto` with resource_type `auto`, or `posts/` on our storage. "
+        "CDN folder `auto` (Cloudinary's resource_type `auto`), or `posts/` on our storage. "
         + STORAGE_NOTE,
     ),
     partial_update=extend_schema(
@@ -98,7 +99,8 @@ class PostViewSet(_ContentViewSet):
     """Your social posts (staff: everyone's) with their media in order; another user's is 404.
 
     Each media item has an absolute `url` and, for images, `thumbnail_url`; `file` is the stored
-    name on our storage, `public_id` the Cloudinary id (the other one is null). Rules: at most 10
+    name on our storage, `public_id` the CDN's id (Cloudinary's public_id, ImageKit's file path;
+    the other one is null). Rules: at most 10
     media, a caption or media, `scheduled` needs a future `scheduled_at`.
     """
 
@@ -154,9 +156,10 @@ class PostViewSet(_ContentViewSet):
         responses={201: BlogSerializer},
         description="Create a blog with an optional `banner` and featured `image` (files), or "
         "`banner_generation` / `image_generation` (ids of your succeeded AI generations, "
-        "copied). Cloudinary folders `blog_banners` and `blog_featured`, or the same folders on "
-        "our storage. In the answer `banner`/`image` are the stored names, or the Cloudinary "
-        "public_id (e.g. `blog_banners/abc123`) for images kept there. " + STORAGE_NOTE,
+        "copied). CDN folders `blog_banners` and `blog_featured`, or the same folders on "
+        "our storage. In the answer `banner`/`image` are the stored names, or the CDN's "
+        "public_id (e.g. `blog_banners/abc123`; ImageKit's file path) for images kept there. "
+        + STORAGE_NOTE,
     ),
     partial_update=extend_schema(
         request=BlogInputSerializer,

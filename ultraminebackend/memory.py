@@ -62,6 +62,8 @@ def warm_up() -> None:
 
     if settings.CLOUDINARY_URL:
         import cloudinary.uploader  # noqa: F401
+    if settings.IMAGEKIT_PRIVATE_KEY:
+        import imagekitio.resources.files  # noqa: F401
 
 
 def freeze_heap() -> None:
