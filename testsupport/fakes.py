@@ -535,9 +535,9 @@ class FakeImageKitServer(FakeServer):
     plus delivery under ``url_endpoint``, for the real ``imagekitio`` SDK.
 
     The SDK reaches it through its ``base_url`` (``IMAGEKIT_API_BASE_URL=fake.url``). Requests must
-    carry the private key as Basic auth. Uploads take bytes or a loopback URL (fetched here, as
-    ImageKit fetches remote files), apply a pre-transformation's ``f-<format>`` with Pillow, and
-    answer ImageKit's JSON; delivery applies ``?tr=w-…,h-…,c-at_max,f-webp`` and ``q-…``.
+    carry the private key as Basic auth. Uploads take file bytes, apply a pre-transformation's
+    ``f-<format>`` with Pillow, and answer ImageKit's JSON; delivery applies
+    ``?tr=w-…,h-…,c-at_max,f-webp`` and ``q-…``.
     ``fail_next``, ``fail_uploads`` and ``hang_next`` script failures; ``files`` holds what is
     stored (by file path) and ``deleted`` the ``fileId`` of every delete.
     """
@@ -637,11 +637,8 @@ class FakeImageKitServer(FakeServer):
     def _upload(self, params: dict[str, str], file: bytes | str | None) -> FakeResponse:
         if file is None or not params.get("fileName"):
             return FakeResponse(status=400, body=_imagekit_error("Missing file or fileName"))
-        if isinstance(file, str):
-            loaded = self._load_remote(file)
-            if loaded is None:
-                return FakeResponse(status=400, body=_imagekit_error("Could not fetch the URL"))
-            file = loaded
+        if isinstance(file, str):  # the SDK uploads no URL; ImageKit's base64 strings neither
+            return FakeResponse(status=400, body=_imagekit_error("This fake takes file bytes"))
         pre = json.loads(params.get("transformation") or "{}").get("pre", "")
         target = re.search(r"(?:^|,)f-(\w+)", pre)
         media = _read_image(file, target[1] if target else None) or _read_video(file)
@@ -727,15 +724,6 @@ class FakeImageKitServer(FakeServer):
             converted = image.convert("RGB") if fmt == "jpg" else image
             converted.save(out, _IK_FORMATS[fmt], quality=int(transformation.get("q", 80)))
         return FakeResponse(body=out.getvalue(), headers={"Content-Type": _CONTENT_TYPES[fmt]})
-
-    def _load_remote(self, url: str) -> bytes | None:
-        if urlsplit(url).hostname not in {"127.0.0.1", "localhost"}:
-            return None
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - loopback
-                return response.read()
-        except OSError:
-            return None
 
 
 def _imagekit_error(message: str) -> dict:
