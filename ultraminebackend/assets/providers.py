@@ -164,7 +164,7 @@ class ImageKitProvider(CdnProvider):
 
     def upload_url(self, url, *, folder, resource_type):
         # The SDK uploads no URL (its README: download first); a bounded copy passes through us.
-        data = imagekit.fetch(url, max_bytes=settings.IMAGE_MAX_BYTES)
+        data = imagekit.fetch(url, max_bytes=settings.IMAGE_MAX_BYTES, service="The source CDN")
         with io.BytesIO(data) as file:
             return self.upload(file, folder=folder, resource_type=resource_type)
 

@@ -184,13 +184,14 @@ def destroy(*, file_id: str, timeout: float | None = None) -> bool:
     return True
 
 
-def fetch(url: str, *, max_bytes: int) -> bytes:
-    """The bytes a delivery URL ImageKit gave us serves, at most ``max_bytes``."""
+def fetch(url: str, *, max_bytes: int, service: str = "ImageKit") -> bytes:
+    """The bytes a delivery URL serves (one a CDN gave us, never one from a request), at most
+    ``max_bytes``; ``service`` names who answered in errors."""
     return fetch_delivery(
         url,
         max_bytes=max_bytes,
         timeout=float(settings.IMAGEKIT_TIMEOUT_S),
-        service="ImageKit",
+        service=service,
         error=ImageKitError,
     )
 
