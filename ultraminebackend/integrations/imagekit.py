@@ -203,11 +203,11 @@ def delivery_url(file_path: str) -> str:
 
 
 def with_transformation(url: str, **transformation: object) -> str:
-    """The delivery URL ImageKit answered with ``?tr=…`` (the SDK's helper spells the keys:
-    ``width=320`` is ``w-320``); the stored original is untouched."""
+    """A stored delivery URL with ``?tr=…`` (the SDK's helper spells the keys: ``width=320`` is
+    ``w-320``); the stored original is untouched."""
     return _url_helper().build_url(
         src=url,
-        url_endpoint=_endpoint_for(url),
+        url_endpoint=url,  # an absolute src is used as it is; the helper still wants one
         transformation=[transformation],
         transformation_position="query",
     )
@@ -217,11 +217,6 @@ def thumbnail_transformation() -> dict[str, object]:
     """A WebP no wider or taller than IMAGE_THUMBNAIL_SIZE, never upscaled (``c-at_max``)."""
     size = settings.IMAGE_THUMBNAIL_SIZE
     return {"width": size, "height": size, "crop": "at_max", "format": "webp"}
-
-
-def _endpoint_for(url: str) -> str:
-    # An absolute src wins over the endpoint in the helper; it still wants one.
-    return settings.IMAGEKIT_URL_ENDPOINT or url
 
 
 @lru_cache(maxsize=1)
