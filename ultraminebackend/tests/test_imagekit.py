@@ -2,6 +2,7 @@
 (its fake too) and before our storage, in MEDIA_CDN_ORDER, sticky per request."""
 
 import io
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.core.checks import run_checks
@@ -282,3 +283,12 @@ def test_the_schema_names_imagekit_among_the_storages():
     assert schemas["StorageEnum"]["enum"] == ["cloudinary", "imagekit", "media"]
     for name in ("Media", "Generation"):
         assert "StorageEnum" in str(schemas[name]["properties"]["storage"])
+
+
+def test_threads_share_one_sdk_client_safely(imagekit_server):
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assets = list(pool.map(lambda _: stored_on_cdn(), range(8)))
+
+    assert {a.storage for a in assets} == {"imagekit"}
+    assert len({a.asset_id for a in assets}) == 8
+    assert sorted(f"/{a.public_id}" for a in assets) == sorted(imagekit_server.files)
