@@ -29,10 +29,8 @@ def _isolated_settings(settings, tmp_path):
         static_backend=STATIC_FILES,
     )
     settings.SITE_URL = ""
-    settings.IMAGEKIT_PRIVATE_KEY = settings.IMAGEKIT_PUBLIC_KEY = (
-        settings.IMAGEKIT_URL_ENDPOINT
-    ) = ""
-    settings.IMAGEKIT_API_BASE_URL = ""
+    for name in ("PRIVATE_KEY", "PUBLIC_KEY", "URL_ENDPOINT", "API_BASE_URL"):
+        setattr(settings, f"IMAGEKIT_{name}", "")
     settings.MEDIA_CDN_ORDER = ["cloudinary", "imagekit"]
     cache.clear()  # throttle counters live in the cache
     yield
