@@ -4,10 +4,10 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.parsers import FormParser, JSONParser
 from rest_framework.permissions import IsAuthenticated, IsAuthenticatedOrReadOnly
-from rest_framework.response import Response
 
 from ultraminebackend.bodylimits import UploadLimit
 from ultraminebackend.parsers import MultiPartParser
+from ultraminebackend.views import ServiceViewMixin
 
 from . import selectors, services
 from .filters import BlogFilter, PostFilter
@@ -34,6 +34,7 @@ STORAGE_NOTE = (
 
 
 class _ContentViewSet(
+    ServiceViewMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -42,15 +43,11 @@ class _ContentViewSet(
     viewsets.GenericViewSet,
 ):
     http_method_names = HTTP_METHODS
-    lookup_value_regex = r"\d+"
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user
             return self.queryset_model.objects.none()
         return self.select(user=self.request.user)
-
-    def _answer(self, instance, code=status.HTTP_200_OK):
-        return Response(self.get_serializer(instance).data, status=code)
 
 
 class BrandViewSet(_ContentViewSet):
@@ -65,16 +62,13 @@ class BrandViewSet(_ContentViewSet):
     select = staticmethod(selectors.brand_list)
 
     def create(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        brand = services.brand_create(owner=request.user, **serializer.validated_data)
-        return self._answer(brand, status.HTTP_201_CREATED)
+        brand = services.brand_create(owner=request.user, **self.validated(BrandSerializer))
+        return self.answer(brand, code=status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):
         brand = self.get_object()
-        serializer = self.get_serializer(brand, data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        return self._answer(services.brand_update(brand=brand, data=serializer.validated_data))
+        data = self.validated(BrandSerializer, instance=brand, partial=True)
+        return self.answer(services.brand_update(brand=brand, data=data))
 
 
 @extend_schema_view(
@@ -114,9 +108,7 @@ class PostViewSet(_ContentViewSet):
     select = staticmethod(selectors.post_list)
 
     def create(self, request, *args, **kwargs):
-        serializer = PostInputSerializer(data=request.data, context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = self.validated(PostInputSerializer)
         post = services.post_create(
             user=request.user,
             caption=data["caption"],
@@ -126,15 +118,11 @@ class PostViewSet(_ContentViewSet):
             media=data.get("media", []),
             media_generations=data.get("media_generations", []),
         )
-        return self._answer(post, status.HTTP_201_CREATED)
+        return self.answer(post, code=status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):
         post = self.get_object()
-        serializer = PostInputSerializer(
-            data=request.data, partial=True, context=self.get_serializer_context()
-        )
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
+        data = dict(self.validated(PostInputSerializer, partial=True))
         post = services.post_update(
             post=post,
             media=data.pop("media", None),
@@ -142,7 +130,7 @@ class PostViewSet(_ContentViewSet):
             data=data,
             user=request.user,
         )
-        return self._answer(selectors.post_list(user=request.user).get(pk=post.pk))
+        return self.answer(selectors.post_list(user=request.user).get(pk=post.pk))
 
     def perform_destroy(self, instance):
         services.post_delete(post=instance)
@@ -184,19 +172,13 @@ class BlogViewSet(_ContentViewSet):
     select = staticmethod(selectors.blog_list)
 
     def create(self, request, *args, **kwargs):
-        serializer = BlogInputSerializer(data=request.data, context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
-        blog = services.blog_create(author=request.user, **serializer.validated_data)
+        blog = services.blog_create(author=request.user, **self.validated(BlogInputSerializer))
         blog = selectors.blog_list(user=request.user).get(pk=blog.pk)  # images prefetched
-        return self._answer(blog, status.HTTP_201_CREATED)
+        return self.answer(blog, code=status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):
         blog = self.get_object()
-        serializer = BlogInputSerializer(
-            data=request.data, partial=True, context=self.get_serializer_context()
-        )
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
+        data = dict(self.validated(BlogInputSerializer, partial=True))
         images = {name: data.pop(name) for name in IMAGE_FIELDS if name in data}
         # An explicit null (JSON) or empty value (multipart) for a file field removes the image.
         removed = [
@@ -211,7 +193,7 @@ class BlogViewSet(_ContentViewSet):
             user=request.user,
             **{name: value for name, value in images.items() if value is not None},
         )
-        return self._answer(selectors.blog_list(user=request.user).get(pk=blog.pk))
+        return self.answer(selectors.blog_list(user=request.user).get(pk=blog.pk))
 
     def perform_destroy(self, instance):
         services.blog_delete(blog=instance)
