@@ -18,13 +18,13 @@ and ``ultraminebackend.assets.cleanup``).
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 
 from ai_agent.models import Generation
 from ultraminebackend.assets.store import AssetStore, SourceGone, Use
+from ultraminebackend.exceptions import field_error
 from ultraminebackend.files.intake import intake_image
 from ultraminebackend.files.undo import undo_on_failure
 from ultraminebackend.files.video import intake_media
@@ -37,10 +37,6 @@ MAX_MEDIA_PER_POST = 10
 POST_MEDIA_USE = Use(folder="auto", resource_type="auto")
 
 MediaSource = File | Generation
-
-
-def _error(field: str, message: str, code: str, **params) -> ValidationError:
-    return ValidationError({field: ValidationError(message, code=code, params=params or None)})
 
 
 # --- Brands ---------------------------------------------------------------------------------------
@@ -79,13 +75,15 @@ def brand_update(*, brand: Brand, data: dict) -> Brand:
 
 def _check_brand(brand: Brand | None, user) -> None:
     if brand is not None and brand.owner_id != user.pk:
-        raise _error("brand", "This brand is not one of the post owner's brands.", "not_own_brand")
+        raise field_error(
+            "brand", "This brand is not one of the post owner's brands.", "not_own_brand"
+        )
 
 
 def _check_generations(generations: Iterable[Generation], user, field: str) -> None:
     for generation in generations:
         if generation.user_id != user.pk or generation.status != Generation.Status.SUCCEEDED:
-            raise _error(
+            raise field_error(
                 field,
                 "Generation %(id)s is not one of your succeeded generations.",
                 "generation_not_attachable",
@@ -103,7 +101,7 @@ def _check_post(
 ) -> None:
     """The post rules: a caption or media, at most 10 media, a future time when scheduled."""
     if media_count > MAX_MEDIA_PER_POST:
-        raise _error(
+        raise field_error(
             "media",
             "A post has at most %(limit)s media; got %(count)s.",
             "too_many_media",
@@ -111,12 +109,14 @@ def _check_post(
             count=media_count,
         )
     if not caption.strip() and not media_count:
-        raise _error("caption", "A post needs a caption or media.", "empty_post")
+        raise field_error("caption", "A post needs a caption or media.", "empty_post")
     if status == Post.Status.SCHEDULED:
         if scheduled_at is None:
-            raise _error("scheduled_at", "A scheduled post needs scheduled_at.", "required")
+            raise field_error("scheduled_at", "A scheduled post needs scheduled_at.", "required")
         if schedule_changed and scheduled_at <= timezone.now():
-            raise _error("scheduled_at", "scheduled_at must be in the future.", "not_in_future")
+            raise field_error(
+                "scheduled_at", "scheduled_at must be in the future.", "not_in_future"
+            )
 
 
 def _copy_generation(
@@ -128,7 +128,7 @@ def _copy_generation(
     try:
         store.copy(asset, generation, use=use)
     except SourceGone:
-        raise _error(
+        raise field_error(
             field,
             "The image of generation %(id)s is no longer available.",
             "generation_image_missing",
@@ -292,7 +292,7 @@ def _blog_image_sources(
     for role, (file_field, generation_field) in BLOG_IMAGE_FIELDS.items():
         file, generation = files.get(role), generations.get(role)
         if file is not None and generation is not None:
-            raise _error(
+            raise field_error(
                 generation_field,
                 "Send either %(file)s or %(generation)s, not both.",
                 "ambiguous_image",

@@ -18,6 +18,12 @@ from rest_framework import exceptions, status
 logger = logging.getLogger(__name__)
 
 
+def field_error(field: str, message: str, code: str, **params) -> DjangoValidationError:
+    """A service's refusal naming the field it is about (the API answers it as a 400)."""
+    error = DjangoValidationError(message, code=code, params=params or None)
+    return DjangoValidationError({field: error})
+
+
 class Conflict(exceptions.APIException):
     """Valid request, but the resource's state forbids it (e.g. a deposit already reviewed)."""
 
