@@ -276,21 +276,28 @@ def blog_stamp_publication(*, blog: Blog) -> Blog:
     return blog
 
 
-def _check_blog_generations(user, *, banner: Generation | None, image: Generation | None):
-    for generation, field in ((banner, "banner_generation"), (image, "image_generation")):
-        if generation is not None:
-            _check_generations([generation], user, field)
-
-
 def _blog_image_sources(
-    *,
-    files: dict[str, File | None],
-    generations: dict[str, Generation | None],
+    user,
+    banner: File | None,
+    image: File | None,
+    banner_generation: Generation | None,
+    image_generation: Generation | None,
 ) -> dict[str, tuple[File | Generation, str]]:
-    """Role → (source, request field) for the roles that get a new image; both is a 400."""
+    """Role → (source, request field) for the roles that get a new image; both is a 400.
+
+    A generation must be one of ``user``'s succeeded ones.
+    """
+    files = {BlogImage.Role.BANNER: banner, BlogImage.Role.FEATURED: image}
+    generations = {
+        BlogImage.Role.BANNER: banner_generation,
+        BlogImage.Role.FEATURED: image_generation,
+    }
+    for role, (_, generation_field) in BLOG_IMAGE_FIELDS.items():
+        if generations[role] is not None:
+            _check_generations([generations[role]], user, generation_field)
     sources = {}
     for role, (file_field, generation_field) in BLOG_IMAGE_FIELDS.items():
-        file, generation = files.get(role), generations.get(role)
+        file, generation = files[role], generations[role]
         if file is not None and generation is not None:
             raise field_error(
                 generation_field,
@@ -336,14 +343,7 @@ def blog_create(
     image_generation: Generation | None = None,
 ) -> Blog:
     """A blog with an optional banner and featured image (uploads or copied generations)."""
-    _check_blog_generations(author, banner=banner_generation, image=image_generation)
-    sources = _blog_image_sources(
-        files={BlogImage.Role.BANNER: banner, BlogImage.Role.FEATURED: image},
-        generations={
-            BlogImage.Role.BANNER: banner_generation,
-            BlogImage.Role.FEATURED: image_generation,
-        },
-    )
+    sources = _blog_image_sources(author, banner, image, banner_generation, image_generation)
     blog = Blog(author=author, title=title, content=content, status=status, image_alt=image_alt)
     BLOG_SLUGS.assign(blog, slug)  # a taken slug is refused before anything is uploaded
     _stamp_publication(blog)
@@ -374,14 +374,7 @@ def blog_update(
     ``remove`` lose theirs. Replaced and removed files and assets go after the commit.
     """
     user = user or blog.author
-    _check_blog_generations(user, banner=banner_generation, image=image_generation)
-    sources = _blog_image_sources(
-        files={BlogImage.Role.BANNER: banner, BlogImage.Role.FEATURED: image},
-        generations={
-            BlogImage.Role.BANNER: banner_generation,
-            BlogImage.Role.FEATURED: image_generation,
-        },
-    )
+    sources = _blog_image_sources(user, banner, image, banner_generation, image_generation)
     data = dict(data)
     BLOG_SLUGS.assign(blog, data.pop("slug", ""))  # blank keeps the slug (and the URL)
     for name, value in data.items():
