@@ -138,7 +138,6 @@ class ImageProvider(ABC):
     def from_settings(cls) -> ImageProvider:
         """Build from ``django.conf.settings``; ``ProviderNotConfigured`` when it cannot."""
 
-    @abstractmethod
     def generate(
         self,
         *,
@@ -148,6 +147,14 @@ class ImageProvider(ABC):
         reference_mime: str | None = None,
     ) -> ProviderImage:
         """Return the image for ``prompt`` (the exact text to send) in ``aspect_ratio``."""
+        check_aspect_ratio(aspect_ratio)
+        return self._generate(prompt, aspect_ratio, reference, reference_mime)
+
+    @abstractmethod
+    def _generate(
+        self, prompt: str, aspect_ratio: str, reference: bytes | None, reference_mime: str | None
+    ) -> ProviderImage:
+        """The provider's own call, with a ratio ``generate`` has checked."""
 
 
 def check_aspect_ratio(aspect_ratio: str) -> None:
