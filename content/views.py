@@ -33,6 +33,14 @@ STORAGE_NOTE = (
 )
 
 
+def _writes_documented(request, answer, *, create: str, update: str):
+    """The schema of a viewset whose create and partial update take ``request`` (multipart)."""
+    return extend_schema_view(
+        create=extend_schema(request=request, responses={201: answer}, description=create),
+        partial_update=extend_schema(request=request, responses={200: answer}, description=update),
+    )
+
+
 class _ContentViewSet(
     ServiceViewMixin,
     mixins.ListModelMixin,
@@ -71,22 +79,16 @@ class BrandViewSet(_ContentViewSet):
         return self.answer(services.brand_update(brand=brand, data=data))
 
 
-@extend_schema_view(
-    create=extend_schema(
-        request=PostInputSerializer,
-        responses={201: PostSerializer},
-        description="Create a post from `media` files (repeat the field, in order) and/or "
-        "`media_generations` ids (copied after the files). Images go through the image intake; "
-        "videos (MP4, WebM, QuickTime, up to VIDEO_MAX_BYTES) are accepted by their bytes. "
-        "Cloudinary folder `auto` with resource_type `auto`, or `posts/` on our storage. "
-        + STORAGE_NOTE,
-    ),
-    partial_update=extend_schema(
-        request=PostInputSerializer,
-        responses={200: PostSerializer},
-        description="Change fields; `media` and/or `media_generations` replace all media (the "
-        "old files and assets are removed after the change commits).",
-    ),
+@_writes_documented(
+    PostInputSerializer,
+    PostSerializer,
+    create="Create a post from `media` files (repeat the field, in order) and/or "
+    "`media_generations` ids (copied after the files). Images go through the image intake; "
+    "videos (MP4, WebM, QuickTime, up to VIDEO_MAX_BYTES) are accepted by their bytes. "
+    "Cloudinary folder `auto` with resource_type `auto`, or `posts/` on our storage. "
+    + STORAGE_NOTE,
+    update="Change fields; `media` and/or `media_generations` replace all media (the "
+    "old files and assets are removed after the change commits).",
 )
 class PostViewSet(_ContentViewSet):
     """Your social posts (staff: everyone's) with their media in order; another user's is 404.
@@ -136,22 +138,16 @@ class PostViewSet(_ContentViewSet):
         services.post_delete(post=instance)
 
 
-@extend_schema_view(
-    create=extend_schema(
-        request=BlogInputSerializer,
-        responses={201: BlogSerializer},
-        description="Create a blog with an optional `banner` and featured `image` (files), or "
-        "`banner_generation` / `image_generation` (ids of your succeeded AI generations, "
-        "copied). Cloudinary folders `blog_banners` and `blog_featured`, or the same folders on "
-        "our storage. In the answer `banner`/`image` are the stored names, or the Cloudinary "
-        "public_id (e.g. `blog_banners/abc123`) for images kept there. " + STORAGE_NOTE,
-    ),
-    partial_update=extend_schema(
-        request=BlogInputSerializer,
-        responses={200: BlogSerializer},
-        description="Change fields; a new banner or image replaces the old one, `null` (or an "
-        "empty multipart value) removes it. Old files and assets go after the change commits.",
-    ),
+@_writes_documented(
+    BlogInputSerializer,
+    BlogSerializer,
+    create="Create a blog with an optional `banner` and featured `image` (files), or "
+    "`banner_generation` / `image_generation` (ids of your succeeded AI generations, "
+    "copied). Cloudinary folders `blog_banners` and `blog_featured`, or the same folders on "
+    "our storage. In the answer `banner`/`image` are the stored names, or the Cloudinary "
+    "public_id (e.g. `blog_banners/abc123`) for images kept there. " + STORAGE_NOTE,
+    update="Change fields; a new banner or image replaces the old one, `null` (or an "
+    "empty multipart value) removes it. Old files and assets go after the change commits.",
 )
 class BlogViewSet(_ContentViewSet):
     """Blogs: published ones are public (`?status=published`), drafts only for their author.
