@@ -7,7 +7,6 @@ from rest_framework.response import Response
 # For APIView and viewsets alike; every serializer gets the view's context. (A comment, not a
 # docstring: drf-spectacular would describe every view without one of its own by it.)
 class ServiceViewMixin:
-
     def serializer_context(self) -> dict:
         context = getattr(self, "get_serializer_context", None)
         return context() if context else {"request": self.request, "view": self}
