@@ -1,10 +1,6 @@
 """The README's first command, as a newcomer runs it: ``make run`` serves the API and runs tasks.
 
-Starts ``make run PORT=<free>`` with no ``.env`` (a throwaway SQLite file and media folders), waits
-for ``/api/health/``, registers, signs in, asks for an async generation and polls it until the
-task worker beside the server has run it; then stops ``make run`` the way a developer does
-(Ctrl-C: SIGINT to its process group) and checks that no worker is left behind. Exit status 0 when
-all of that holds. Every wait is bounded.
+Stopped by Ctrl-C, it must leave no process behind; see docs/ci.md.
 """
 
 from __future__ import annotations

@@ -1,20 +1,6 @@
-"""Peak RSS a gunicorn worker gains while it takes a ~5 MB and a ~25 MB photo upload.
+"""Peak RSS a gunicorn worker gains while it takes a photo upload, by upload size.
 
-Run: .venv/bin/python bench/upload_memory.py   (no arguments; Linux only: it reads /proc)
-
-Self-contained: a temporary folder holds the SQLite database, local media and the images. The
-script migrates, creates a staff user, starts ``gunicorn ultraminebackend.wsgi`` with one sync
-worker and one thread on a free 127.0.0.1 port, takes a JWT, creates a category, then posts each
-image as the multipart ``image`` of ``POST /api/core/products/``, streamed from disk with
-``http.client`` (the client never holds an image in memory either).
-
-Around each upload it reads the worker's ``VmRSS`` and ``VmHWM`` (peak RSS) from /proc. The peak
-is reset first (``5`` into ``/proc/<pid>/clear_refs``), so "peak growth" is the peak of that
-request alone minus the RSS before it. A small warm-up upload comes first so lazy imports and
-codec set-up are not counted against the real ones. The images are photo-like (gradients, shapes,
-sensor noise; ``testsupport.files.photo``), saved as baseline JPEG at quality 95 like a camera's
-"fine" setting, sized to the target file size; the 25 MB one is also sent stored sideways. The
-target is < 30 MB of growth for 25 MB.
+Run: .venv/bin/python bench/upload_memory.py   (Linux only; how it measures: bench/README.md)
 """
 
 import http.client

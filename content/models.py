@@ -1,12 +1,6 @@
 """Content: brands, social posts with ordered media, and blogs with banner and featured images.
 
-A post's media item or a blog's image is a stored asset (``ultraminebackend.assets``): on a CDN
-(what its upload answer said) or on our own public storage (the file field, with a WebP thumbnail
-beside images). ``storage`` says which; a check constraint makes sure the chosen one is filled in.
-
-The seed's Media table had a ``url`` column. Here it is ``secure_url`` for CDN assets (Cloudinary's
-own URL); for files on our storage the URL is built from the stored name when answering, because
-it depends on the host, the proxy and the storage mode (local or S3) and must survive a move.
+Each image or media item is a stored asset (``ultraminebackend.assets``).
 """
 
 from django.db import models

@@ -1,18 +1,7 @@
 """Content writes: brands, posts with their media, blogs with their images.
 
-Every write that stores files is all-or-nothing, in two phases:
-
-1. Uploads (a CDN or our storage: ``ultraminebackend.assets.store.AssetStore``) run first,
-   outside any database transaction: they are slow network calls and must not hold row locks
-   while they run.
-2. The rows are then written in one short ``transaction.atomic()``.
-
-Both phases run inside ``undo_on_failure()``: if anything raises (a storage error, a vanished
-generation, a database error), the CDN assets uploaded so far are destroyed and the files stored
-so far are deleted, so a failed request leaves no row, no file and no asset. Files and assets
-that a committed change no longer references (deleted posts and blogs, replaced media, a replaced
-banner) are removed after the commit by the signal handlers (``ultraminebackend.files.cleanup``
-and ``ultraminebackend.assets.cleanup``).
+Files and assets first, then one short transaction, all undone on failure: see
+docs/writes-and-assets.md.
 """
 
 from collections.abc import Iterable, Sequence

@@ -1,9 +1,6 @@
 """Store data: catalogue, orders with payment evidence, deposit proofs and the wallet ledger.
 
-Invariants live in the database where it can hold them (non-negative stock and prices, one primary
-image per product, one wallet credit per deposit, reviewed deposits carry who and when, a total is
-unit price * quantity, exactly: money is whole cents, ``core/money.py``); the rules that need a
-sequence of steps live in ``core/services.py``.
+Invariants live in the database where it can hold them; multi-step rules in services.py.
 """
 
 from django.conf import settings

@@ -1,8 +1,6 @@
 """Store writes: orders, stock, deposits and the wallet ledger. Views and admin actions call these.
 
-Every function that changes state is atomic. Those that take files store them first, outside the
-transaction (an upload must not hold a row lock), inside ``undo_on_failure()``, which deletes them
-if anything later fails: a failed request leaves neither a row nor a file behind.
+Files first, then one short transaction: docs/writes-and-assets.md.
 """
 
 import logging

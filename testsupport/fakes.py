@@ -1,10 +1,6 @@
 """Fake Gemini and Cloudinary HTTP servers on 127.0.0.1, so tests exercise the real SDKs.
 
-Each fake is a ``testsupport.fakeserver.FakeServer``. Tests point the SDKs at it through settings
-only: ``GEMINI_BASE_URL=fake.url`` for google-genai, and
-``CLOUDINARY_URL=fake.cloudinary_url`` (``…?upload_prefix=http://127.0.0.1:PORT``) for cloudinary.
-Both record every request, answer with the JSON the real services send, and can be scripted to
-fail, block or hang. Use them as context managers (``with FakeGeminiServer() as fake: …``).
+Point the SDKs at them through settings only (``GEMINI_BASE_URL``, ``CLOUDINARY_URL``).
 """
 
 from __future__ import annotations

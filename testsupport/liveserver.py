@@ -1,10 +1,6 @@
-"""A real gunicorn on a free 127.0.0.1 port, configured as production, for benches and the fuzzer.
+"""A real gunicorn on a free 127.0.0.1 port, configured as production, and its process helpers.
 
-``LiveServer`` runs ``gunicorn ultraminebackend.wsgi --config gunicorn.conf.py`` (gthread, the
-production file) with a throwaway environment: ``DEBUG=0``, a random ``SECRET_KEY``, nothing read
-from a developer's ``.env``, and the database and media folders the caller names. Only the bind
-address is overridden, to loopback: load generated against it never leaves the machine. Every wait
-is bounded, and ``stop()`` ends the server it started (SIGTERM, then SIGKILL).
+A throwaway environment (``DEBUG=0``, no ``.env``); every wait is bounded.
 """
 
 from __future__ import annotations

@@ -1,11 +1,5 @@
-"""API error handling shared by every app.
-
-Services raise Django's ``ValidationError`` (so the admin can reuse them) and ``Conflict``; this
-handler turns both into DRF responses with field names, so no domain error becomes a 500.
-
-A value the database itself refuses (``DataError``: out of range; ``IntegrityError``: a CHECK or
-NOT NULL, or a unique or foreign key race) is a 4xx too. That is the backstop: validation before
-the write is the fix, so each one is logged as an error to be found and fixed.
+"""API errors shared by every app: a service's refusal or a value the database refuses is a 4xx
+naming the field, never a 500. See docs/request-limits.md.
 """
 
 import logging

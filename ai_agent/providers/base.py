@@ -1,9 +1,6 @@
 """The image-provider interface: the result type, the error hierarchy, aspect ratios, the chooser.
 
-A provider turns a finished prompt (see ``prompting.py``) and an optional reference image into one
-image. Everything that can go wrong is a ``ProviderError`` whose ``code`` is stable (the React
-client and the tests match on it) and whose ``http_status`` is the status the API contract gives
-that failure (``shared/API.md``, "Failures").
+See docs/ai-providers.md.
 """
 
 from __future__ import annotations

@@ -1,18 +1,6 @@
 """Gemini image generation through the google-genai SDK, with every failure mapped to our errors.
 
-What the SDK (3.6.1, checked in its sources and against the fake server) does and what we do:
-
-* ``HttpOptions.timeout`` is in MILLISECONDS, and unset means no timeout at all.
-* Without ``api_version`` the SDK calls ``v1``; the image models are served on ``v1beta``.
-* Transport failures are not wrapped: they surface as ``httpx2`` exceptions (``ReadTimeout``,
-  ``ConnectError`` …; plain ``httpx`` ones when ``GOOGLE_GENAI_HTTP_CLIENT=httpx``).
-* HTTP errors are ``errors.ClientError`` (4xx) / ``errors.ServerError`` (5xx) with ``code``,
-  ``status``, ``message``, ``details`` and the raw ``response`` (for ``Retry-After``).
-* ``HttpRetryOptions`` retries timeouts whatever ``http_status_codes`` says, so three attempts
-  can take three times the timeout. We therefore leave SDK retries off and retry here instead,
-  within one deadline of ``AI_TIMEOUT_S`` (see ``_call``).
-* A blocked prompt or a withheld image is an HTTP 200: ``prompt_feedback.block_reason`` or a
-  candidate ``finish_reason`` such as ``IMAGE_SAFETY`` with no image. We detect both.
+What the SDK does and what we do about it: docs/ai-providers.md.
 """
 
 from __future__ import annotations
@@ -97,9 +85,8 @@ MAX_MESSAGE_CHARS = 300
 def _client(api_key: str, base_url: str, timeout_s: float) -> genai.Client:
     """One SDK client per configuration and process, shared by every call and thread.
 
-    Building one costs ~50 ms (it loads the CA bundle into two SSL contexts, for its sync and
-    async HTTP clients): most of what a generation added to the provider's own time
-    (bench/ai_overhead.py). Its HTTP client is thread-safe and keeps connections alive.
+    Building one loads the CA bundle into two SSL contexts: most of what a generation added to
+    the provider's own time (bench/README.md). Its HTTP client is thread-safe and keeps alive.
     """
     return genai.Client(
         vertexai=False,  # explicit, so GOOGLE_GENAI_USE_VERTEXAI in the env cannot switch it

@@ -1,7 +1,6 @@
 """The offline provider: a Pillow-drawn PNG that shows the prompt and says plainly it is not AI.
 
-Used when no AI provider is configured (local development, CI, demos without a key), so the whole
-generation flow (storage, thumbnails, history) works with no network and no cost.
+The whole generation flow works with no key, no network and no cost.
 """
 
 from __future__ import annotations
