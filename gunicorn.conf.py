@@ -1,7 +1,6 @@
 """gunicorn settings for Koyeb and any container platform: everything tunable from the environment.
 
-Threads, so one slow upstream call (S3, Gemini, Cloudinary) does not block every request; two
-workers with eight threads each fit the smallest instance (0.1 vCPU, 512 MB).
+Threads, so one slow upstream call does not block every request (docs/gunicorn.md).
 """
 
 import os

@@ -1,7 +1,6 @@
 """JWTs that carry the user's auth version, so a password change revokes every earlier token.
 
-``ver`` is ``User.auth_version`` at issue, which the password change raises; checked on the user
-row authentication loads anyway (no extra query).
+``ver`` is ``User.auth_version`` at issue, raised by a password change; no extra query.
 """
 
 from rest_framework_simplejwt.settings import api_settings

@@ -1,7 +1,6 @@
 """Content writes: brands, posts with their media, blogs with their images.
 
-Files and assets first, then one short transaction, all undone on failure: see
-docs/writes-and-assets.md.
+Files first, then one short transaction, all undone on failure: docs/writes-and-assets.md.
 """
 
 from collections.abc import Iterable, Sequence
