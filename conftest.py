@@ -66,6 +66,15 @@ def staff_user(make_user):
 
 
 @pytest.fixture
+def admin_client(client, staff_user):
+    """The Django test client signed in as a superuser, for the admin's pages."""
+    staff_user.is_superuser = True
+    staff_user.save()
+    client.force_login(staff_user)
+    return client
+
+
+@pytest.fixture
 def client_for():
     """``client_for(user)`` → an APIClient sending that user's JWT (``None`` → anonymous)."""
 

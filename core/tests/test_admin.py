@@ -16,14 +16,6 @@ from ultraminebackend.files.variants import thumbnail_name
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def admin_client(client, staff_user):
-    staff_user.is_superuser = True
-    staff_user.save()
-    client.force_login(staff_user)
-    return client
-
-
 @pytest.mark.parametrize("model", ["category", "product", "order", "deposit", "walletentry"])
 def test_changelists_and_change_pages_render(
     admin_client, model, user, order_for, deposit_for, credit, product

@@ -123,14 +123,6 @@ def test_the_schema_says_slug_is_optional():
 # --- the admin's add form --------------------------------------------------------------------
 
 
-@pytest.fixture
-def admin_client(client, staff_user):
-    staff_user.is_superuser = True
-    staff_user.save()
-    client.force_login(staff_user)
-    return client
-
-
 def admin_product(category, **fields):
     return {
         "name": "Antminer S21",
