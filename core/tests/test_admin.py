@@ -105,22 +105,13 @@ def test_ledger_is_read_only(admin_client, user, credit):
     assert WalletEntry.objects.get().amount == entry.amount
 
 
-def test_admin_uploads_go_through_the_intake(admin_client, category, settings):
+def test_admin_uploads_go_through_the_intake(admin_client, admin_product_form, settings):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from core.models import Product
     from testsupport.files import image_bytes
 
-    form = {
-        "name": "Admin rig",
-        "slug": "admin-rig",
-        "price": "10.00",
-        "stock": "1",
-        "category": category.pk,
-        "is_active": "on",
-        "images-TOTAL_FORMS": "0",
-        "images-INITIAL_FORMS": "0",
-    }
+    form = admin_product_form(name="Admin rig", slug="admin-rig")
     svg = SimpleUploadedFile("x.png", b"<svg><script>alert(1)</script></svg>", "image/png")
     png_as_jpg = SimpleUploadedFile("holiday.jpg", image_bytes("PNG"), "image/jpeg")
 
