@@ -28,6 +28,11 @@ def _isolated_settings(settings, tmp_path):
         static_backend=STATIC_FILES,
     )
     settings.SITE_URL = ""
+    # Offline: no CDN and the placeholder provider, unless a test points them at a fake server.
+    settings.CLOUDINARY_URL = ""
+    settings.AI_IMAGE_PROVIDER = ""
+    settings.GEMINI_API_KEY = ""
+    settings.GEMINI_BASE_URL = ""
     cache.clear()  # throttle counters live in the cache
     yield
     cache.clear()
