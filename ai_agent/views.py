@@ -11,9 +11,9 @@ from rest_framework.views import APIView
 
 from ultraminebackend.bodylimits import UploadLimit
 from ultraminebackend.parsers import MultiPartParser
-from ultraminebackend.views import ServiceViewMixin
+from ultraminebackend.views import OwnRecordsMixin, ServiceViewMixin
 
-from . import services
+from . import selectors, services
 from .models import Generation
 from .serializers import (
     GenerateImageSerializer,
@@ -100,7 +100,9 @@ class GenerateImageView(ServiceViewMixin, APIView):
         return Response(body, status=code)
 
 
-class GenerationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class GenerationViewSet(
+    OwnRecordsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """The user's own generations, newest first (staff: everyone's); ``?status=`` filters."""
 
     serializer_class = GenerationSerializer
@@ -108,9 +110,5 @@ class GenerationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     filterset_fields = ["status"]
     ordering_fields = ["created_at", "id"]
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
-            return Generation.objects.none()
-        generations = Generation.objects.all()
-        user = self.request.user
-        return generations if user.is_staff else generations.filter(user=user)
+    queryset_model = Generation
+    select = staticmethod(selectors.generation_list)

@@ -7,7 +7,7 @@ from rest_framework.permissions import IsAuthenticated, IsAuthenticatedOrReadOnl
 
 from ultraminebackend.bodylimits import UploadLimit
 from ultraminebackend.parsers import MultiPartParser
-from ultraminebackend.views import ServiceViewMixin
+from ultraminebackend.views import OwnRecordsMixin, ServiceViewMixin
 
 from . import selectors, services
 from .filters import BlogFilter, PostFilter
@@ -43,6 +43,7 @@ def _writes_documented(request, answer, *, create: str, update: str):
 
 class _ContentViewSet(
     ServiceViewMixin,
+    OwnRecordsMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -51,11 +52,6 @@ class _ContentViewSet(
     viewsets.GenericViewSet,
 ):
     http_method_names = HTTP_METHODS
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
-            return self.queryset_model.objects.none()
-        return self.select(user=self.request.user)
 
 
 class BrandViewSet(_ContentViewSet):

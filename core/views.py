@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from ultraminebackend.bodylimits import UploadLimit
 from ultraminebackend.parsers import MultiPartParser
-from ultraminebackend.views import ServiceViewMixin
+from ultraminebackend.views import OwnRecordsMixin, ServiceViewMixin
 
 from . import selectors, services
 from .filters import DepositFilter, OrderFilter, ProductFilter
@@ -143,26 +143,29 @@ class ProductViewSet(ServiceViewMixin, viewsets.ModelViewSet):
         return self.answer(images, ProductImageSerializer, many=True)
 
 
-class OrderViewSet(
+class _CustomerRecordsViewSet(
     ServiceViewMixin,
+    OwnRecordsMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     viewsets.GenericViewSet,
 ):
+    # A customer's records with evidence files (orders, deposits): listed, read and created
+    # through the API, changed by actions only. (A comment: spectacular reads docstrings.)
+    permission_classes = [IsAuthenticated]
+    parser_classes = UPLOAD_PARSERS
+
+
+class OrderViewSet(_CustomerRecordsViewSet):
     """Customers' own orders (staff: all). Another user's order answers 404."""
 
     serializer_class = OrderSerializer
-    permission_classes = [IsAuthenticated]
-    parser_classes = UPLOAD_PARSERS
+    queryset_model = Order
+    select = staticmethod(selectors.order_list)
     max_body_bytes = UploadLimit(images=2)  # image, txid_proof
     filterset_class = OrderFilter
     ordering_fields = ["created_at", "total_price", "id"]
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
-            return Order.objects.none()
-        return selectors.order_list(user=self.request.user)
 
     @extend_schema(request=OrderCreateSerializer, responses={201: OrderSerializer})
     def create(self, request, *args, **kwargs):
@@ -189,26 +192,15 @@ class OrderViewSet(
         return self.answer(services.order_set_status(order=order, status=new_status))
 
 
-class DepositViewSet(
-    ServiceViewMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
-):
+class DepositViewSet(_CustomerRecordsViewSet):
     """Customers' own deposit proofs (staff: all); staff approve or reject each once."""
 
     serializer_class = DepositSerializer
-    permission_classes = [IsAuthenticated]
-    parser_classes = UPLOAD_PARSERS
+    queryset_model = Deposit
+    select = staticmethod(selectors.deposit_list)
     max_body_bytes = UploadLimit(images=1)  # proof
     filterset_class = DepositFilter
     ordering_fields = ["created_at", "amount", "id"]
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
-            return Deposit.objects.none()
-        return selectors.deposit_list(user=self.request.user)
 
     @extend_schema(request=DepositCreateSerializer, responses={201: DepositSerializer})
     def create(self, request, *args, **kwargs):

@@ -1,5 +1,8 @@
 """The one shape of an endpoint: a body checked by one serializer, a service, another answers."""
 
+from collections.abc import Callable
+
+from django.db.models import Model, QuerySet
 from rest_framework import status
 from rest_framework.response import Response
 
@@ -24,3 +27,15 @@ class ServiceViewMixin:
         serializer_class = serializer_class or self.get_serializer_class()
         data = serializer_class(instance, many=many, context=self.serializer_context()).data
         return Response(data, status=code)
+
+
+# A user's own records (staff: all), as ``select(user=...)`` gives them; another user's is a 404.
+# Schema generation has no user: it gets an empty ``queryset_model`` queryset instead.
+class OwnRecordsMixin:
+    queryset_model: type[Model]
+    select: Callable[..., QuerySet]  # staticmethod(selectors.<records>_list)
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return self.queryset_model.objects.none()
+        return self.select(user=self.request.user)
