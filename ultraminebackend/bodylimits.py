@@ -30,7 +30,7 @@ ADMIN_UPLOAD_LIMIT = UploadLimit(images=20)
 
 
 def route_limit(request, view_func) -> int:
-    """The largest body, in bytes, the resolved view accepts (see the module docstring)."""
+    """The largest body, in bytes, the resolved view accepts (docs/request-limits.md)."""
     view_class = getattr(view_func, "cls", None)  # DRF's as_view() keeps the class here
     declared = getattr(view_class, "max_body_bytes", None)
     if declared is not None:

@@ -26,7 +26,7 @@ STYLES: dict[str, str] = {
     ),
 }
 
-# Applied to every prompt; see the module docstring for the reason behind each line.
+# Applied to every prompt; the reason behind each line is in docs/ai-providers.md.
 GUIDELINES: tuple[str, ...] = (
     "Produce one finished image, not a collage, grid or set of variations.",
     "Do not add text, captions, watermarks or logos unless the request asks for them.",

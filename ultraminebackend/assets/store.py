@@ -40,7 +40,7 @@ class SourceGone(Exception):
 
 
 class AssetStore:
-    """Stores the assets of one request (see the module docstring for the fallback rule)."""
+    """Stores the assets of one request (the fallback rule: docs/writes-and-assets.md)."""
 
     def __init__(self) -> None:
         self.cdns: list[CdnProvider] = configured_providers()
