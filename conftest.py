@@ -29,6 +29,11 @@ def _isolated_settings(settings, tmp_path):
         static_backend=STATIC_FILES,
     )
     settings.SITE_URL = ""
+    # Offline: no CDN and the placeholder provider, unless a test points them at a fake server.
+    settings.CLOUDINARY_URL = ""
+    settings.AI_IMAGE_PROVIDER = ""
+    settings.GEMINI_API_KEY = ""
+    settings.GEMINI_BASE_URL = ""
     for name in ("PRIVATE_KEY", "PUBLIC_KEY", "URL_ENDPOINT", "API_BASE_URL"):
         setattr(settings, f"IMAGEKIT_{name}", "")
     settings.MEDIA_CDN_ORDER = ["cloudinary", "imagekit"]
@@ -75,6 +80,15 @@ def other_user(make_user):
 @pytest.fixture
 def staff_user(make_user):
     return make_user(email="staff@example.com", name="Staff", is_staff=True)
+
+
+@pytest.fixture
+def admin_client(client, staff_user):
+    """The Django test client signed in as a superuser, for the admin's pages."""
+    staff_user.is_superuser = True
+    staff_user.save()
+    client.force_login(staff_user)
+    return client
 
 
 @pytest.fixture

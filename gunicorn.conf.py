@@ -1,7 +1,6 @@
 """gunicorn settings for Koyeb and any container platform: everything tunable from the environment.
 
-Threads, so one slow upstream call (S3, Gemini, Cloudinary) does not block every request; two
-workers with eight threads each fit the smallest instance (0.1 vCPU, 512 MB).
+Threads, so one slow upstream call does not block every request (docs/gunicorn.md).
 """
 
 import os
@@ -13,9 +12,9 @@ tune_malloc()  # large blocks back to the system when freed, 2 arenas (ultramine
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 # Eight, not four: a synchronous AI generation holds its thread for the provider's whole answer,
-# and with 2 x 4 threads ten generations in flight left none for anyone else (product list p95
-# 20x idle; 3x with 2 x 8, bench/ai_overhead.py). Waiting threads cost little memory; each may
-# keep one database connection (CONN_MAX_AGE), so up to 16 per instance.
+# and with 2 x 4 threads ten generations in flight left none for anyone else (docs/gunicorn.md,
+# figures in bench/README.md). Waiting threads cost little memory; each may keep one database
+# connection (CONN_MAX_AGE), so up to 16 per instance.
 threads = int(os.environ.get("GUNICORN_THREADS", "8"))
 # gthread, whose main thread also answers /healthz while every thread is busy (a saturated
 # instance is alive: the platform must not take it out; ultraminebackend/gworker.py).

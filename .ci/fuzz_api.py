@@ -1,16 +1,6 @@
 """Fuzz the live API with schemathesis and every one of its checks, as a user and as staff.
 
-Run: .venv/bin/python .ci/fuzz_api.py [--max-examples N] [extra schemathesis args…]
-
-A throwaway SQLite database and media folder, migrated and seeded with one user, one staff user
-and a category, product, order and deposit (so id routes have rows to find); gunicorn with the
-production config on 127.0.0.1; then ``schemathesis run`` against the schema the server itself
-serves at ``/api/schema/``, with each user's JWT, both at once (the coverage phase as staff
-only: see PHASES). New endpoints are fuzzed as soon as they are routed. Checks: all of them
-(status codes, headers, bodies, content types, positive and negative data, authentication,
-methods, response time); ``.ci/schemathesis.toml`` holds the narrow allowances and why.
-Bounded: a few examples per operation, a request timeout, and a wall-clock limit. Exit 1 on
-any failure.
+Run: .venv/bin/python .ci/fuzz_api.py [--max-examples N] [extra schemathesis args…]; docs/ci.md.
 """
 
 import argparse

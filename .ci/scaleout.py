@@ -1,23 +1,6 @@
 """Scale-out: two web instances and two task workers on shared PostgreSQL, Redis and S3.
 
-What Koyeb runs with more than one instance, on this machine: the Procfile's web line (``migrate``
-then gunicorn) started twice at once on an empty PostgreSQL database of its own, its worker line
-twice, Redis on a database number of its own (``REDIS_URL``), S3 on moto's server and the Gemini
-API on the fake server, both in this process. A round-robin client alternates between the two
-instances, with its own ``X-Forwarded-For`` per simulated client (``NUM_PROXIES=1``). Checks:
-
-1. both instances come up (two migrations at once), ``/api/health/`` ok on each, cache included;
-2. registration and sign-in with ``REDIS_URL``;
-3. a 40-way token burst from one address across both instances lets exactly the limit through;
-4. the AI quota is exact across instances: 8 concurrent calls, limit 3 → 3 x 201;
-5. 20 async generations across the two workers each run exactly once;
-6. a worker SIGKILLed mid-generation: the generation leaves ``running`` within the recovery
-   bound (``worker_lost``) and the user keeps the whole quota;
-7. a public and a private file written through one instance load through the other;
-8. SIGTERM stops each idle worker at once.
-
-Exit status 0 when every check holds; every wait is bounded, and the whole run takes about a
-minute. ``--database`` and ``--redis-db`` choose the throwaway database and Redis number.
+What it checks: docs/ci.md.
 """
 
 from __future__ import annotations

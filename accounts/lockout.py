@@ -1,8 +1,6 @@
 """The admin's login lockout (django-axes): whom a failure counts against, and which ones count.
 
-Settings (``AXES_*`` in settings.py) pick the database handler, so counts hold across workers and
-instances, and lock by username or by address, with the address taken by the throttles' rule
-(``accounts.throttles.client_ip``).
+See docs/throttling.md.
 """
 
 from axes.backends import AxesStandaloneBackend

@@ -1,9 +1,17 @@
 """The user model: email is the login, compared case-insensitively."""
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.utils import timezone
+
+
+def owner(related_name: str, on_delete=models.CASCADE) -> models.ForeignKey:
+    """The user a record belongs to: the API shows it to them (and to staff) only."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=on_delete, related_name=related_name
+    )
 
 
 class UserManager(BaseUserManager):

@@ -1,11 +1,6 @@
 """Throttles of the auth endpoints, and the client address they and the admin lockout key on.
 
-Behind a proxy every request comes from the proxy's address; the client's is the entry the proxy
-appended to ``X-Forwarded-For``, and the client writes everything to the left of it. DRF's
-``NUM_PROXIES`` (our ``NUM_PROXIES`` setting) makes every throttle take the entry that many places
-from the right, never the whole header (a new value per request would be a new bucket each time);
-with 0 the header is ignored. A throttle that needs another key overrides ``get_cache_key`` only;
-the counting is ``ultraminebackend.throttling.AtomicThrottle``'s (one atomic counter per window).
+See docs/throttling.md.
 """
 
 import hashlib

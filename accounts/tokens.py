@@ -1,9 +1,6 @@
 """JWTs that carry the user's auth version, so a password change revokes every earlier token.
 
-Access tokens are never stored, so the only way to revoke one before it expires is a claim the
-server compares on each use: ``ver`` holds ``User.auth_version`` at issue time, and the password
-change raises it (``services.user_credentials_save``). The check is on the user row that
-authentication loads anyway, so it costs no query.
+``ver`` is ``User.auth_version`` at issue, raised by a password change; no extra query.
 """
 
 from rest_framework_simplejwt.settings import api_settings

@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from ultraminebackend.throttling import ScopedThrottle
+from ultraminebackend.views import ServiceViewMixin
 
 from . import schema  # noqa: F401 - registers the OpenAPI scheme of our JWT authentication
 from .serializers import (
@@ -25,23 +26,16 @@ from .services import token_revoke, user_password_change, user_register
 from .throttles import AccountRateThrottle
 
 
-class RegisterView(APIView):
+class RegisterView(ServiceViewMixin, APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
     throttle_classes = [ScopedThrottle]
     throttle_scope = "auth"
 
-    @extend_schema(
-        request=RegisterSerializer,
-        responses={
-            201: UserSerializer,
-        },
-    )
+    @extend_schema(request=RegisterSerializer, responses={201: UserSerializer})
     def post(self, request):
-        serializer = RegisterSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        user = user_register(**serializer.validated_data)
-        return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
+        user = user_register(**self.validated(RegisterSerializer))
+        return self.answer(user, UserSerializer, code=status.HTTP_201_CREATED)
 
 
 class TokenView(TokenObtainPairView):
@@ -90,7 +84,7 @@ class TokenRefresh(TokenRefreshView):
         return super().post(request, *args, **kwargs)
 
 
-class LogoutView(APIView):
+class LogoutView(ServiceViewMixin, APIView):
     """Revoke one of your refresh tokens (``{refresh}`` → 204).
 
     The access token keeps working until it expires; the client discards it.
@@ -98,20 +92,13 @@ class LogoutView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(
-        request=LogoutSerializer,
-        responses={
-            204: None,
-        },
-    )
+    @extend_schema(request=LogoutSerializer, responses={204: None})
     def post(self, request):
-        serializer = LogoutSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        token_revoke(user=request.user, refresh=serializer.validated_data["refresh"])
+        token_revoke(user=request.user, refresh=self.validated(LogoutSerializer)["refresh"])
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class PasswordView(APIView):
+class PasswordView(ServiceViewMixin, APIView):
     """Change your password (→ 204); every earlier access and refresh token stops working.
 
     Throttled like sign-in (per user, and per account with the token endpoint's budget), since a
@@ -122,18 +109,10 @@ class PasswordView(APIView):
     throttle_classes = [ScopedThrottle, AccountRateThrottle]
     throttle_scope = "auth"
 
-    @extend_schema(
-        request=PasswordChangeSerializer,
-        responses={
-            204: None,
-        },
-    )
+    @extend_schema(request=PasswordChangeSerializer, responses={204: None})
     def post(self, request):
-        serializer = PasswordChangeSerializer(data=request.data, context={"request": request})
-        serializer.is_valid(raise_exception=True)
-        user_password_change(
-            user=request.user, new_password=serializer.validated_data["new_password"]
-        )
+        new_password = self.validated(PasswordChangeSerializer)["new_password"]
+        user_password_change(user=request.user, new_password=new_password)
         if isinstance(request.successful_authenticator, SessionAuthentication):
             # Keep the browsable API's own session, as Django's password views do; every other
             # session is invalidated by the new password hash.

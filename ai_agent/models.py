@@ -1,9 +1,9 @@
 """A record per image generation: what was asked, what was sent, what came back, where it lives."""
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from accounts.models import owner
 from ultraminebackend.assets.models import Delivery, Storage, StoredAsset
 from ultraminebackend.files.modelfields import PrivateFileField, PublicImageField
 
@@ -23,9 +23,7 @@ class Generation(StoredAsset):
         EXPLICIT = "explicit"
         DEFAULT = "default"
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="generations"
-    )
+    user = owner("generations")
     prompt = models.TextField()
     style = models.CharField(max_length=32, blank=True)
     enhanced_prompt = models.TextField(help_text="The exact text sent to the provider.")

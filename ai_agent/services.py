@@ -1,10 +1,6 @@
 """Image generation: quota, the record, the provider call, and where the result is stored.
 
-``generation_create`` validates, counts the quota and writes the record: pending for the
-background task (async), already running when the request itself generates (sync). The task calls
-``generation_run``, which claims a pending record first, so a task that runs twice generates once;
-both paths then do the same work.
-Every failure is written on the record (status, code, message) before it is raised.
+See docs/ai-providers.md.
 """
 
 import logging

@@ -11,8 +11,9 @@ from rest_framework.views import APIView
 
 from ultraminebackend.bodylimits import UploadLimit
 from ultraminebackend.parsers import MultiPartParser
+from ultraminebackend.views import OwnRecordsMixin, ServiceViewMixin
 
-from . import services
+from . import selectors, services
 from .models import Generation
 from .serializers import (
     GenerateImageSerializer,
@@ -43,7 +44,7 @@ _GENERATION_OR_ERROR = {
 }
 
 
-class GenerateImageView(APIView):
+class GenerateImageView(ServiceViewMixin, APIView):
     """Generate an image from a prompt and an optional reference image.
 
     The reference's shape picks the nearest aspect ratio unless ``aspect_ratio`` is given.
@@ -70,10 +71,7 @@ class GenerateImageView(APIView):
         },
     )
     def post(self, request):
-        serializer = GenerateImageSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        context = {"request": request}
+        data = self.validated(GenerateImageSerializer)
         try:
             generation = services.generation_create(
                 user=request.user,
@@ -84,9 +82,8 @@ class GenerateImageView(APIView):
                 run_async=data["async"],
             )
         except services.GenerationFailed as failure:
-            response = Response(
-                GenerationSerializer(failure.generation, context=context).data,
-                status=failure.http_status,
+            response = self.answer(
+                failure.generation, GenerationSerializer, code=failure.http_status
             )
             retry_after = failure.retry_after
             if retry_after is None and failure.http_status == status.HTTP_429_TOO_MANY_REQUESTS:
@@ -94,7 +91,7 @@ class GenerateImageView(APIView):
             if retry_after:
                 response["Retry-After"] = str(retry_after)
             return response
-        body = GenerationSerializer(generation, context=context).data
+        body = GenerationSerializer(generation, context=self.serializer_context()).data
         image = getattr(generation, "generated_image", None)
         if data["return_base64"] and image is not None:
             body["image_base64"] = base64.b64encode(image.data).decode("ascii")
@@ -103,18 +100,15 @@ class GenerateImageView(APIView):
         return Response(body, status=code)
 
 
-class GenerationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class GenerationViewSet(
+    OwnRecordsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """The user's own generations, newest first (staff: everyone's); ``?status=`` filters."""
 
     serializer_class = GenerationSerializer
     permission_classes = [IsAuthenticated]
     filterset_fields = ["status"]
     ordering_fields = ["created_at", "id"]
-    lookup_value_regex = r"\d+"
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
-            return Generation.objects.none()
-        generations = Generation.objects.all()
-        user = self.request.user
-        return generations if user.is_staff else generations.filter(user=user)
+    queryset_model = Generation
+    select = staticmethod(selectors.generation_list)

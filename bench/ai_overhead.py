@@ -1,19 +1,6 @@
 """AI endpoint overhead, and what 10 generations in flight do to the product list's latency.
 
-Run: .venv/bin/python bench/ai_overhead.py   (no arguments; about a minute and a half)
-
-gunicorn runs as in production (``gunicorn.conf.py`` defaults, ``DEBUG=0``) with the Gemini
-provider pointed at a fake Gemini server, which answers every request after a fixed delay D (the
-real SDK makes the call). Our overhead is a generation's latency minus D: auth, quota, the
-record, the SDK call, decoding and storing the image and its thumbnail (target <= 50 ms). Then
-the product list (``page_size=50``, 1,000 products) is timed by two clients while the server is
-idle and while 10 clients keep a synchronous generation in flight each (target: p95 within 2x of
-idle).
-
-The fake provider and the ten generating clients run in processes of their own: in this one they
-would share its GIL with the two clients that time the list, and their Python work (answering,
-encoding) would show as list latency that no real client of a real, remote provider would see.
-They still share the machine's cores with the server.
+Run: .venv/bin/python bench/ai_overhead.py   (how it measures: bench/README.md)
 """
 
 import itertools

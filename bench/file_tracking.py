@@ -1,13 +1,6 @@
 """What tracking stored file names costs a list: our descriptor vs a post_init handler.
 
-Run: .venv/bin/python bench/file_tracking.py   (a throwaway SQLite database; no server)
-
-After-commit deletes of replaced files need the name a row held when it was loaded. django-cleanup
-remembers it in a ``post_init`` handler that builds a FieldFile for every file field of every row
-loaded; our managed fields' descriptor notes it only when a field is first read as a file or
-assigned (``files/modelfields.py``). This loads 1,000 orders (two file fields each) and reads their
-names as a list page does, with our descriptor alone and with a django-cleanup-style handler
-connected, in alternation; medians of 7 rounds.
+Run: .venv/bin/python bench/file_tracking.py   (how it measures: bench/README.md)
 """
 
 import os

@@ -1,18 +1,6 @@
 """List throughput: the products and orders lists vs a ``values()`` + ``JsonResponse`` floor.
 
-Run: .venv/bin/python bench/list_throughput.py   (no arguments; about three minutes)
-
-For each storage mode (local folders, then S3 on a moto server in this process) the script seeds a
-throwaway SQLite database with 1,000 products (an image and a gallery image each) and 1,000
-orders for one user (all with a public image, half with a private ``txid_proof``), starts gunicorn
-with the production ``gunicorn.conf.py`` (2 gthread workers x 8 threads, ``DEBUG=0``) and the
-bench settings (project URLs plus the floor views), and drives each endpoint with 8 keep-alive
-clients on 127.0.0.1. API and floor runs alternate, several short runs each, and the table gives
-medians: requests/s, p50/p95 latency, and the API's ratio to the floor (target >= 0.5x).
-
-Queries per request come from the ``X-Bench-Queries`` header at page sizes 10 and 50 (target: the
-same). Orders are listed three ways: all, cash on delivery only (public URLs only) and crypto only
-(a signed private URL per row), so the cost of signing shows as the difference.
+Run: .venv/bin/python bench/list_throughput.py   (how it measures: bench/README.md)
 """
 
 import json

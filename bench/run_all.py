@@ -1,13 +1,6 @@
 """Run every benchmark in ``bench/`` and print one table with all their figures and ratios.
 
-Run: .venv/bin/python bench/run_all.py [NAME …]   (no arguments: every script; about 6 minutes)
-
-Every ``bench/*.py`` script (this one, ``__init__.py`` and ``_*.py`` aside) runs in its own
-process with no arguments, one after another so they do not compete for the two cores, and its
-own output is shown as it runs. Scripts report their rows through ``bench.harness.report``
-(``BENCH_RESULTS`` names the file they append to); the combined table at the end has them all.
-A script that prints only its own table (no rows) is listed as such, its table is above. The
-exit code is 1 when a script failed or timed out; the others still run.
+Run: .venv/bin/python bench/run_all.py [NAME …]   (no arguments: every script)
 """
 
 import os

@@ -1,11 +1,6 @@
 """Time S3 public URL building: the bucket endpoint as custom domain vs the presigner path.
 
 Run: .venv/bin/python bench/s3_urls.py   (no network: URL building never talks to S3)
-
-Prints microseconds per URL for PublicS3Storage.url (django-storages' custom-domain path), for
-S3Storage.url with the same unsigned options and no custom domain (the presigner: what
-django-storages does by default) and for a signed (presigned) URL, as private files need, plus
-the ratios.
 """
 
 import os

@@ -1,16 +1,6 @@
-"""Time a 12 MP JPEG → 400 px WebP thumbnail: our ``make_thumbnail`` vs libvips' ``thumbnail``.
+"""Time a large JPEG → WebP thumbnail: our ``make_thumbnail`` vs libvips' ``thumbnail``.
 
-Run: .venv/bin/python bench/thumbnails.py   (pyvips and pyvips-binary come from requirements.txt)
-
-Both sides read the same file from disk and end with WebP bytes at the same settings (quality 80,
-effort/method 4), so the figures compare decode + shrink + encode. libvips' operation cache is
-off (it would answer repeats from memory). libvips runs once with its default thread pool and
-once on one thread, which is what Pillow uses; the target is ours <= 1.3x libvips.
-Prints the median of several runs in milliseconds and the ratio to libvips.
-
-Two more rows give context, not a contest: the thumbnail ``intake_image(thumbnail=True)`` adds
-when the pixels are already decoded for the original, and the whole upload path for the photo
-(decode, normalise, re-encode the original as a progressive JPEG, and the thumbnail).
+Run: .venv/bin/python bench/thumbnails.py   (how it measures: bench/README.md)
 """
 
 import logging

@@ -1,20 +1,6 @@
-"""Peak RSS a gunicorn worker gains while it takes a ~5 MB and a ~25 MB photo upload.
+"""Peak RSS a gunicorn worker gains while it takes a photo upload, by upload size.
 
-Run: .venv/bin/python bench/upload_memory.py   (no arguments; Linux only: it reads /proc)
-
-Self-contained: a temporary folder holds the SQLite database, local media and the images. The
-script migrates, creates a staff user, starts ``gunicorn ultraminebackend.wsgi`` with one sync
-worker and one thread on a free 127.0.0.1 port, takes a JWT, creates a category, then posts each
-image as the multipart ``image`` of ``POST /api/core/products/``, streamed from disk with
-``http.client`` (the client never holds an image in memory either).
-
-Around each upload it reads the worker's ``VmRSS`` and ``VmHWM`` (peak RSS) from /proc. The peak
-is reset first (``5`` into ``/proc/<pid>/clear_refs``), so "peak growth" is the peak of that
-request alone minus the RSS before it. A small warm-up upload comes first so lazy imports and
-codec set-up are not counted against the real ones. The images are photo-like (gradients, shapes,
-sensor noise; ``testsupport.files.photo``), saved as baseline JPEG at quality 95 like a camera's
-"fine" setting, sized to the target file size; the 25 MB one is also sent stored sideways. The
-target is < 30 MB of growth for 25 MB.
+Run: .venv/bin/python bench/upload_memory.py   (Linux only; how it measures: bench/README.md)
 """
 
 import http.client
@@ -30,14 +16,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.harness.report import Row, record  # noqa: E402
+from testsupport import liveserver  # noqa: E402
 from testsupport.files import encode, exif_bytes, photo  # noqa: E402
-from testsupport.liveserver import (  # noqa: E402
-    child_pids,
-    free_port,
-    manage,
-    production_env,
-    stop_process,
-)
 
 MIB = 1024 * 1024
 # (label, target file size, multipart field): the two uploads the issue asks about, after a
@@ -57,14 +37,13 @@ PILLOW_RGB_BYTES_PER_PIXEL = 4
 TARGET_GROWTH_MIB = 30
 JPEG_QUALITY = 95
 EMAIL, PASSWORD = "bench@example.com", secrets.token_urlsafe(16)
-STARTUP_TIMEOUT_S = 30
 CHUNK = 64 * 1024
 
 
 def bench_env(folder: Path) -> dict:
     """Production-like settings in a throwaway folder (``testsupport.liveserver.production_env``),
     with caps above the biggest upload and the superuser the bench signs in as."""
-    return production_env(
+    return liveserver.production_env(
         folder,
         ALLOWED_HOSTS="127.0.0.1",
         # Above the biggest upload; the pixel cap admits the ~41 MP a 25 MB camera JPEG has.
@@ -109,23 +88,9 @@ def post_json(port: int, path: str, data: dict, token: str = ""):
     return json.loads(body)
 
 
-def wait_until_up(port: int, server: subprocess.Popen) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError("gunicorn exited during start-up")
-        try:
-            if request(port, "GET", "/healthz")[0] == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"gunicorn did not answer within {STARTUP_TIMEOUT_S} s")
-
-
 def worker_pid(master: int) -> int:
     """The gunicorn worker: the master's only child (found by scanning /proc for its ppid)."""
-    children = child_pids(master)
+    children = liveserver.child_pids(master)
     if len(children) != 1:
         raise RuntimeError(f"expected one gunicorn worker, found {children}")
     return children[0]
@@ -249,12 +214,12 @@ def main() -> None:
                 path = folder / f"{target}-{orientation}.jpg"
                 made[target, orientation] = (path, make_photo(path, target, orientation))
             images.append((label, field, *made[target, orientation]))
-        manage(env, "migrate", "--noinput")
-        manage(env, "createsuperuser", "--noinput")
-        port = free_port()
+        liveserver.manage(env, "migrate", "--noinput")
+        liveserver.manage(env, "createsuperuser", "--noinput")
+        port = liveserver.free_port()
         server = start_gunicorn(env, port, folder / "gunicorn.log")
         try:
-            wait_until_up(port, server)
+            liveserver.wait_until_up(server, port)
             pid = worker_pid(server.pid)
             token = post_json(port, "/api/auth/token/", {"email": EMAIL, "password": PASSWORD})
             category = post_json(
@@ -270,7 +235,7 @@ def main() -> None:
             print((folder / "gunicorn.log").read_text()[-3000:], file=sys.stderr)
             raise
         finally:
-            stop_process(server)
+            liveserver.stop_process(server)
     print(
         f"gunicorn: 1 sync worker, 1 thread; baseline JPEG q{JPEG_QUALITY} photos; MB = MiB; "
         f"decoded = pixels x {PILLOW_RGB_BYTES_PER_PIXEL} B, what Pillow holds when it decodes "

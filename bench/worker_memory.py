@@ -1,20 +1,6 @@
 """Memory of one instance under mixed load: each gunicorn worker's peak, the master, a db_worker.
 
-Run: .venv/bin/python bench/worker_memory.py   (Linux only: it reads /proc)
-     DATABASE_URL=postgres://…/<db> … runs it on PostgreSQL (the database is flushed first).
-
-gunicorn as production runs it (``gunicorn.conf.py``: 2 gthread workers x 8 threads, DEBUG=0),
-bound to 127.0.0.1, with a ``db_worker`` beside it and the fake Gemini server in this process.
-16 clients for ``BENCH_DURATION_S`` (20 s) each loop over what an instance serves: the product
-list, sign-in, a 5 MB photo upload (a product with an image: Pillow decodes it), a synchronous AI
-generation, an async one (the db_worker runs it), and the health check.
-
-It reads, for each process, ``VmHWM`` (peak RSS: what the issue's 140 to 200 MB per worker
-was), and samples every 0.2 s its PSS and private memory (``/proc/<pid>/smaps_rollup``). RSS
-counts every page a worker maps, shared ones included; PSS divides a page shared by n processes
-by n, so the PSS of the master and its workers adds up to the instance's memory, which is what
-the platform limits. Targets: each worker's peak PSS under 150 MiB; the instance's peak well
-under Koyeb's 512 MB. ``GUNICORN_PRELOAD=0`` in the environment measures without preloading.
+Run: .venv/bin/python bench/worker_memory.py   (Linux only; how it measures: bench/README.md)
 """
 
 from __future__ import annotations

@@ -1,20 +1,6 @@
 """The API's real clients against a live server: the TypeScript client and a headless browser.
 
-Run: .venv/bin/python clients/run.py [--allow-type-errors] [--port N] [--origin-port N]
-
-A throwaway SQLite database and media folders, migrated, static files collected (DEBUG=0 serves
-them through WhiteNoise's manifest) and seeded with a user, a staff user, a depositor with a
-pending deposit and two products with images; gunicorn with the production config on 127.0.0.1,
-the task worker beside it (async generations). Then:
-
-1. ``npm ci`` in clients/typescript and clients/browser (pinned lock files; offline cache first);
-2. types generated from the live ``/api/schema/``, no casts in the client (``as``, ``<T>``, ``!``)
-   and ``tsc --strict``: a type error is a failure (``--allow-type-errors`` reports them and
-   goes on, while the schema is being fixed);
-3. the React flows (clients/typescript/src/flows.ts) against the server;
-4. the browser checks (clients/browser/check.mjs) in /usr/bin/chromium, headless.
-
-Every step has a timeout; the exit status is 1 when any step failed.
+Run: .venv/bin/python clients/run.py [--allow-type-errors] [--port N] [--origin-port N]; docs/ci.md.
 """
 
 from __future__ import annotations

@@ -1,8 +1,6 @@
 """Admin for content: brands, posts with inline media previews, blogs with banner/featured previews.
 
-Media and blog images are shown, not uploaded, here: they are written through the API, whose
-services run the intakes, choose the storage and keep uploads all-or-nothing. Deleting an inline
-row (or a whole post or blog) removes its file or CDN asset after the commit.
+Images are shown, not uploaded, here: the API's services run the intakes.
 """
 
 from django.contrib import admin

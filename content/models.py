@@ -1,27 +1,19 @@
 """Content: brands, social posts with ordered media, and blogs with banner and featured images.
 
-A post's media item or a blog's image is a stored asset (``ultraminebackend.assets``): on a CDN
-(what its upload answer said) or on our own public storage (the file field, with a WebP thumbnail
-beside images). ``storage`` says which; a check constraint makes sure the chosen one is filled in.
-
-The seed's Media table had a ``url`` column. Here it is ``secure_url`` for CDN assets (the CDN's
-own URL); for files on our storage the URL is built from the stored name when answering, because
-it depends on the host, the proxy and the storage mode (local or S3) and must survive a move.
+Each image or media item is a stored asset (``ultraminebackend.assets``).
 """
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from accounts.models import owner
 from ultraminebackend.assets.models import StoredAsset
 from ultraminebackend.files.modelfields import PublicFileField, PublicImageField
 from ultraminebackend.files.naming import UploadToByAttribute
 
 
 class Brand(models.Model):
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="brands"
-    )
+    owner = owner("brands")
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=140)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -43,9 +35,7 @@ class Post(models.Model):
         SCHEDULED = "scheduled"
         PUBLISHED = "published"
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="posts"
-    )
+    user = owner("posts")
     brand = models.ForeignKey(
         Brand, on_delete=models.SET_NULL, null=True, blank=True, related_name="posts"
     )
@@ -97,9 +87,7 @@ class Media(ContentAsset):
     brand = models.ForeignKey(
         Brand, on_delete=models.SET_NULL, null=True, blank=True, related_name="media"
     )
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="media"
-    )
+    user = owner("media")
     type = models.CharField(max_length=8, choices=Type.choices)
     file = PublicFileField(folder="posts", blank=True)
     duration = models.FloatField(null=True, blank=True, help_text="Seconds; videos, when known.")
@@ -132,9 +120,7 @@ class Blog(models.Model):
         DRAFT = "draft"
         PUBLISHED = "published"
 
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="blogs"
-    )
+    author = owner("blogs")
     title = models.CharField(max_length=200)
     slug = models.SlugField(max_length=220, unique=True)
     content = models.TextField(blank=True)

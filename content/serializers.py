@@ -1,10 +1,6 @@
 """API shapes of content: brands, posts with media, blogs. Writes take separate input serializers.
 
-Media items answer ``url`` (absolute; the seed's column) and ``thumbnail_url`` (images), plus
-``file`` (the stored name on our storage) or ``public_id`` (the CDN's id: Cloudinary's public_id
-or ImageKit's file path). Blogs follow the one rule for file fields: ``banner``/``image`` hold the
-stored name, or the CDN's ``public_id`` when the image lives there, next to ``X_url`` and
-``X_thumbnail_url``.
+File fields follow the one rule: the stored name (or a CDN's ``public_id``) beside ``X_url``.
 """
 
 from drf_spectacular.types import OpenApiTypes

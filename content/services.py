@@ -1,30 +1,18 @@
 """Content writes: brands, posts with their media, blogs with their images.
 
-Every write that stores files is all-or-nothing, in two phases:
-
-1. Uploads (a CDN or our storage: ``ultraminebackend.assets.store.AssetStore``) run first,
-   outside any database transaction: they are slow network calls and must not hold row locks
-   while they run.
-2. The rows are then written in one short ``transaction.atomic()``.
-
-Both phases run inside ``undo_on_failure()``: if anything raises (a storage error, a vanished
-generation, a database error), the CDN assets uploaded so far are destroyed and the files stored
-so far are deleted, so a failed request leaves no row, no file and no asset. Files and assets
-that a committed change no longer references (deleted posts and blogs, replaced media, a replaced
-banner) are removed after the commit by the signal handlers (``ultraminebackend.files.cleanup``
-and ``ultraminebackend.assets.cleanup``).
+Files first, then one short transaction, all undone on failure: docs/writes-and-assets.md.
 """
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 
 from ai_agent.models import Generation
 from ultraminebackend.assets.store import AssetStore, SourceGone, Use
+from ultraminebackend.exceptions import field_error
 from ultraminebackend.files.intake import intake_image
 from ultraminebackend.files.undo import undo_on_failure
 from ultraminebackend.files.video import intake_media
@@ -37,10 +25,6 @@ MAX_MEDIA_PER_POST = 10
 POST_MEDIA_USE = Use(folder="auto", resource_type="auto")
 
 MediaSource = File | Generation
-
-
-def _error(field: str, message: str, code: str, **params) -> ValidationError:
-    return ValidationError({field: ValidationError(message, code=code, params=params or None)})
 
 
 # --- Brands ---------------------------------------------------------------------------------------
@@ -79,13 +63,15 @@ def brand_update(*, brand: Brand, data: dict) -> Brand:
 
 def _check_brand(brand: Brand | None, user) -> None:
     if brand is not None and brand.owner_id != user.pk:
-        raise _error("brand", "This brand is not one of the post owner's brands.", "not_own_brand")
+        raise field_error(
+            "brand", "This brand is not one of the post owner's brands.", "not_own_brand"
+        )
 
 
 def _check_generations(generations: Iterable[Generation], user, field: str) -> None:
     for generation in generations:
         if generation.user_id != user.pk or generation.status != Generation.Status.SUCCEEDED:
-            raise _error(
+            raise field_error(
                 field,
                 "Generation %(id)s is not one of your succeeded generations.",
                 "generation_not_attachable",
@@ -103,7 +89,7 @@ def _check_post(
 ) -> None:
     """The post rules: a caption or media, at most 10 media, a future time when scheduled."""
     if media_count > MAX_MEDIA_PER_POST:
-        raise _error(
+        raise field_error(
             "media",
             "A post has at most %(limit)s media; got %(count)s.",
             "too_many_media",
@@ -111,12 +97,14 @@ def _check_post(
             count=media_count,
         )
     if not caption.strip() and not media_count:
-        raise _error("caption", "A post needs a caption or media.", "empty_post")
+        raise field_error("caption", "A post needs a caption or media.", "empty_post")
     if status == Post.Status.SCHEDULED:
         if scheduled_at is None:
-            raise _error("scheduled_at", "A scheduled post needs scheduled_at.", "required")
+            raise field_error("scheduled_at", "A scheduled post needs scheduled_at.", "required")
         if schedule_changed and scheduled_at <= timezone.now():
-            raise _error("scheduled_at", "scheduled_at must be in the future.", "not_in_future")
+            raise field_error(
+                "scheduled_at", "scheduled_at must be in the future.", "not_in_future"
+            )
 
 
 def _copy_generation(
@@ -128,7 +116,7 @@ def _copy_generation(
     try:
         store.copy(asset, generation, use=use)
     except SourceGone:
-        raise _error(
+        raise field_error(
             field,
             "The image of generation %(id)s is no longer available.",
             "generation_image_missing",
@@ -276,23 +264,30 @@ def blog_stamp_publication(*, blog: Blog) -> Blog:
     return blog
 
 
-def _check_blog_generations(user, *, banner: Generation | None, image: Generation | None):
-    for generation, field in ((banner, "banner_generation"), (image, "image_generation")):
-        if generation is not None:
-            _check_generations([generation], user, field)
-
-
 def _blog_image_sources(
-    *,
-    files: dict[str, File | None],
-    generations: dict[str, Generation | None],
+    user,
+    banner: File | None,
+    image: File | None,
+    banner_generation: Generation | None,
+    image_generation: Generation | None,
 ) -> dict[str, tuple[File | Generation, str]]:
-    """Role → (source, request field) for the roles that get a new image; both is a 400."""
+    """Role → (source, request field) for the roles that get a new image; both is a 400.
+
+    A generation must be one of ``user``'s succeeded ones.
+    """
+    files = {BlogImage.Role.BANNER: banner, BlogImage.Role.FEATURED: image}
+    generations = {
+        BlogImage.Role.BANNER: banner_generation,
+        BlogImage.Role.FEATURED: image_generation,
+    }
+    for role, (_, generation_field) in BLOG_IMAGE_FIELDS.items():
+        if generations[role] is not None:
+            _check_generations([generations[role]], user, generation_field)
     sources = {}
     for role, (file_field, generation_field) in BLOG_IMAGE_FIELDS.items():
-        file, generation = files.get(role), generations.get(role)
+        file, generation = files[role], generations[role]
         if file is not None and generation is not None:
-            raise _error(
+            raise field_error(
                 generation_field,
                 "Send either %(file)s or %(generation)s, not both.",
                 "ambiguous_image",
@@ -336,14 +331,7 @@ def blog_create(
     image_generation: Generation | None = None,
 ) -> Blog:
     """A blog with an optional banner and featured image (uploads or copied generations)."""
-    _check_blog_generations(author, banner=banner_generation, image=image_generation)
-    sources = _blog_image_sources(
-        files={BlogImage.Role.BANNER: banner, BlogImage.Role.FEATURED: image},
-        generations={
-            BlogImage.Role.BANNER: banner_generation,
-            BlogImage.Role.FEATURED: image_generation,
-        },
-    )
+    sources = _blog_image_sources(author, banner, image, banner_generation, image_generation)
     blog = Blog(author=author, title=title, content=content, status=status, image_alt=image_alt)
     BLOG_SLUGS.assign(blog, slug)  # a taken slug is refused before anything is uploaded
     _stamp_publication(blog)
@@ -374,14 +362,7 @@ def blog_update(
     ``remove`` lose theirs. Replaced and removed files and assets go after the commit.
     """
     user = user or blog.author
-    _check_blog_generations(user, banner=banner_generation, image=image_generation)
-    sources = _blog_image_sources(
-        files={BlogImage.Role.BANNER: banner, BlogImage.Role.FEATURED: image},
-        generations={
-            BlogImage.Role.BANNER: banner_generation,
-            BlogImage.Role.FEATURED: image_generation,
-        },
-    )
+    sources = _blog_image_sources(user, banner, image, banner_generation, image_generation)
     data = dict(data)
     BLOG_SLUGS.assign(blog, data.pop("slug", ""))  # blank keeps the slug (and the URL)
     for name, value in data.items():

@@ -4,10 +4,10 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.parsers import FormParser, JSONParser
 from rest_framework.permissions import IsAuthenticated, IsAuthenticatedOrReadOnly
-from rest_framework.response import Response
 
 from ultraminebackend.bodylimits import UploadLimit
 from ultraminebackend.parsers import MultiPartParser
+from ultraminebackend.views import OwnRecordsMixin, ServiceViewMixin
 
 from . import selectors, services
 from .filters import BlogFilter, PostFilter
@@ -34,7 +34,17 @@ STORAGE_NOTE = (
 )
 
 
+def _writes_documented(request, answer, *, create: str, update: str):
+    """The schema of a viewset whose create and partial update take ``request`` (multipart)."""
+    return extend_schema_view(
+        create=extend_schema(request=request, responses={201: answer}, description=create),
+        partial_update=extend_schema(request=request, responses={200: answer}, description=update),
+    )
+
+
 class _ContentViewSet(
+    ServiceViewMixin,
+    OwnRecordsMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -43,15 +53,6 @@ class _ContentViewSet(
     viewsets.GenericViewSet,
 ):
     http_method_names = HTTP_METHODS
-    lookup_value_regex = r"\d+"
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
-            return self.queryset_model.objects.none()
-        return self.select(user=self.request.user)
-
-    def _answer(self, instance, code=status.HTTP_200_OK):
-        return Response(self.get_serializer(instance).data, status=code)
 
 
 class BrandViewSet(_ContentViewSet):
@@ -66,34 +67,25 @@ class BrandViewSet(_ContentViewSet):
     select = staticmethod(selectors.brand_list)
 
     def create(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        brand = services.brand_create(owner=request.user, **serializer.validated_data)
-        return self._answer(brand, status.HTTP_201_CREATED)
+        brand = services.brand_create(owner=request.user, **self.validated(BrandSerializer))
+        return self.answer(brand, code=status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):
         brand = self.get_object()
-        serializer = self.get_serializer(brand, data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        return self._answer(services.brand_update(brand=brand, data=serializer.validated_data))
+        data = self.validated(BrandSerializer, instance=brand, partial=True)
+        return self.answer(services.brand_update(brand=brand, data=data))
 
 
-@extend_schema_view(
-    create=extend_schema(
-        request=PostInputSerializer,
-        responses={201: PostSerializer},
-        description="Create a post from `media` files (repeat the field, in order) and/or "
-        "`media_generations` ids (copied after the files). Images go through the image intake; "
-        "videos (MP4, WebM, QuickTime, up to VIDEO_MAX_BYTES) are accepted by their bytes. "
-        "CDN folder `auto` (Cloudinary's resource_type `auto`), or `posts/` on our storage. "
-        + STORAGE_NOTE,
-    ),
-    partial_update=extend_schema(
-        request=PostInputSerializer,
-        responses={200: PostSerializer},
-        description="Change fields; `media` and/or `media_generations` replace all media (the "
-        "old files and assets are removed after the change commits).",
-    ),
+@_writes_documented(
+    PostInputSerializer,
+    PostSerializer,
+    create="Create a post from `media` files (repeat the field, in order) and/or "
+    "`media_generations` ids (copied after the files). Images go through the image intake; "
+    "videos (MP4, WebM, QuickTime, up to VIDEO_MAX_BYTES) are accepted by their bytes. "
+    "CDN folder `auto` (Cloudinary's resource_type `auto`), or `posts/` on our storage. "
+    + STORAGE_NOTE,
+    update="Change fields; `media` and/or `media_generations` replace all media (the "
+    "old files and assets are removed after the change commits).",
 )
 class PostViewSet(_ContentViewSet):
     """Your social posts (staff: everyone's) with their media in order; another user's is 404.
@@ -116,9 +108,7 @@ class PostViewSet(_ContentViewSet):
     select = staticmethod(selectors.post_list)
 
     def create(self, request, *args, **kwargs):
-        serializer = PostInputSerializer(data=request.data, context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = self.validated(PostInputSerializer)
         post = services.post_create(
             user=request.user,
             caption=data["caption"],
@@ -128,15 +118,11 @@ class PostViewSet(_ContentViewSet):
             media=data.get("media", []),
             media_generations=data.get("media_generations", []),
         )
-        return self._answer(post, status.HTTP_201_CREATED)
+        return self.answer(post, code=status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):
         post = self.get_object()
-        serializer = PostInputSerializer(
-            data=request.data, partial=True, context=self.get_serializer_context()
-        )
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
+        data = dict(self.validated(PostInputSerializer, partial=True))
         post = services.post_update(
             post=post,
             media=data.pop("media", None),
@@ -144,29 +130,23 @@ class PostViewSet(_ContentViewSet):
             data=data,
             user=request.user,
         )
-        return self._answer(selectors.post_list(user=request.user).get(pk=post.pk))
+        return self.answer(selectors.post_list(user=request.user).get(pk=post.pk))
 
     def perform_destroy(self, instance):
         services.post_delete(post=instance)
 
 
-@extend_schema_view(
-    create=extend_schema(
-        request=BlogInputSerializer,
-        responses={201: BlogSerializer},
-        description="Create a blog with an optional `banner` and featured `image` (files), or "
-        "`banner_generation` / `image_generation` (ids of your succeeded AI generations, "
-        "copied). CDN folders `blog_banners` and `blog_featured`, or the same folders on "
-        "our storage. In the answer `banner`/`image` are the stored names, or the CDN's "
-        "public_id (e.g. `blog_banners/abc123`; ImageKit's file path) for images kept there. "
-        + STORAGE_NOTE,
-    ),
-    partial_update=extend_schema(
-        request=BlogInputSerializer,
-        responses={200: BlogSerializer},
-        description="Change fields; a new banner or image replaces the old one, `null` (or an "
-        "empty multipart value) removes it. Old files and assets go after the change commits.",
-    ),
+@_writes_documented(
+    BlogInputSerializer,
+    BlogSerializer,
+    create="Create a blog with an optional `banner` and featured `image` (files), or "
+    "`banner_generation` / `image_generation` (ids of your succeeded AI generations, "
+    "copied). CDN folders `blog_banners` and `blog_featured`, or the same folders on "
+    "our storage. In the answer `banner`/`image` are the stored names, or the CDN's "
+    "public_id (e.g. `blog_banners/abc123`; ImageKit's file path) for images kept there. "
+    + STORAGE_NOTE,
+    update="Change fields; a new banner or image replaces the old one, `null` (or an "
+    "empty multipart value) removes it. Old files and assets go after the change commits.",
 )
 class BlogViewSet(_ContentViewSet):
     """Blogs: published ones are public (`?status=published`), drafts only for their author.
@@ -187,19 +167,13 @@ class BlogViewSet(_ContentViewSet):
     select = staticmethod(selectors.blog_list)
 
     def create(self, request, *args, **kwargs):
-        serializer = BlogInputSerializer(data=request.data, context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
-        blog = services.blog_create(author=request.user, **serializer.validated_data)
+        blog = services.blog_create(author=request.user, **self.validated(BlogInputSerializer))
         blog = selectors.blog_list(user=request.user).get(pk=blog.pk)  # images prefetched
-        return self._answer(blog, status.HTTP_201_CREATED)
+        return self.answer(blog, code=status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):
         blog = self.get_object()
-        serializer = BlogInputSerializer(
-            data=request.data, partial=True, context=self.get_serializer_context()
-        )
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
+        data = dict(self.validated(BlogInputSerializer, partial=True))
         images = {name: data.pop(name) for name in IMAGE_FIELDS if name in data}
         # An explicit null (JSON) or empty value (multipart) for a file field removes the image.
         removed = [
@@ -214,7 +188,7 @@ class BlogViewSet(_ContentViewSet):
             user=request.user,
             **{name: value for name, value in images.items() if value is not None},
         )
-        return self._answer(selectors.blog_list(user=request.user).get(pk=blog.pk))
+        return self.answer(selectors.blog_list(user=request.user).get(pk=blog.pk))
 
     def perform_destroy(self, instance):
         services.blog_delete(blog=instance)

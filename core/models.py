@@ -1,15 +1,13 @@
 """Store data: catalogue, orders with payment evidence, deposit proofs and the wallet ledger.
 
-Invariants live in the database where it can hold them (non-negative stock and prices, one primary
-image per product, one wallet credit per deposit, reviewed deposits carry who and when, a total is
-unit price * quantity, exactly: money is whole cents, ``core/money.py``); the rules that need a
-sequence of steps live in ``core/services.py``.
+Invariants live in the database where it can hold them; multi-step rules in services.py.
 """
 
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from accounts.models import owner
 from ultraminebackend.files.modelfields import PrivateFileField, PublicImageField
 
 from .money import CENT, DEPOSIT_MAX, PRICE_MAX, ZERO, MoneyField
@@ -122,9 +120,7 @@ class Order(models.Model):
         CRYPTO = "crypto", "Crypto"
         WALLET = "wallet", "Wallet"
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders"
-    )
+    user = owner("orders", on_delete=models.PROTECT)
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="orders")
     quantity = models.PositiveIntegerField()
     # Copied from the product when the order is placed, in cents: the CHECK below is exact.
@@ -178,9 +174,7 @@ class Deposit(models.Model):
         CRYPTO = "crypto", "Crypto"
         OTHER = "other", "Other"
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="deposits"
-    )
+    user = owner("deposits", on_delete=models.PROTECT)
     amount = MoneyField(min_value=CENT, max_value=DEPOSIT_MAX)
     method = models.CharField(max_length=16, choices=Method.choices)
     reference = models.CharField(max_length=200, blank=True, help_text="txid or bank reference")
@@ -232,9 +226,7 @@ class WalletEntry(models.Model):
         REFUND = "refund", "Refund"
         ADJUSTMENT = "adjustment", "Adjustment"
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="wallet_entries"
-    )
+    user = owner("wallet_entries", on_delete=models.PROTECT)
     amount = MoneyField(help_text="signed")
     kind = models.CharField(max_length=16, choices=Kind.choices)
     deposit = models.ForeignKey(

@@ -1,9 +1,6 @@
 """Money in whole cents: the model field, the API field, and the store's limits in one table.
 
-Why cents: SQLite gives a NUMERIC column floating-point values, so the CHECK that a total is unit
-price * quantity compared 19.99 * 5 as doubles and refused ordinary orders. In whole cents every
-comparison, product and ``SUM`` is integer arithmetic, exact on SQLite and PostgreSQL alike.
-Python and the API keep seeing ``Decimal("19.99")`` and ``"19.99"``.
+SQLite compares NUMERIC as doubles; cents keep every CHECK and SUM exact.
 """
 
 import decimal

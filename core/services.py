@@ -1,8 +1,6 @@
 """Store writes: orders, stock, deposits and the wallet ledger. Views and admin actions call these.
 
-Every function that changes state is atomic. Those that take files store them first, outside the
-transaction (an upload must not hold a row lock), inside ``undo_on_failure()``, which deletes them
-if anything later fails: a failed request leaves neither a row nor a file behind.
+Files first, then one short transaction: docs/writes-and-assets.md.
 """
 
 import logging
@@ -16,7 +14,7 @@ from django.db.models import F, Sum
 from django.http import Http404
 from django.utils import timezone
 
-from ultraminebackend.exceptions import Conflict
+from ultraminebackend.exceptions import Conflict, field_error
 from ultraminebackend.files.modelfields import store_assigned_files
 from ultraminebackend.files.undo import undo_on_failure
 from ultraminebackend.slugs import SlugRule
@@ -67,14 +65,10 @@ def _wallet_debit_for_order(*, order: Order) -> WalletEntry | None:
     _lock_wallet(order.user)
     balance = wallet_balance(user=order.user)
     if balance < order.total_price:
-        raise ValidationError(
-            {
-                "payment_method": ValidationError(
-                    f"Insufficient wallet balance: {balance} available, "
-                    f"{order.total_price} needed.",
-                    code="insufficient_balance",
-                )
-            }
+        raise field_error(
+            "payment_method",
+            f"Insufficient wallet balance: {balance} available, {order.total_price} needed.",
+            "insufficient_balance",
         )
     return WalletEntry.objects.create(
         user=order.user,
@@ -95,16 +89,8 @@ def _availability(product_id: int) -> dict | None:
 def _unavailable(current: dict | None) -> ValidationError:
     """Why an order of the product is refused: it is inactive (or gone), or the stock is short."""
     if not current or not current["is_active"]:
-        return ValidationError(
-            {"product": ValidationError("This product is not available.", code="inactive")}
-        )
-    return ValidationError(
-        {
-            "quantity": ValidationError(
-                f"Only {current['stock']} left in stock.", code="insufficient_stock"
-            )
-        }
-    )
+        return field_error("product", "This product is not available.", "inactive")
+    return field_error("quantity", f"Only {current['stock']} left in stock.", "insufficient_stock")
 
 
 def _take_stock(product_id: int, quantity: int) -> None:
@@ -138,13 +124,7 @@ def order_create(
     the price cap in the database keep every total within ``ORDER_TOTAL_MAX``.
     """
     if quantity > QUANTITY_MAX:  # the API's serializer says so too; this holds for every caller
-        raise ValidationError(
-            {
-                "quantity": ValidationError(
-                    f"At most {QUANTITY_MAX} items per order.", code="max_value"
-                )
-            }
-        )
+        raise field_error("quantity", f"At most {QUANTITY_MAX} items per order.", "max_value")
     current = _availability(product.pk)  # refused early, before anything is stored
     if not current or not current["is_active"] or current["stock"] < quantity:
         raise _unavailable(current)
@@ -205,14 +185,10 @@ def order_set_status(*, order: Order, status: str) -> Order:
     allowed = ORDER_TRANSITIONS[order.status]
     if status not in allowed:
         allowed_text = ", ".join(allowed) if allowed else "none (final status)"
-        raise ValidationError(
-            {
-                "status": ValidationError(
-                    f"Cannot change an order from '{order.status}' to '{status}'. "
-                    f"Allowed: {allowed_text}.",
-                    code="invalid_transition",
-                )
-            }
+        raise field_error(
+            "status",
+            f"Cannot change an order from '{order.status}' to '{status}'. Allowed: {allowed_text}.",
+            "invalid_transition",
         )
     if status == Order.Status.CANCELLED:
         _restock_and_refund(order)
@@ -238,13 +214,10 @@ def order_cancel_by_owner(*, order: Order) -> Order:
     """
     order = _lock_order(order)
     if order.status not in OWNER_CANCELLABLE:
-        raise ValidationError(
-            {
-                "status": ValidationError(
-                    f"Only pending or paid orders can be cancelled; this one is '{order.status}'.",
-                    code="not_cancellable",
-                )
-            }
+        raise field_error(
+            "status",
+            f"Only pending or paid orders can be cancelled; this one is '{order.status}'.",
+            "not_cancellable",
         )
     return order_set_status(order=order, status=Order.Status.CANCELLED)
 
@@ -283,14 +256,11 @@ def deposit_approve(*, deposit: Deposit, reviewer) -> Deposit:
     balance = wallet_balance(user=deposit.user)
     if balance + deposit.amount > BALANCE_MAX:
         # The deposit stays pending: staff may reject it, or approve once the wallet is spent.
-        raise ValidationError(
-            {
-                "amount": ValidationError(
-                    f"Approving would bring the wallet to {balance + deposit.amount}; "
-                    f"a wallet holds at most {BALANCE_MAX}.",
-                    code="balance_limit",
-                )
-            }
+        raise field_error(
+            "amount",
+            f"Approving would bring the wallet to {balance + deposit.amount}; "
+            f"a wallet holds at most {BALANCE_MAX}.",
+            "balance_limit",
         )
     deposit.status = Deposit.Status.APPROVED
     deposit.reviewed_by = reviewer
@@ -317,9 +287,7 @@ def deposit_approve(*, deposit: Deposit, reviewer) -> Deposit:
 def deposit_reject(*, deposit: Deposit, reviewer, reason: str) -> Deposit:
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError(
-            {"reason": ValidationError("A reason is required to reject.", code="required")}
-        )
+        raise field_error("reason", "A reason is required to reject.", "required")
     deposit = _lock_pending_deposit(deposit)
     deposit.status = Deposit.Status.REJECTED
     deposit.reviewed_by = reviewer
@@ -465,14 +433,11 @@ def product_image_update(
     gallery = _lock_gallery(gallery_image.product_id)
     current = _in_gallery(gallery, gallery_image)
     if is_primary is False and current is gallery[0]:
-        raise ValidationError(
-            {
-                "is_primary": ValidationError(
-                    "The gallery's first image is its primary. Make another image primary "
-                    "or reorder the gallery instead.",
-                    code="primary_is_first",
-                )
-            }
+        raise field_error(
+            "is_primary",
+            "The gallery's first image is its primary. Make another image primary "
+            "or reorder the gallery instead.",
+            "primary_is_first",
         )
     if is_primary:
         _write_gallery([current, *(image for image in gallery if image is not current)])
@@ -503,13 +468,10 @@ def product_images_reorder(*, product: Product, ordered_ids: list[int]) -> list[
     gallery = _lock_gallery(product.pk)
     images = {image.pk: image for image in gallery}
     if sorted(ordered_ids) != sorted(images) or len(set(ordered_ids)) != len(ordered_ids):
-        raise ValidationError(
-            {
-                "order": ValidationError(
-                    f"Give every image id of this product exactly once: {sorted(images)}.",
-                    code="invalid_order",
-                )
-            }
+        raise field_error(
+            "order",
+            f"Give every image id of this product exactly once: {sorted(images)}.",
+            "invalid_order",
         )
     return _write_gallery([images[pk] for pk in ordered_ids])
 

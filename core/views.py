@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from ultraminebackend.bodylimits import UploadLimit
 from ultraminebackend.parsers import MultiPartParser
+from ultraminebackend.views import OwnRecordsMixin, ServiceViewMixin
 
 from . import selectors, services
 from .filters import DepositFilter, OrderFilter, ProductFilter
@@ -42,7 +43,6 @@ class CategoryViewSet(viewsets.ModelViewSet):
     permission_classes = [IsStaffOrReadOnly]
     search_fields = ["name"]
     ordering_fields = ["name", "id"]
-    lookup_value_regex = r"\d+"
 
     def get_queryset(self):
         categories = Category.objects.all()
@@ -57,7 +57,7 @@ class CategoryViewSet(viewsets.ModelViewSet):
         )
 
 
-class ProductViewSet(viewsets.ModelViewSet):
+class ProductViewSet(ServiceViewMixin, viewsets.ModelViewSet):
     serializer_class = ProductSerializer
     permission_classes = [IsStaffOrReadOnly]
     parser_classes = UPLOAD_PARSERS
@@ -65,8 +65,6 @@ class ProductViewSet(viewsets.ModelViewSet):
     filterset_class = ProductFilter
     search_fields = ["name"]
     ordering_fields = ["created_at", "price", "name", "id"]
-
-    lookup_value_regex = r"\d+"
 
     def get_queryset(self):
         return selectors.product_list(user=self.request.user)
@@ -98,17 +96,10 @@ class ProductViewSet(viewsets.ModelViewSet):
         (staff, multipart ``image``; at the end, or at the front with ``is_primary``)."""
         product = self.get_object()
         if request.method == "GET":
-            images = product.gallery
-            return Response(
-                ProductImageSerializer(
-                    images, many=True, context=self.get_serializer_context()
-                ).data
-            )
-        serializer = ProductImageSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        gallery_image = services.product_image_add(product=product, **serializer.validated_data)
-        data = ProductImageSerializer(gallery_image, context=self.get_serializer_context()).data
-        return Response(data, status=status.HTTP_201_CREATED)
+            return self.answer(product.gallery, ProductImageSerializer, many=True)
+        data = self.validated(ProductImageSerializer)
+        gallery_image = services.product_image_add(product=product, **data)
+        return self.answer(gallery_image, ProductImageSerializer, code=status.HTTP_201_CREATED)
 
     @extend_schema(request=ProductImageUpdateSerializer, responses=ProductImageSerializer)
     @action(
@@ -126,14 +117,9 @@ class ProductViewSet(viewsets.ModelViewSet):
         if request.method == "DELETE":
             services.product_image_delete(gallery_image=gallery_image)
             return Response(status=status.HTTP_204_NO_CONTENT)
-        serializer = ProductImageUpdateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        gallery_image = services.product_image_update(
-            gallery_image=gallery_image, **serializer.validated_data
-        )
-        return Response(
-            ProductImageSerializer(gallery_image, context=self.get_serializer_context()).data
-        )
+        data = self.validated(ProductImageUpdateSerializer)
+        gallery_image = services.product_image_update(gallery_image=gallery_image, **data)
+        return self.answer(gallery_image, ProductImageSerializer)
 
     @extend_schema(
         request=ProductImagesReorderSerializer, responses=ProductImageSerializer(many=True)
@@ -152,45 +138,39 @@ class ProductViewSet(viewsets.ModelViewSet):
         The first image named becomes the primary.
         """
         product = self.get_object()  # a missing product is a 404 whatever the body
-        serializer = ProductImagesReorderSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        images = services.product_images_reorder(
-            product=product, ordered_ids=serializer.validated_data["order"]
-        )
-        return Response(
-            ProductImageSerializer(images, many=True, context=self.get_serializer_context()).data
-        )
+        order = self.validated(ProductImagesReorderSerializer)["order"]
+        images = services.product_images_reorder(product=product, ordered_ids=order)
+        return self.answer(images, ProductImageSerializer, many=True)
 
 
-class OrderViewSet(
+class _CustomerRecordsViewSet(
+    ServiceViewMixin,
+    OwnRecordsMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     viewsets.GenericViewSet,
 ):
+    # A customer's records with evidence files (orders, deposits): listed, read and created
+    # through the API, changed by actions only. (A comment: spectacular reads docstrings.)
+    permission_classes = [IsAuthenticated]
+    parser_classes = UPLOAD_PARSERS
+
+
+class OrderViewSet(_CustomerRecordsViewSet):
     """Customers' own orders (staff: all). Another user's order answers 404."""
 
     serializer_class = OrderSerializer
-    permission_classes = [IsAuthenticated]
-    parser_classes = UPLOAD_PARSERS
+    queryset_model = Order
+    select = staticmethod(selectors.order_list)
     max_body_bytes = UploadLimit(images=2)  # image, txid_proof
     filterset_class = OrderFilter
     ordering_fields = ["created_at", "total_price", "id"]
 
-    lookup_value_regex = r"\d+"
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
-            return Order.objects.none()
-        return selectors.order_list(user=self.request.user)
-
     @extend_schema(request=OrderCreateSerializer, responses={201: OrderSerializer})
     def create(self, request, *args, **kwargs):
-        serializer = OrderCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        order = services.order_create(user=request.user, **serializer.validated_data)
-        data = OrderSerializer(order, context=self.get_serializer_context()).data
-        return Response(data, status=status.HTTP_201_CREATED)
+        order = services.order_create(user=request.user, **self.validated(OrderCreateSerializer))
+        return self.answer(order, code=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses=OrderSerializer)
     @action(detail=True, methods=["post"], parser_classes=JSON_ONLY)
@@ -199,8 +179,7 @@ class OrderViewSet(
         order = self.get_object()
         if order.user_id != request.user.pk:
             raise PermissionDenied("Only the customer who placed the order can cancel it.")
-        order = services.order_cancel_by_owner(order=order)
-        return Response(OrderSerializer(order, context=self.get_serializer_context()).data)
+        return self.answer(services.order_cancel_by_owner(order=order))
 
     @extend_schema(request=OrderStatusSerializer, responses=OrderSerializer)
     @action(
@@ -209,41 +188,25 @@ class OrderViewSet(
     def status(self, request, pk=None):
         """Staff move the order along pending → paid → shipped → delivered, or cancel it."""
         order = self.get_object()  # a missing order is a 404 whatever the body
-        serializer = OrderStatusSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        order = services.order_set_status(order=order, status=serializer.validated_data["status"])
-        return Response(OrderSerializer(order, context=self.get_serializer_context()).data)
+        new_status = self.validated(OrderStatusSerializer)["status"]
+        return self.answer(services.order_set_status(order=order, status=new_status))
 
 
-class DepositViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
-):
+class DepositViewSet(_CustomerRecordsViewSet):
     """Customers' own deposit proofs (staff: all); staff approve or reject each once."""
 
     serializer_class = DepositSerializer
-    permission_classes = [IsAuthenticated]
-    parser_classes = UPLOAD_PARSERS
+    queryset_model = Deposit
+    select = staticmethod(selectors.deposit_list)
     max_body_bytes = UploadLimit(images=1)  # proof
     filterset_class = DepositFilter
     ordering_fields = ["created_at", "amount", "id"]
 
-    lookup_value_regex = r"\d+"
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
-            return Deposit.objects.none()
-        return selectors.deposit_list(user=self.request.user)
-
     @extend_schema(request=DepositCreateSerializer, responses={201: DepositSerializer})
     def create(self, request, *args, **kwargs):
-        serializer = DepositCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        deposit = services.deposit_create(user=request.user, **serializer.validated_data)
-        data = DepositSerializer(deposit, context=self.get_serializer_context()).data
-        return Response(data, status=status.HTTP_201_CREATED)
+        data = self.validated(DepositCreateSerializer)
+        deposit = services.deposit_create(user=request.user, **data)
+        return self.answer(deposit, code=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses=DepositSerializer)
     @action(
@@ -251,8 +214,9 @@ class DepositViewSet(
     )
     def approve(self, request, pk=None):
         """Approve and credit the wallet exactly once; a second review answers 409."""
-        deposit = services.deposit_approve(deposit=self.get_object(), reviewer=request.user)
-        return Response(DepositSerializer(deposit, context=self.get_serializer_context()).data)
+        return self.answer(
+            services.deposit_approve(deposit=self.get_object(), reviewer=request.user)
+        )
 
     @extend_schema(request=DepositRejectSerializer, responses=DepositSerializer)
     @action(
@@ -261,14 +225,9 @@ class DepositViewSet(
     def reject(self, request, pk=None):
         """Reject with a ``reason``; a second review answers 409."""
         deposit = self.get_object()  # a missing deposit is a 404 whatever the body
-        serializer = DepositRejectSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        deposit = services.deposit_reject(
-            deposit=deposit,
-            reviewer=request.user,
-            reason=serializer.validated_data["reason"],
-        )
-        return Response(DepositSerializer(deposit, context=self.get_serializer_context()).data)
+        reason = self.validated(DepositRejectSerializer)["reason"]
+        deposit = services.deposit_reject(deposit=deposit, reviewer=request.user, reason=reason)
+        return self.answer(deposit)
 
 
 class WalletView(APIView):

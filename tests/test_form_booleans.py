@@ -38,12 +38,6 @@ SPELLINGS = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _offline_ai(settings):
-    settings.AI_IMAGE_PROVIDER = "placeholder"
-    settings.CLOUDINARY_URL = ""
-
-
 @pytest.fixture
 def store(staff_user):
     category = Category.objects.create(name="Rigs", slug="rigs")

@@ -306,13 +306,6 @@ NO_BODY = {
 # --- the world every create is posted into ---------------------------------------------------
 
 
-@pytest.fixture(autouse=True)
-def _offline_services(settings):
-    settings.AI_IMAGE_PROVIDER = "placeholder"
-    settings.GEMINI_API_KEY = ""
-    settings.CLOUDINARY_URL = ""
-
-
 @pytest.fixture
 def world(user, staff_user):
     category = Category.objects.create(name="Rigs", slug="rigs")

@@ -1,5 +1,5 @@
-"""Test helpers shared by every app's tests: concurrency on PostgreSQL with real threads, and
-migrating the test database to a given state."""
+"""Test helpers shared by every app's tests: concurrency on PostgreSQL with real threads,
+migrating the test database to a given state, and counting a request's queries."""
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.db import connection, connections
 from django.db.migrations.executor import MigrationExecutor
+from django.test.utils import CaptureQueriesContext
 
 # Module marks for tests that need real row locks and concurrent writers.
 POSTGRES_ONLY = [
@@ -51,3 +52,12 @@ def migrate_to(targets):
         targets = executor.loader.graph.leaf_nodes()
     executor.migrate(targets)
     return executor.loader.project_state(targets).apps
+
+
+def queries_for(client, path: str) -> int:
+    """The queries a ``GET`` of ``path`` costs (it must answer 200)."""
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path)
+    if response.status_code != 200:
+        raise AssertionError(f"GET {path} answered {response.status_code}")
+    return len(captured)

@@ -1,11 +1,7 @@
 """Fake Gemini, Cloudinary and ImageKit HTTP servers on 127.0.0.1, so tests exercise the real SDKs.
 
-Each fake is a ``testsupport.fakeserver.FakeServer``. Tests point the SDKs at it through settings
-only: ``GEMINI_BASE_URL=fake.url`` for google-genai,
-``CLOUDINARY_URL=fake.cloudinary_url`` (``…?upload_prefix=http://127.0.0.1:PORT``) for cloudinary,
-and ``fake.configure(settings)`` (``IMAGEKIT_API_BASE_URL=fake.url`` and keys) for imagekitio.
-Both record every request, answer with the JSON the real services send, and can be scripted to
-fail, block or hang. Use them as context managers (``with FakeGeminiServer() as fake: …``).
+Point the SDKs at them through settings only (``GEMINI_BASE_URL``, ``CLOUDINARY_URL``;
+``fake.configure(settings)`` for ImageKit).
 """
 
 from __future__ import annotations

@@ -1,7 +1,6 @@
 """Test helpers shared by every app: in-memory images and videos, S3 (moto) storages and IAM.
 
-Images are drawn by Pillow and videos assembled box by box, on demand: the repository carries
-no binary fixtures.
+Images and videos are built on demand: the repository carries no binary fixtures.
 """
 
 import io

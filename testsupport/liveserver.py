@@ -1,10 +1,6 @@
-"""A real gunicorn on a free 127.0.0.1 port, configured as production, for benches and the fuzzer.
+"""A real gunicorn on a free 127.0.0.1 port, configured as production, and its process helpers.
 
-``LiveServer`` runs ``gunicorn ultraminebackend.wsgi --config gunicorn.conf.py`` (gthread, the
-production file) with a throwaway environment: ``DEBUG=0``, a random ``SECRET_KEY``, nothing read
-from a developer's ``.env``, and the database and media folders the caller names. Only the bind
-address is overridden, to loopback: load generated against it never leaves the machine. Every wait
-is bounded, and ``stop()`` ends the server it started (SIGTERM, then SIGKILL).
+A throwaway environment (``DEBUG=0``, no ``.env``); every wait is bounded.
 """
 
 from __future__ import annotations
@@ -16,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,19 +32,47 @@ def stop_process(process: subprocess.Popen, timeout: float = STOP_TIMEOUT_S) -> 
         process.wait(timeout)
 
 
-def child_pids(parent: int) -> list[int]:
-    """A process's children, found through /proc (Linux): a gunicorn master's workers."""
+def pids_where(matches: Callable[[Path], bool]) -> list[int]:
+    """Pids whose /proc folder ``matches`` (Linux); a process that ends meanwhile is skipped."""
     pids = []
     for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
         try:
-            stat = (entry / "stat").read_text()
+            if entry.name.isdigit() and matches(entry):
+                pids.append(int(entry.name))
         except OSError:  # the process ended while we looked
             continue
-        if int(stat.rsplit(")", 1)[1].split()[1]) == parent:  # after "pid (comm) state"
-            pids.append(int(entry.name))
     return pids
+
+
+def child_pids(parent: int) -> list[int]:
+    """A process's children: a gunicorn master's workers."""
+
+    def is_child(entry: Path) -> bool:
+        stat = (entry / "stat").read_text()
+        return int(stat.rsplit(")", 1)[1].split()[1]) == parent  # after "pid (comm) state"
+
+    return pids_where(is_child)
+
+
+def wait_until_up(
+    process: subprocess.Popen, port: int, path: str = "/healthz", timeout: float = STARTUP_TIMEOUT_S
+) -> None:
+    """Until ``path`` on ``port`` answers 200; raise if ``process`` exits or ``timeout`` passes."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args} exited with {process.returncode} before serving")
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+        try:
+            connection.request("GET", path)
+            if connection.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        finally:
+            connection.close()
+        time.sleep(0.2)
+    raise RuntimeError(f"{process.args} did not answer {path} within {timeout} s")
 
 
 def free_port() -> int:
@@ -83,14 +108,9 @@ def production_env(folder: Path, **overrides: str) -> dict[str, str]:
 
 def manage(env: dict[str, str], *args: str, timeout: float = 300) -> str:
     """Run ``manage.py`` with ``env``; raise with its output when it fails."""
+    command = [sys.executable, "manage.py", *args]
     done = subprocess.run(  # noqa: S603 - our own interpreter and manage.py
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
+        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False
     )
     if done.returncode:
         raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
@@ -139,22 +159,11 @@ class LiveServer:
         return self
 
     def _wait_until_up(self) -> None:
-        deadline = time.monotonic() + STARTUP_TIMEOUT_S
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited during start-up:\n{self.log_tail()}")
-            try:
-                connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
-                connection.request("GET", "/healthz")
-                if connection.getresponse().status == 200:
-                    return
-            except OSError:
-                pass
-            finally:
-                connection.close()
-            time.sleep(0.2)
-        self.stop()
-        raise RuntimeError(f"gunicorn did not answer within {STARTUP_TIMEOUT_S} s")
+        try:
+            wait_until_up(self.process, self.port)
+        except RuntimeError as failure:
+            self.stop()
+            raise RuntimeError(f"{failure}:\n{self.log_tail()}") from None
 
     def worker_pids(self) -> list[int]:
         return child_pids(self.process.pid)

@@ -1,24 +1,6 @@
 """Request bodies are refused from their declared size, per route, before anything reads them.
 
-Django spools a multipart body to disk before any view sees it, and DRF's JSON parser reads the
-whole body into memory: anonymous 60 MB bodies to ``/api/auth/register/`` were received, spooled
-and only then answered 400. ``BodyLimitMiddleware`` compares ``Content-Length`` with the route's
-limit once the URL is resolved and answers 413 without reading a byte (gunicorn then drains at
-most 64 KB of what the client keeps sending and closes the connection).
-
-A route's limit:
-
-* an API view's ``max_body_bytes``: an int, or a callable ``(request) -> int`` such as
-  ``UploadLimit(images=2)`` (its files at their caps plus the rest of the form), read from the
-  settings at request time;
-* any other API view: ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (the project's JSON parser is the default,
-  and a JSON body above that is not a request anyone here makes);
-* views that are not the API's (the admin): ``ADMIN_UPLOAD_LIMIT`` for a staff session, which
-  uploads images through the admin's forms, else ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (the login form).
-
-No route takes less than ``DATA_UPLOAD_MAX_MEMORY_SIZE``, so smaller bodies pass without a look.
-A body without ``Content-Length`` (chunked) is refused with 411: Django reads such a body as
-empty, so the view would answer as if nothing was sent.
+See docs/request-limits.md.
 """
 
 from dataclasses import dataclass
@@ -48,7 +30,7 @@ ADMIN_UPLOAD_LIMIT = UploadLimit(images=20)
 
 
 def route_limit(request, view_func) -> int:
-    """The largest body, in bytes, the resolved view accepts (see the module docstring)."""
+    """The largest body, in bytes, the resolved view accepts (docs/request-limits.md)."""
     view_class = getattr(view_func, "cls", None)  # DRF's as_view() keeps the class here
     declared = getattr(view_class, "max_body_bytes", None)
     if declared is not None:

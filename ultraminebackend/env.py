@@ -1,7 +1,5 @@
-"""Typed readers for environment variables, so settings.py reads each one in a single line.
-
-Only settings.py should call these: the rest of the code reads ``django.conf.settings`` lazily, so
-tests can override any value with ``override_settings``.
+"""Typed readers for environment variables, for settings.py only (the rest reads settings lazily,
+so tests can override any value).
 """
 
 import os

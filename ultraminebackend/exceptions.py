@@ -1,11 +1,5 @@
-"""API error handling shared by every app.
-
-Services raise Django's ``ValidationError`` (so the admin can reuse them) and ``Conflict``; this
-handler turns both into DRF responses with field names, so no domain error becomes a 500.
-
-A value the database itself refuses (``DataError``: out of range; ``IntegrityError``: a CHECK or
-NOT NULL, or a unique or foreign key race) is a 4xx too. That is the backstop: validation before
-the write is the fix, so each one is logged as an error to be found and fixed.
+"""API errors shared by every app: a service's refusal or a value the database refuses is a 4xx
+naming the field, never a 500. See docs/request-limits.md.
 """
 
 import logging
@@ -16,6 +10,12 @@ from django.db.models import ProtectedError, RestrictedError
 from rest_framework import exceptions, status
 
 logger = logging.getLogger(__name__)
+
+
+def field_error(field: str, message: str, code: str, **params) -> DjangoValidationError:
+    """A service's refusal naming the field it is about (the API answers it as a 400)."""
+    error = DjangoValidationError(message, code=code, params=params or None)
+    return DjangoValidationError({field: error})
 
 
 class Conflict(exceptions.APIException):

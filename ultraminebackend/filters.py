@@ -1,9 +1,6 @@
 """django-filter, skipped for requests that name none of a view's filters.
 
-``DjangoFilterBackend`` builds a FilterSet and its form, binds and validates it on every list
-request, even one without a single filter parameter, where the result is the queryset unchanged
-(django-filter applies no defaults: an empty value skips its filter). That was ~5% of a product
-list page (bench/list_throughput.py), so such requests return the queryset at once.
+It builds and validates a FilterSet on every list request even when that changes nothing.
 """
 
 import django_filters

@@ -1,16 +1,6 @@
 """Form bodies read like their JSON twins: a boolean left out of a form is simply not given.
 
-DRF reads a boolean missing from an HTML form (multipart or urlencoded) as ``False``
-(``BooleanField.default_empty_html``): a browser does not send an unchecked checkbox. Our forms
-are built by the React app with ``FormData``, which leaves out what the user did not set, so that
-reading stored every product created without ``is_active`` as inactive, while the same body as
-JSON gave ``true``. Here a missing form value means what a missing JSON key means: the serializer's
-declared ``default`` applies, else the field is skipped, so the model default applies on create
-and nothing changes on an update.
-
-Serializers take ``BooleanField`` from here, and model serializers derive from ``ModelSerializer``
-here, which maps model booleans onto it. ``tests/test_form_booleans.py`` fails if a serializer
-behind a form-accepting view uses DRF's own.
+See docs/schema.md.
 """
 
 from rest_framework import serializers

@@ -1,16 +1,6 @@
 """gunicorn's threaded worker, answering the liveness probe even when every thread is busy.
 
-In gunicorn's ``gthread`` worker the main thread accepts connections and hands each to the thread
-pool, where the request is read and the application answers it. With every thread busy (ten
-synchronous AI generations waiting up to ``AI_TIMEOUT_S`` for the provider), ``/healthz`` waits
-in the pool's queue like any request, the platform's health check times out and the proxy takes
-a working instance out (52k 503s in one run).
-
-Here, while all the threads are busy, the main thread looks at a new request's first bytes without
-reading them (``MSG_PEEK``): a ``GET`` or ``HEAD`` of ``/healthz`` is answered on the spot with the
-same ``ok`` the middleware gives, and anything else goes to the pool as before. A connection with
-nothing to read yet waits in the main thread's poller (at most ``PROBE_WAIT_S``) instead of taking
-a place in the queue. The middleware still answers ``/healthz`` whenever a thread is free.
+See docs/gunicorn.md.
 """
 
 from __future__ import annotations

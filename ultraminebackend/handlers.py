@@ -1,9 +1,6 @@
 """Error answers that never fall back to an HTML page under ``/api/``.
 
-DRF answers JSON for what happens inside its views; these cover the rest: paths no route
-matches (``/api/nothing``, ``/api/core/orders/abc/``: ids are digits only), Django's own 400, 403
-and 500, and the request guards that answer before any view runs. Elsewhere (the admin, media)
-Django's own pages are kept.
+See docs/request-limits.md.
 """
 
 from django.http import HttpResponse, JsonResponse

@@ -1,15 +1,6 @@
 """A JSON body's values have the types the schema states: ``"name": 0`` is a 400, not ``"0"``.
 
-DRF coerces on input: a number for a text field becomes its string, ``0``/``"yes"`` a boolean,
-``"5"`` an integer or a primary key, a JSON number a money amount. A form (multipart) body has
-nothing but strings, so that reading is needed there; in a JSON body it accepted what the OpenAPI
-schema forbids (schemathesis: "schema-violating request accepted"), and a client typed from the
-schema never relies on it. So in a JSON body, and only there, these fields take their own JSON
-type and answer their usual "invalid" message otherwise.
-
-Installed once in ``ProjectConfig.ready``: one wrapper per DRF field class, so every serializer,
-declared or built from a model, reads JSON alike. A body is JSON when the root serializer's data
-is a plain mapping; parsed forms are ``QueryDict`` (a ``MultiValueDict``).
+See docs/schema.md.
 """
 
 from django.utils.datastructures import MultiValueDict

@@ -1,7 +1,5 @@
-"""Structured logs: one JSON object per line on stdout, each carrying the request's id.
-
-The id comes from the proxy's ``X-Request-ID`` when it looks sane, else a fresh one; it is
-returned in the response's ``X-Request-ID`` so a user's report can be matched to the log lines.
+"""Structured logs: one JSON object per line on stdout, each carrying the request's id
+(the proxy's ``X-Request-ID`` when it looks sane, else a fresh one, answered in the response).
 """
 
 import json

@@ -1,17 +1,6 @@
 """Memory of the web and worker processes: allocator settings, and what the master loads once.
 
-Measured with ``bench/worker_memory.py`` (see bench/README.md): a gunicorn worker under mixed load
-(uploads, AI generations) peaked at 417 MiB on the 2-core machine, for three reasons.
-
-- glibc's allocator gives each thread an arena of its own and raises its mmap threshold after
-  every large free, so the 16 MB blocks Pillow decodes into stayed in the arenas of the 8
-  threads that had decoded once: ``tune_malloc`` fixes the threshold at 1 MiB (every large
-  block is mapped and unmapped, so it goes back to the system when freed) and allows 2 arenas.
-- Every worker imported the same libraries (Django, DRF, boto3, libvips, the Gemini SDK on its
-  first generation): with ``preload_app`` the master imports them once (``warm_up``) and the
-  workers share those pages, ``gc.freeze()`` keeping the collector from writing to them.
-- What a request holds while it runs (an upload decoded by Pillow, up to ~64 MB for 16 MP) is
-  bounded by IMAGE_INTAKE_CONCURRENCY, unchanged.
+See docs/gunicorn.md; the figures are in bench/README.md (worker_memory.py).
 """
 
 from __future__ import annotations

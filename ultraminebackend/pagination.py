@@ -1,8 +1,6 @@
 """Pagination shared by every list: ``?page=N&page_size=M``, M capped at 100.
 
-Both parameters are positive integers, and anything else is a 400 naming the parameter: DRF
-would quietly answer page 1 for ``page_size=abc`` and 404 for ``page=0``, so the schema could not
-say what the server takes (schemathesis found both). A page past the last one stays a 404.
+Anything but positive integers is a 400 naming the parameter; see docs/request-limits.md.
 """
 
 from rest_framework import pagination

@@ -1,11 +1,6 @@
 """The multipart parser of the upload endpoints: a body must begin with its first boundary.
 
-RFC 2046 lets a multipart body carry a "preamble" before its first boundary, which parsers
-ignore, so ``[]--boundary--`` (a JSON array posted as a form; schemathesis sends such bodies)
-read as an empty form and a PATCH with it answered 200 as if nothing had been asked. No browser
-or HTTP library writes a preamble, so here anything but line breaks before the first boundary is
-a 400, as any other body that is not the form it claims to be; so is a body whose parts name no
-field (Django skips a part without a name), when it is more than an empty form.
+See docs/request-limits.md.
 """
 
 from django.utils.http import parse_header_parameters

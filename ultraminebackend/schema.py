@@ -1,22 +1,6 @@
 """The OpenAPI schema says what the server does: errors, ids, bodies, anonymous access.
 
-drf-spectacular documents the success answer of each operation and little else, so a generated
-client typed every error as ``never`` (schemathesis with all its checks counted 78 mismatches).
-``AutoSchema`` derives the rest once, from what each view already declares:
-
-* errors: 400 (validation: every request can carry a bad query or body), 401 (authenticators),
-  403 (permissions beyond "signed in", or CSRF on a session write), 404 (path ids, pages),
-  409 (writes), 411/413/415 (bodies), 429 with ``Retry-After`` (throttles), 503 (the database or a
-  dependency is away); ``ErrorDetail`` or ``ValidationError`` bodies, unless the view says more;
-* anonymous access where the permissions allow it (``IsStaffOrReadOnly`` reads);
-* path ids as integers, and list filters on list actions only;
-* file uploads: multipart only when a file is required, otherwise JSON without the file fields
-  (a ``null`` where sending one removes the file); never urlencoded;
-* request bodies without ``default`` (stated in the description; PATCH applies none), text
-  without NUL (and not blank where the field says so), money amounts whose pattern admits
-  only what the field's bounds accept;
-* components described by their own class's docstring, never an inherited one (a mixin's),
-  and a read-only field declared ``required=False`` optional in the answer.
+See docs/schema.md.
 """
 
 import copy

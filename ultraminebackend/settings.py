@@ -1,10 +1,6 @@
-"""Django settings, read from the environment in this one place.
+"""Django settings, read from the environment in this one place (``.env.example`` lists it all).
 
-Nothing is required for local development: with no ``.env`` the project runs on SQLite and local
-media. Production values (``DEBUG=0``, ``SECRET_KEY``, ``ALLOWED_HOSTS``, ``DATABASE_URL``,
-``USE_S3=1`` …) come from the platform's environment; ``.env.example`` lists every variable.
-Settings import without a database or secrets, because Koyeb's buildpack runs ``collectstatic`` at
-build time; missing production values are reported by system checks at start-up instead.
+They import without a database or secrets: missing production values are system check errors.
 """
 
 import os
@@ -285,23 +281,24 @@ STORAGES = build_storages(
 # Upload caps (the image intake enforces them; see ultraminebackend/files/intake.py).
 IMAGE_MAX_BYTES = env_int("IMAGE_MAX_BYTES", 15 * 1024 * 1024)
 IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 40_000_000)
-# Shape caps, checked from the header like the pixel cap: a 77 KB PNG of 1 x 39,900,000 pixels
-# is within the pixel cap yet took libvips 44 s (a fixed cost per row). The longest side of a real
-# photo stays far below 30,000 px (a 40 MP panorama of 30,000 x 1,333 passes), and a 360° phone
-# panorama is about 4:1 to 10:1; 50:1 leaves room for thin web banners.
+# Shape caps, checked from the header like the pixel cap: a tiny PNG of 1 x 39,900,000 pixels is
+# within the pixel cap yet held libvips for tens of seconds (a fixed cost per row; bench/README.md).
+# The longest side of a real photo stays far below 30,000 px (a 40 MP panorama of 30,000 x 1,333
+# passes), and a 360° phone panorama is about 4:1 to 10:1; 50:1 leaves room for thin web banners.
 IMAGE_MAX_SIDE = env_int("IMAGE_MAX_SIDE", 30_000)
 IMAGE_MAX_ASPECT_RATIO = env_int("IMAGE_MAX_ASPECT_RATIO", 50)
 IMAGE_THUMBNAIL_SIZE = env_int("IMAGE_THUMBNAIL_SIZE", 400)
 # Still JPEG/PNG/WebP images of at least this many pixels are normalised by libvips a strip at a
-# time (~25 MB whatever the size) instead of decoded whole by Pillow (4 bytes per pixel).
+# time (a bounded amount, whatever the size: bench/README.md) instead of decoded whole by Pillow
+# (4 bytes per pixel).
 IMAGE_STREAMING_MIN_PIXELS = env_int("IMAGE_STREAMING_MIN_PIXELS", 16_000_000)
 # Images decoded at once per process: what Pillow decodes (animations, GIF, HEIC, stills below
-# IMAGE_STREAMING_MIN_PIXELS) is held whole, up to ~64 MB for a 16 MP photo.
+# IMAGE_STREAMING_MIN_PIXELS) is held whole, at 4 bytes per pixel.
 IMAGE_INTAKE_CONCURRENCY = env_int("IMAGE_INTAKE_CONCURRENCY", 1)
 # Seconds an upload waits for a decode slot before it is answered 503 with Retry-After (rather
 # than holding a gunicorn thread until its timeout), and seconds one image may take once it has
 # the slot before it is refused (400, image_too_slow). The slowest ordinary image, a 40 MP WebP,
-# takes ~7 s on one busy core; raise both on very small instances.
+# takes several seconds on one busy core (bench/README.md); raise both on very small instances.
 IMAGE_INTAKE_WAIT_S = env_int("IMAGE_INTAKE_WAIT_S", 30)
 IMAGE_INTAKE_TIMEOUT_S = env_int("IMAGE_INTAKE_TIMEOUT_S", 30)
 VIDEO_MAX_BYTES = env_int("VIDEO_MAX_BYTES", 100 * 1024 * 1024)

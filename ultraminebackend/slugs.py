@@ -1,13 +1,6 @@
-"""Slugs made from a name: ``name``, ``name-2``, ``name-3``…, unique among a model's rows.
+"""Slugs made from a name (``name``, ``name-2`` …), unique among a model's rows.
 
-Categories, products, blogs and brands share this. A slug the client gives is kept, and is a 400
-naming the field when another row has it; a slug left out is made from the name (or title) and
-numbered when taken. Names with nothing ASCII to keep ("日本") get the model's fallback word.
-
-The lookup first gives the clear answer in the common case; the unique index is the guarantee.
-Two requests creating "Rig" at once both find ``rig`` free, and the second insert fails on the
-index: ``SlugRule.save`` then takes the next free number (a made slug) or answers the 400 (a slug
-the client chose), instead of the 500 an ``IntegrityError`` would be.
+The unique index decides races: the next number for a made slug, a 400 for a chosen one.
 """
 
 from dataclasses import dataclass

@@ -1,23 +1,6 @@
 """Rate limits that hold across threads, workers and instances: one atomic counter per window.
 
-DRF's ``SimpleRateThrottle`` reads a key's history, appends to it and writes it back: requests
-that arrive together all read the same history, so 40 simultaneous sign-ins against a limit of 10
-let 12 to 22 through on one instance and 16 to 36 across two. Here each request is one atomic
-increment of a counter in the cache (the shared Redis when ``REDIS_URL`` is set), so exactly
-``limit`` requests of a burst are allowed, however they are spread.
-
-The window is fixed and starts at a key's first request (the counter's expiry ends it), so a
-client gets at most ``limit`` per window and, across a window's end, at most twice that in a short
-time. Refused requests are counted too: they change nothing, since the window ends when it ends.
-
-- Redis (``django.core.cache.backends.redis.RedisCache``): ``SET key 0 EX duration NX``, ``INCR``
-  and ``PTTL`` in one transaction, one round trip; the wait comes from the key's own expiry.
-- Any other cache (the process-local default): ``add`` then ``incr``, which Django's local-memory
-  cache does under its lock, with the window's start kept beside the counter for ``Retry-After``.
-
-A cache that fails (Redis down) lets the request through and logs an error: sign-in stays up, and
-``/api/health/`` reports the cache. Every throttle of the project derives from ``AtomicThrottle``
-(``ultraminebackend/tests/test_throttling.py`` checks each view's classes).
+See docs/throttling.md.
 """
 
 from __future__ import annotations

@@ -1,23 +1,6 @@
 """Background work that survives its worker: recovery of lost jobs, and a worker that stops cleanly.
 
-django-tasks-db (the embedded default: tasks in our own database, no extra service) claims a task
-by marking it ``RUNNING`` and has no lease: a worker killed mid-task (an OOM kill, a redeploy past
-the grace period) leaves the row ``RUNNING`` for ever, and the job's own record with it (its
-issue 46, open; 0.13.0 is the newest release). Engines that do recover (django-ox: leases, a
-reaper; Celery with late acks; RQ's abandoned-job registry) need Python 3.12 or a broker, so the
-recovery is ours, in two parts:
-
-- ``recover()``: every app's recovery (registered with ``register_recovery``; the AI agent's
-  settles its generations and their tasks), then the task rows still ``RUNNING`` past
-  ``WORKER_LOST_AFTER_S``: put back in the queue once (every task here is safe to run again),
-  failed with ``WorkerLost`` the second time. Guarded updates, so sweepers may run at once.
-  The worker runs it at start-up and every ``TASK_RECOVERY_INTERVAL_S``;
-  ``manage.py recover_tasks`` runs it by hand.
-- ``Worker`` (``manage.py db_worker``): django-tasks-db's loop, plus the sweep, and a bounded stop.
-  SIGTERM or SIGINT when idle exits at once; during a task it stops claiming and lets the task
-  finish for ``DB_WORKER_STOP_GRACE_S``, then raises ``WorkerStopping`` in it: the task hands its
-  job back (the generation returns to pending) and the row goes back to the queue for the next
-  worker. A second signal hands back at once.
+See docs/worker-recovery.md.
 """
 
 from __future__ import annotations

@@ -1,9 +1,6 @@
 """The image-provider interface: the result type, the error hierarchy, aspect ratios, the chooser.
 
-A provider turns a finished prompt (see ``prompting.py``) and an optional reference image into one
-image. Everything that can go wrong is a ``ProviderError`` whose ``code`` is stable (the React
-client and the tests match on it) and whose ``http_status`` is the status the API contract gives
-that failure (``shared/API.md``, "Failures").
+See docs/ai-providers.md.
 """
 
 from __future__ import annotations
@@ -138,7 +135,6 @@ class ImageProvider(ABC):
     def from_settings(cls) -> ImageProvider:
         """Build from ``django.conf.settings``; ``ProviderNotConfigured`` when it cannot."""
 
-    @abstractmethod
     def generate(
         self,
         *,
@@ -148,6 +144,14 @@ class ImageProvider(ABC):
         reference_mime: str | None = None,
     ) -> ProviderImage:
         """Return the image for ``prompt`` (the exact text to send) in ``aspect_ratio``."""
+        check_aspect_ratio(aspect_ratio)
+        return self._generate(prompt, aspect_ratio, reference, reference_mime)
+
+    @abstractmethod
+    def _generate(
+        self, prompt: str, aspect_ratio: str, reference: bytes | None, reference_mime: str | None
+    ) -> ProviderImage:
+        """The provider's own call, with a ratio ``generate`` has checked."""
 
 
 def check_aspect_ratio(aspect_ratio: str) -> None:

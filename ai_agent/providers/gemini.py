@@ -1,18 +1,6 @@
 """Gemini image generation through the google-genai SDK, with every failure mapped to our errors.
 
-What the SDK (3.6.1, checked in its sources and against the fake server) does and what we do:
-
-* ``HttpOptions.timeout`` is in MILLISECONDS, and unset means no timeout at all.
-* Without ``api_version`` the SDK calls ``v1``; the image models are served on ``v1beta``.
-* Transport failures are not wrapped: they surface as ``httpx2`` exceptions (``ReadTimeout``,
-  ``ConnectError`` …; plain ``httpx`` ones when ``GOOGLE_GENAI_HTTP_CLIENT=httpx``).
-* HTTP errors are ``errors.ClientError`` (4xx) / ``errors.ServerError`` (5xx) with ``code``,
-  ``status``, ``message``, ``details`` and the raw ``response`` (for ``Retry-After``).
-* ``HttpRetryOptions`` retries timeouts whatever ``http_status_codes`` says, so three attempts
-  can take three times the timeout. We therefore leave SDK retries off and retry here instead,
-  within one deadline of ``AI_TIMEOUT_S`` (see ``_call``).
-* A blocked prompt or a withheld image is an HTTP 200: ``prompt_feedback.block_reason`` or a
-  candidate ``finish_reason`` such as ``IMAGE_SAFETY`` with no image. We detect both.
+What the SDK does and what we do about it: docs/ai-providers.md.
 """
 
 from __future__ import annotations
@@ -35,18 +23,7 @@ from google.genai import errors, types
 from PIL import Image
 from pydantic import ValidationError
 
-from .base import (
-    ImageProvider,
-    NoImage,
-    ProviderBadResponse,
-    ProviderBlocked,
-    ProviderError,
-    ProviderImage,
-    ProviderNotConfigured,
-    ProviderQuota,
-    ProviderTimeout,
-    check_aspect_ratio,
-)
+from . import base
 
 try:  # the SDK can be switched to plain httpx; map its exceptions too when it is installed
     import httpx
@@ -76,12 +53,12 @@ MIN_ATTEMPT_S = 5.0
 
 # --- Error mapping tables ---------------------------------------------------------------------
 # HTTP status → (error class, code) for the statuses that mean something specific here.
-STATUS_ERRORS: dict[int, tuple[type[ProviderError], str]] = {
-    400: (ProviderBadResponse, "provider_bad_request"),
-    401: (ProviderBadResponse, "provider_auth"),
-    403: (ProviderBadResponse, "provider_auth"),
-    404: (ProviderBadResponse, "provider_model_not_found"),
-    429: (ProviderQuota, "provider_quota"),
+STATUS_ERRORS: dict[int, tuple[type[base.ProviderError], str]] = {
+    400: (base.ProviderBadResponse, "provider_bad_request"),
+    401: (base.ProviderBadResponse, "provider_auth"),
+    403: (base.ProviderBadResponse, "provider_auth"),
+    404: (base.ProviderBadResponse, "provider_model_not_found"),
+    429: (base.ProviderQuota, "provider_quota"),
 }
 # Gemini answers a wrong key with 400 INVALID_ARGUMENT; its ErrorInfo reason tells them apart.
 AUTH_ERROR_REASONS = frozenset({"API_KEY_INVALID", "API_KEY_EXPIRED", "API_KEY_SERVICE_BLOCKED"})
@@ -108,9 +85,8 @@ MAX_MESSAGE_CHARS = 300
 def _client(api_key: str, base_url: str, timeout_s: float) -> genai.Client:
     """One SDK client per configuration and process, shared by every call and thread.
 
-    Building one costs ~50 ms (it loads the CA bundle into two SSL contexts, for its sync and
-    async HTTP clients): most of what a generation added to the provider's own time
-    (bench/ai_overhead.py). Its HTTP client is thread-safe and keeps connections alive.
+    Building one loads the CA bundle into two SSL contexts: most of what a generation added to
+    the provider's own time (bench/README.md). Its HTTP client is thread-safe and keeps alive.
     """
     return genai.Client(
         vertexai=False,  # explicit, so GOOGLE_GENAI_USE_VERTEXAI in the env cannot switch it
@@ -124,7 +100,7 @@ def _client(api_key: str, base_url: str, timeout_s: float) -> genai.Client:
     )
 
 
-class GeminiProvider(ImageProvider):
+class GeminiProvider(base.ImageProvider):
     """``models.generate_content`` on a Gemini image model (default ``gemini-3-pro-image``)."""
 
     name = "gemini"
@@ -153,7 +129,7 @@ class GeminiProvider(ImageProvider):
     @classmethod
     def from_settings(cls) -> GeminiProvider:
         if not settings.GEMINI_API_KEY:
-            raise ProviderNotConfigured(
+            raise base.ProviderNotConfigured(
                 "provider_not_configured", "Gemini is selected but GEMINI_API_KEY is not set."
             )
         return cls(
@@ -165,15 +141,9 @@ class GeminiProvider(ImageProvider):
         )
 
     # -- the call -----------------------------------------------------------------------------
-    def generate(
-        self,
-        *,
-        prompt: str,
-        aspect_ratio: str,
-        reference: bytes | None = None,
-        reference_mime: str | None = None,
-    ) -> ProviderImage:
-        check_aspect_ratio(aspect_ratio)
+    def _generate(
+        self, prompt: str, aspect_ratio: str, reference: bytes | None, reference_mime: str | None
+    ) -> base.ProviderImage:
         contents: list[str | types.Part] = [prompt]
         if reference is not None:
             contents.append(
@@ -217,23 +187,23 @@ class GeminiProvider(ImageProvider):
                 retryable = exc.code in RETRY_STATUSES
                 cause: Exception = exc
             except TIMEOUT_ERRORS as exc:
-                raise ProviderTimeout(
+                raise base.ProviderTimeout(
                     "provider_timeout", f"Gemini did not answer within {self.timeout_s:g} s."
                 ) from exc
             except CONNECT_ERRORS as exc:  # nothing reached Gemini, so a retry is safe
-                error = ProviderBadResponse(
+                error = base.ProviderBadResponse(
                     "provider_unreachable", f"Could not connect to Gemini: {type(exc).__name__}."
                 )
                 wait, retryable, cause = None, True, exc
             except TRANSPORT_ERRORS as exc:  # the request may have run (and been billed): no retry
-                raise ProviderBadResponse(
+                raise base.ProviderBadResponse(
                     "provider_unreachable",
                     f"The connection to Gemini failed: {type(exc).__name__}.",
                     billable=True,
                 ) from exc
             except (errors.UnknownApiResponseError, json.JSONDecodeError, ValidationError) as exc:
                 # A 200 that is not JSON (a proxy's page) or not shaped like an answer.
-                raise ProviderBadResponse(
+                raise base.ProviderBadResponse(
                     "provider_bad_response",
                     "Gemini answered with something that is not an answer.",
                     billable=True,  # a 200 came back: the model may have run
@@ -254,11 +224,14 @@ class GeminiProvider(ImageProvider):
             self._sleep(wait)
         raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
-    def _api_error(self, exc: errors.APIError) -> ProviderError:
+    def _api_error(self, exc: errors.APIError) -> base.ProviderError:
         status = exc.code or 0
         error_cls, code = STATUS_ERRORS.get(
             status,
-            (ProviderBadResponse, "provider_unavailable" if status >= 500 else "provider_error"),
+            (
+                base.ProviderBadResponse,
+                "provider_unavailable" if status >= 500 else "provider_error",
+            ),
         )
         if status == 400 and _error_reasons(exc) & AUTH_ERROR_REASONS:
             code = "provider_auth"
@@ -271,22 +244,22 @@ class GeminiProvider(ImageProvider):
         )
 
     # -- the answer ---------------------------------------------------------------------------
-    def _image_from(self, response: types.GenerateContentResponse) -> ProviderImage:
+    def _image_from(self, response: types.GenerateContentResponse) -> base.ProviderImage:
         feedback = response.prompt_feedback
         if feedback is not None and feedback.block_reason:
             reason = _name(feedback.block_reason)
-            raise ProviderBlocked(
+            raise base.ProviderBlocked(
                 f"prompt_blocked_{reason.lower()}", f"Gemini blocked the prompt ({reason})."
             )
         if not response.candidates:
-            raise NoImage("no_image", "Gemini answered without a candidate.")
+            raise base.NoImage("no_image", "Gemini answered without a candidate.")
         candidate = response.candidates[0]
         reason = _name(candidate.finish_reason)
         parts = (candidate.content.parts if candidate.content else None) or []
         said = self._scrub(" ".join(p.text for p in parts if p.text and not p.thought).strip())
         if reason in BLOCKING_FINISH_REASONS:
             # Checked before looking for an image: a safety stop never delivers what it withheld.
-            raise ProviderBlocked(
+            raise base.ProviderBlocked(
                 f"output_blocked_{reason.lower()}",
                 _join(f"Gemini withheld the image ({reason}).", said),
             )
@@ -301,10 +274,10 @@ class GeminiProvider(ImageProvider):
         ]
         if not images:
             code = "no_image" if reason in PLAIN_NO_IMAGE_REASONS else f"no_image_{reason.lower()}"
-            raise NoImage(code, _join(f"Gemini answered without an image ({reason}).", said))
+            raise base.NoImage(code, _join(f"Gemini answered without an image ({reason}).", said))
         return self._decode(images[-1].data)
 
-    def _decode(self, data: bytes) -> ProviderImage:
+    def _decode(self, data: bytes) -> base.ProviderImage:
         """Width, height and type are read from the bytes, not taken from the declared MIME type."""
         try:
             with Image.open(io.BytesIO(data)) as image:
@@ -312,12 +285,12 @@ class GeminiProvider(ImageProvider):
                 # verify() catches truncated or corrupt data before anything stores it.
                 image.verify()
         except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
-            raise ProviderBadResponse(
+            raise base.ProviderBadResponse(
                 "provider_bad_image",
                 f"Gemini returned image data that does not decode ({type(exc).__name__}).",
                 billable=True,
             ) from exc
-        return ProviderImage(
+        return base.ProviderImage(
             data=data,
             mime_type=Image.MIME.get(fmt or "", "application/octet-stream"),
             width=width,

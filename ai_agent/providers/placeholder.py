@@ -1,7 +1,6 @@
 """The offline provider: a Pillow-drawn PNG that shows the prompt and says plainly it is not AI.
 
-Used when no AI provider is configured (local development, CI, demos without a key), so the whole
-generation flow (storage, thumbnails, history) works with no network and no cost.
+The whole generation flow works with no key, no network and no cost.
 """
 
 from __future__ import annotations
@@ -10,7 +9,7 @@ import io
 
 from PIL import Image, ImageDraw, ImageFont
 
-from .base import ASPECT_RATIOS, ImageProvider, ProviderImage, check_aspect_ratio
+from .base import ASPECT_RATIOS, ImageProvider, ProviderImage
 
 LONG_SIDE = 1024
 # ASCII only: the font Pillow bundles has no em dash, and no system font is guaranteed.
@@ -43,15 +42,9 @@ class PlaceholderProvider(ImageProvider):
     def from_settings(cls) -> PlaceholderProvider:
         return cls()
 
-    def generate(
-        self,
-        *,
-        prompt: str,
-        aspect_ratio: str,
-        reference: bytes | None = None,
-        reference_mime: str | None = None,
+    def _generate(
+        self, prompt: str, aspect_ratio: str, reference: bytes | None, reference_mime: str | None
     ) -> ProviderImage:
-        check_aspect_ratio(aspect_ratio)
         width, height = placeholder_size(aspect_ratio)
         image = Image.new("RGB", (width, height), BACKGROUND)
         draw = ImageDraw.Draw(image)

@@ -1,17 +1,6 @@
 """The prompt template: the user's words, an optional style, and our house guidelines, as sent.
 
-``build_prompt`` returns the exact text a provider receives, so a generation can store it and a
-support person can see what the model was asked. The template is deliberately short: image models
-follow a few concrete instructions better than a long list, and the user's prompt comes first so
-it carries the most weight.
-
-Guidelines we always add, and why:
-
-* one finished image, no collage or variations: the API stores and shows exactly one image;
-* no text, captions, watermarks or logos unless asked: stray lettering is the most common
-  defect of generated marketing images and is hard to remove afterwards;
-* keep the subject the user described: the style must not replace the content;
-* with a reference image, keep its subject and composition: users attach one to be followed.
+Why each guideline: docs/ai-providers.md.
 """
 
 from __future__ import annotations
@@ -37,7 +26,7 @@ STYLES: dict[str, str] = {
     ),
 }
 
-# Applied to every prompt; see the module docstring for the reason behind each line.
+# Applied to every prompt; the reason behind each line is in docs/ai-providers.md.
 GUIDELINES: tuple[str, ...] = (
     "Produce one finished image, not a collage, grid or set of variations.",
     "Do not add text, captions, watermarks or logos unless the request asks for them.",

@@ -1,9 +1,6 @@
 """Floor views: the same JSON as the list endpoints, built with ``values()`` and ``JsonResponse``.
 
-What the API does, minus the framework: no DRF request/response, no serializers, one query per
-table, URLs joined onto a base computed once per request. Public URLs come from the same storage
-(one ``url()`` call for the base), private ones are signed per item as the API must. This is the
-cheapest honest way to answer the same bytes; the bench compares the API with it.
+The cheapest honest way to answer the same bytes; the bench compares the API with it.
 """
 
 from urllib.parse import quote

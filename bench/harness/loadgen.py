@@ -1,8 +1,6 @@
 """A bounded HTTP load generator for 127.0.0.1: threads, keep-alive, fixed duration.
 
-Python rather than wrk so CI machines need nothing installed; the server does far more work per
-request (a page of 50 serialised rows) than the client, so the client is not what is measured.
-Every run stops after ``duration_s`` (and ``max_requests``); every socket has a timeout.
+Python rather than wrk, so CI machines need nothing installed.
 """
 
 import http.client

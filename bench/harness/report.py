@@ -1,9 +1,6 @@
 """One table for every bench: each script reports rows; ``run_all.py`` prints them together.
 
-A script calls ``report(rows)`` at the end of ``main()``: the rows are printed as its own table
-and, when ``BENCH_RESULTS`` names a file (``run_all.py`` sets it), appended there as JSON lines.
-A row is a bench name, a measurement, its value and unit, and optionally a ratio to the row's
-reference and the target it is held to.
+``BENCH_RESULTS`` names the file rows are appended to as JSON lines.
 """
 
 import json

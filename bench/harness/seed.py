@@ -1,11 +1,6 @@
 """Seed the bench database: products with an image and a gallery image, and one user's orders.
 
-Run as ``python -m bench.harness.seed PRODUCTS ORDERS`` with the server's environment (same
-database, same storage). Files go through the real storage (local folders or S3) under generated
-names, each row its own files; rows are ``bulk_create``d. Half the orders are paid by crypto
-and carry a private ``txid_proof``, half are cash on delivery without one, so the bench can list
-orders with and without signed URLs (``?payment_method=``). The same small JPEG and WebP bytes
-are stored each time: what is measured is URL building and serialisation, not decoding.
+Run as ``python -m bench.harness.seed PRODUCTS ORDERS`` with the server's environment.
 """
 
 import os

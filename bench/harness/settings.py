@@ -1,7 +1,6 @@
 """Settings for the bench's gunicorn: production settings plus the floor views and a query count.
 
-The floor views must never ship in the product's URLs, so they live in ``bench.harness.urls``,
-mounted only here. The query-count middleware answers ``X-Bench-Queries`` on every response.
+The floor views never ship in the product's URLs: ``bench.harness.urls`` is mounted only here.
 """
 
 from ultraminebackend.settings import *  # noqa: F403

@@ -1,17 +1,9 @@
-"""Content fixtures: no CLOUDINARY_URL from a .env, a fake Cloudinary, generations, form helpers."""
+"""Content fixtures: a fake Cloudinary, generations, form helpers."""
 
 import pytest
 
 from ai_agent import services as ai_services
 from testsupport.fakes import FakeCloudinaryServer
-
-
-@pytest.fixture(autouse=True)
-def _no_cloud_settings_from_env(settings):
-    """A developer's CLOUDINARY_URL or GEMINI_API_KEY must not change what a test exercises."""
-    settings.CLOUDINARY_URL = ""
-    settings.AI_IMAGE_PROVIDER = "placeholder"
-    settings.GEMINI_API_KEY = ""
 
 
 @pytest.fixture

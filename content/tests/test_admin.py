@@ -10,14 +10,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def admin_client(client, staff_user):
-    staff_user.is_superuser = True
-    staff_user.save()
-    client.force_login(staff_user)
-    return client
-
-
-@pytest.fixture
 def content(user):
     brand = Brand.objects.create(owner=user, name="Acme", slug="acme")
     post = services.post_create(

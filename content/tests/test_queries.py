@@ -1,21 +1,13 @@
 """Every content list costs the same number of queries whatever its page size (no N+1)."""
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from content import services
 from content.models import Blog, Brand
+from testsupport.db import queries_for
 from testsupport.files import image_file, video_file
 
 pytestmark = pytest.mark.django_db
-
-
-def queries_for(client, path):
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(path)
-    assert response.status_code == 200
-    return len(captured)
 
 
 @pytest.fixture

@@ -18,6 +18,26 @@ def category(db):
 
 
 @pytest.fixture
+def admin_product_form(category):
+    """``admin_product_form(**fields)``: the admin's add-product form, no gallery rows."""
+
+    def form(**fields):
+        return {
+            "name": "Antminer S21",
+            "slug": "",
+            "price": "10.00",
+            "stock": "1",
+            "category": category.pk,
+            "is_active": "on",
+            "images-TOTAL_FORMS": "0",
+            "images-INITIAL_FORMS": "0",
+            **fields,
+        }
+
+    return form
+
+
+@pytest.fixture
 def make_product(category):
     counter = iter(range(1, 100_000))
 

@@ -16,14 +16,6 @@ from ultraminebackend.files.variants import thumbnail_name
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def admin_client(client, staff_user):
-    staff_user.is_superuser = True
-    staff_user.save()
-    client.force_login(staff_user)
-    return client
-
-
 @pytest.mark.parametrize("model", ["category", "product", "order", "deposit", "walletentry"])
 def test_changelists_and_change_pages_render(
     admin_client, model, user, order_for, deposit_for, credit, product
@@ -113,22 +105,13 @@ def test_ledger_is_read_only(admin_client, user, credit):
     assert WalletEntry.objects.get().amount == entry.amount
 
 
-def test_admin_uploads_go_through_the_intake(admin_client, category, settings):
+def test_admin_uploads_go_through_the_intake(admin_client, admin_product_form, settings):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from core.models import Product
     from testsupport.files import image_bytes
 
-    form = {
-        "name": "Admin rig",
-        "slug": "admin-rig",
-        "price": "10.00",
-        "stock": "1",
-        "category": category.pk,
-        "is_active": "on",
-        "images-TOTAL_FORMS": "0",
-        "images-INITIAL_FORMS": "0",
-    }
+    form = admin_product_form(name="Admin rig", slug="admin-rig")
     svg = SimpleUploadedFile("x.png", b"<svg><script>alert(1)</script></svg>", "image/png")
     png_as_jpg = SimpleUploadedFile("holiday.jpg", image_bytes("PNG"), "image/jpeg")
 

@@ -123,33 +123,11 @@ def test_the_schema_says_slug_is_optional():
 # --- the admin's add form --------------------------------------------------------------------
 
 
-@pytest.fixture
-def admin_client(client, staff_user):
-    staff_user.is_superuser = True
-    staff_user.save()
-    client.force_login(staff_user)
-    return client
-
-
-def admin_product(category, **fields):
-    return {
-        "name": "Antminer S21",
-        "slug": "",
-        "price": "10.00",
-        "stock": "1",
-        "category": category.pk,
-        "is_active": "on",
-        "images-TOTAL_FORMS": "0",
-        "images-INITIAL_FORMS": "0",
-        **fields,
-    }
-
-
-def test_the_admin_makes_a_blank_slug_from_the_name(admin_client, category):
+def test_the_admin_makes_a_blank_slug_from_the_name(admin_client, admin_product_form):
     for _ in range(2):
-        response = admin_client.post("/admin/core/product/add/", admin_product(category))
+        response = admin_client.post("/admin/core/product/add/", admin_product_form())
         assert response.status_code == 302
-    admin_client.post("/admin/core/product/add/", admin_product(category, name="日本"))
+    admin_client.post("/admin/core/product/add/", admin_product_form(name="日本"))
     admin_client.post("/admin/core/category/add/", {"name": "Rigs", "slug": ""})
 
     assert sorted(Product.objects.values_list("slug", flat=True)) == [
@@ -160,10 +138,10 @@ def test_the_admin_makes_a_blank_slug_from_the_name(admin_client, category):
     assert sorted(Category.objects.values_list("slug", flat=True)) == ["rigs", "rigs-2"]
 
 
-def test_the_admin_refuses_a_taken_slug_on_the_form(admin_client, category, make_product):
+def test_the_admin_refuses_a_taken_slug_on_the_form(admin_client, admin_product_form, make_product):
     make_product(slug="s21")
 
-    response = admin_client.post("/admin/core/product/add/", admin_product(category, slug="s21"))
+    response = admin_client.post("/admin/core/product/add/", admin_product_form(slug="s21"))
 
     assert response.status_code == 200
     assert b"already exists" in response.content

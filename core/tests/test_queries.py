@@ -1,20 +1,12 @@
 """Every list costs the same number of queries whatever its page size (no N+1)."""
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from core import services
+from testsupport.db import queries_for
 from testsupport.files import image_file
 
 pytestmark = pytest.mark.django_db
-
-
-def queries_for(client, path):
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(path)
-    assert response.status_code == 200
-    return len(captured)
 
 
 @pytest.fixture

@@ -1,9 +1,6 @@
 """The CDNs an asset can live on: one small interface, one subclass per CDN.
 
-A new CDN is a ``CdnProvider`` subclass, an entry in ``PROVIDERS`` and a ``models.Storage`` value
-(``makemigrations`` then updates the choices and the check constraints). The store tries the
-configured ones in ``MEDIA_CDN_ORDER``, and the URLs, copies and deletes of its assets then work
-everywhere an asset is used.
+Adding a CDN: docs/writes-and-assets.md.
 """
 
 from __future__ import annotations

@@ -1,11 +1,6 @@
 """Putting one request's assets somewhere: the configured CDNs in order, then our storage.
 
-Fallback is per request and sticky: a CDN that fails once (an error or a timeout) is skipped for
-the rest of the request, so a failing CDN costs one timeout per request, not one per file; what
-already went up stays there, and each row records its own ``storage``.
-
-The store never opens a transaction and never deletes a row: services run it inside
-``undo_on_failure()``, which removes every upload and stored file if the write fails later.
+A CDN that fails once is skipped for the rest of the request; see docs/writes-and-assets.md.
 """
 
 import logging
@@ -45,7 +40,7 @@ class SourceGone(Exception):
 
 
 class AssetStore:
-    """Stores the assets of one request (see the module docstring for the fallback rule)."""
+    """Stores the assets of one request (the fallback rule: docs/writes-and-assets.md)."""
 
     def __init__(self) -> None:
         self.cdns: list[CdnProvider] = configured_providers()

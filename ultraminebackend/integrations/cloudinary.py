@@ -1,19 +1,6 @@
 """Cloudinary uploads, deletes and delivery URLs, configured per call from settings.CLOUDINARY_URL.
 
-The SDK (1.46.3) keeps one global config, filled once at import from the ``CLOUDINARY_URL``
-environment variable. We never rely on it: every call parses ``settings.CLOUDINARY_URL`` and
-passes the result as per-call options, which the SDK prefers over its global config. So a test's
-``settings.CLOUDINARY_URL = …`` takes effect at once, and an env var the process happened to
-start with cannot leak in. The URL is parsed the way the SDK parses it:
-``cloudinary://key:secret@cloud[/secure_distribution][?option=value…]``, query options passing
-through (``upload_prefix`` points the Upload API elsewhere: a proxy, or the fake in tests).
-
-Everything the SDK raises comes out as ``CloudinaryError``, whose ``transient`` says whether the
-same call may succeed later (rate limit, 5xx, timeout, network) or never will (bad request,
-credentials, not configured).
-
-Apps do not call it directly: ``ultraminebackend.assets`` wraps it as one CDN provider, and its
-store registers every upload's destroy with ``undo_on_failure()``.
+Never the SDK's global config; see docs/writes-and-assets.md.
 """
 
 from __future__ import annotations

@@ -1,11 +1,6 @@
 """``migrate``, serialised across instances on PostgreSQL by an advisory lock.
 
-Koyeb has no release phase, so every web instance runs ``migrate`` before gunicorn (the Procfile's
-web line). Two at once on an empty database both create the same tables and types, and the second
-exits 1 (``IntegrityError … pg_type_typname_nsp_index``), crash-looping its instance. Here each one
-first takes a session-level advisory lock on the database: the second waits for the first to
-finish, then finds nothing left to do. The lock goes with the connection, so an instance killed
-mid-migration frees it. SQLite (one file on one machine) migrates as Django does.
+Every Koyeb instance migrates before gunicorn; two at once on an empty database crash-loop one.
 """
 
 from contextlib import contextmanager, suppress

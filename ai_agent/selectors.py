@@ -1,0 +1,10 @@
+"""AI agent reads: the generations a user may see."""
+
+from django.db.models import QuerySet
+
+from .models import Generation
+
+
+def generation_list(*, user) -> QuerySet[Generation]:
+    generations = Generation.objects.all()
+    return generations if user.is_staff else generations.filter(user=user)
