@@ -9,6 +9,9 @@ from content.publishing import posts_publish_due
 from testsupport.clock import FakeClock
 from ultraminebackend.worker import Sweep, Sweeper, recover, registered_sweeps
 
+# A sweep starts by closing stale connections, as the worker's loop does.
+pytestmark = pytest.mark.django_db
+
 
 def recorder(calls, name):
     def sweep(now):
