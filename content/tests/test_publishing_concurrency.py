@@ -21,6 +21,7 @@ from django.utils import timezone
 from content.models import Post
 from content.publishing import posts_publish_due
 from testsupport.db import POSTGRES_ONLY, run_concurrently
+from testsupport.fakes import FakeGeminiServer
 from testsupport.liveserver import ROOT, manage, production_env, stop_process
 
 DUE_POSTS = 40
@@ -68,7 +69,8 @@ from datetime import timedelta
 from django.utils import timezone
 from accounts.models import User
 from content.models import Post
-user = User.objects.create_user(email="s@example.com", password="x")
+user = User.objects.filter(email="s@example.com").first()
+user = user or User.objects.create_user(email="s@example.com", password="x")
 at = timezone.now() + timedelta(seconds={delay})
 Post.objects.bulk_create(
     Post(user=user, caption=str(i), status="scheduled", scheduled_at=at) for i in range({n})
@@ -183,3 +185,50 @@ def test_two_db_workers_publish_each_scheduled_post_once_at_its_time(shared_env,
         "print(all(p.published_at >= p.scheduled_at for p in Post.objects.all()))"
     )
     assert manage(env, "shell", "--no-imports", "-c", check).strip() == "True"
+
+
+def test_a_worker_busy_with_a_long_task_still_publishes_on_time(tmp_path):
+    """The sweeps have their own thread: a generation hanging at the provider delays nothing."""
+    with FakeGeminiServer() as gemini:
+        # given a worker busy with a generation whose provider call does not answer
+        gemini.enqueue(gemini.hang(60))
+        env = production_env(
+            tmp_path,
+            AI_IMAGE_PROVIDER="gemini",
+            GEMINI_API_KEY=gemini.api_key,
+            GEMINI_BASE_URL=gemini.url,
+            AI_TIMEOUT_S="90",
+            POST_PUBLISH_INTERVAL_S="1",
+            DB_WORKER_STOP_GRACE_S="1",
+        )
+        manage(env, "migrate", "--noinput")
+        manage(env, "shell", "--no-imports", "-c", BUSY)
+        log = tmp_path / "worker.log"
+        with log.open("ab") as out:
+            worker = subprocess.Popen(
+                [sys.executable, "manage.py", "db_worker", "--interval", "0.2"],
+                cwd=ROOT,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        try:
+            wait_for(lambda: gemini.generate_requests, "the worker to call the provider")
+
+            # when a post scheduled after that comes due
+            manage(env, "shell", "--no-imports", "-c", SEED.format(delay=2, n=1))
+
+            # then it is published while the task still runs
+            wait_for(lambda: published(env) == ["published"], "the post to be published")
+            status = "from ai_agent.models import Generation as G; print(G.objects.get().status)"
+            assert manage(env, "shell", "--no-imports", "-c", status).strip() == "running"
+        finally:
+            stop_process(worker)
+
+
+BUSY = """
+from accounts.models import User
+from ai_agent.services import generation_create
+user = User.objects.create_user(email="s@example.com", password="x")
+generation_create(user=user, prompt="a rig", run_async=True)
+"""
