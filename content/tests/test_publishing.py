@@ -14,7 +14,8 @@ from django.utils import timezone
 from content import services
 from content.models import Post
 from content.publishing import posts_publish_due
-from testsupport.files import image_file
+from testsupport.files import image_file, s3_storages
+from testsupport.liveserver import free_port
 from ultraminebackend.exceptions import Conflict
 
 pytestmark = pytest.mark.django_db
@@ -185,3 +186,33 @@ def test_the_command_publishes_what_is_due(user, capsys):
 
     assert capsys.readouterr().out.strip() == "posts published: 1, posts failed: 0"
     assert Post.objects.get().status == "published"
+
+
+# --- on S3 ----------------------------------------------------------------------------------------
+
+
+def test_on_s3_a_deleted_object_fails_the_post(client_for, user, s3):
+    s3_client, bucket = s3
+    post, when = schedule(client_for(user), media=[image_file()])
+    s3_client.delete_object(Bucket=bucket, Key=f"media/{post['media'][0]['file']}")
+
+    assert posts_publish_due(when) == {"posts_published": 0, "posts_failed": 1}
+    assert "no longer in storage" in Post.objects.get().publish_error
+
+
+def test_when_s3_does_not_answer_the_post_stays_scheduled_for_the_next_sweep(
+    client_for, user, s3, settings
+):
+    # given a scheduled post on S3, and S3 unreachable when its time comes
+    _, bucket = s3
+    _, when = schedule(client_for(user), media=[image_file()])
+    reachable = settings.STORAGES
+    settings.STORAGES = s3_storages(endpoint_url=f"http://127.0.0.1:{free_port()}", bucket=bucket)
+
+    # then it is neither published without its media checked nor failed for our outage
+    assert posts_publish_due(when) == {"posts_published": 0, "posts_failed": 0}
+    assert Post.objects.get().status == "scheduled"
+
+    # and the next sweep, with S3 back, publishes it
+    settings.STORAGES = reachable
+    assert posts_publish_due(when + timedelta(seconds=15))["posts_published"] == 1
