@@ -21,7 +21,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 install: $(STAMP)
 
 ## run: migrate the SQLite database, serve on http://127.0.0.1:$(PORT)/ (make run PORT=8001),
-## with the task worker beside it (async generations); Ctrl-C stops both
+## with the task worker beside it (async generations, scheduled posts); Ctrl-C stops both
 run: install
 	DEBUG=$(DEBUG) $(BIN)/python manage.py migrate --noinput
 	@echo "Starting the task worker (manage.py db_worker) beside the development server."

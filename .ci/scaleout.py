@@ -10,6 +10,7 @@ import contextlib
 import itertools
 import logging
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -17,11 +18,13 @@ import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import boto3  # noqa: E402
 import psycopg  # noqa: E402
 import redis  # noqa: E402
 import requests  # noqa: E402
@@ -36,6 +39,7 @@ START_TIMEOUT_S = 120
 AI_TIMEOUT_S = 4
 LOST_MARGIN_S = 2
 RECOVERY_INTERVAL_S = 1
+PUBLISH_INTERVAL_S = 1
 # A generation is lost AI_TIMEOUT_S + LOST_MARGIN_S after it started; a sweep runs at least every
 # RECOVERY_INTERVAL_S, so it leaves `running` within their sum (plus a poll of slack).
 RECOVERY_BOUND_S = AI_TIMEOUT_S + LOST_MARGIN_S + RECOVERY_INTERVAL_S + 2
@@ -177,6 +181,7 @@ def run(args, folder: Path) -> None:
             AI_TIMEOUT_S=str(AI_TIMEOUT_S),
             WORKER_LOST_MARGIN_S=str(LOST_MARGIN_S),
             TASK_RECOVERY_INTERVAL_S=str(RECOVERY_INTERVAL_S),
+            POST_PUBLISH_INTERVAL_S=str(PUBLISH_INTERVAL_S),
             AI_DAILY_LIMIT=str(AI_LIMIT),
             AUTH_THROTTLE_RATE=f"{AUTH_LIMIT}/min",
             AUTH_ACCOUNT_THROTTLE_RATE="1000/hour",
@@ -211,9 +216,11 @@ def run(args, folder: Path) -> None:
             "two web starts at once on an empty database: both up, health ok (cache included)",
             f"{time.monotonic() - started:.1f} s",
         )
+        # INFO: the publishing sweep reports what it published (check 8 adds the reports up).
+        worker_env = {**env, "LOG_LEVEL": "INFO"}
         for n in (0, 1):
             worker_command = f"{lines['worker']} --worker-id worker{n}"
-            processes.start(f"worker{n}", worker_command, env)
+            processes.start(f"worker{n}", worker_command, worker_env)
         client = RoundRobin(bases)
 
         # -- 2. registration and sign-in with REDIS_URL ------------------------------------------
@@ -333,7 +340,7 @@ def run(args, folder: Path) -> None:
         os.killpg(processes.started[victim].pid, signal.SIGKILL)
         killed_at = time.monotonic()
         # the platform restarts it, as Koyeb restarts a crashed worker
-        processes.start(victim, f"{lines['worker']} --worker-id {victim}-restarted", env)
+        processes.start(victim, f"{lines['worker']} --worker-id {victim}-restarted", worker_env)
 
         def settled():
             status = client.call(
@@ -411,7 +418,59 @@ def run(args, folder: Path) -> None:
             f"public {public.status_code}, private {private.status_code}",
         )
 
-        # -- 8. idle workers stop at once on SIGTERM ---------------------------------------------
+        # -- 8. scheduled posts: published once each by two workers; vanished media fail ----------
+        poster = {"Authorization": f"Bearer {tokens[emails[3]]}", "X-Forwarded-For": "1.2.3.5"}
+        when = (datetime.now(UTC) + timedelta(seconds=4)).isoformat()
+        scheduled = {"caption": "launch", "status": "scheduled", "scheduled_at": when}
+        post_ids = [
+            requests.post(a + "/api/posts/", json=scheduled, headers=poster, timeout=30).json()[
+                "id"
+            ]
+            for _ in range(10)
+        ]
+        doomed = requests.post(
+            a + "/api/posts/", data=scheduled, files={"media": photo}, headers=poster, timeout=30
+        ).json()
+        s3_client = boto3.client(
+            "s3",
+            endpoint_url=s3,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",  # noqa: S106 - moto's placeholder
+            region_name="us-east-1",
+        )
+        s3_client.delete_object(Bucket="scaleout", Key=f"media/{doomed['media'][0]['file']}")
+
+        def posts_settled():
+            rows = db_rows(
+                args.database,
+                "SELECT status FROM content_post WHERE id = ANY(%s)",
+                ([*post_ids, doomed["id"]],),
+            )
+            return all(status != "scheduled" for (status,) in rows)
+
+        took = wait_until(posts_settled, "scheduled posts", 60)
+        rows = dict(
+            db_rows(
+                args.database,
+                "SELECT id, status FROM content_post WHERE id = ANY(%s)",
+                ([*post_ids, doomed["id"]],),
+            )
+        )
+        reports = processes.log("worker0", 10**7) + processes.log("worker1", 10**7)
+        reported = sum(map(int, re.findall(r"'posts_published': (\d+)", reports)))
+        failed_post = requests.get(
+            f"{b}/api/posts/{doomed['id']}/", headers=poster, timeout=30
+        ).json()
+        check(
+            [rows[i] for i in post_ids] == ["published"] * 10
+            and reported == 10
+            and failed_post["status"] == "failed"
+            and "no longer in storage" in failed_post["publish_error"],
+            "10 scheduled posts published once each by two workers; deleted S3 media: failed",
+            f"{took:.1f} s after creation (due after 4 s), workers reported {reported}",
+        )
+
+        # -- 9. idle workers stop at once on SIGTERM ---------------------------------------------
         stops = {}
         for name in ("worker0", "worker1"):
             process = processes.started[name]

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,6 +24,8 @@ from testsupport.liveserver import free_port, pids_where, wait_until_up  # noqa:
 START_TIMEOUT_S = 180  # includes `make install` when requirements changed
 NEWCOMER = {"email": "newcomer@example.com", "password": "a long enough pass 1"}
 TASK_TIMEOUT_S = 60
+# The worker's publishing sweep runs this often here (default 15 s), so the check is quick.
+PUBLISH_INTERVAL_S = 2
 STOP_TIMEOUT_S = 20
 
 
@@ -44,6 +47,21 @@ def call(port: int, method: str, path: str, body=None, token: str | None = None)
         connection.close()
 
 
+def publish_scheduled_post(port: int, token: str) -> None:
+    """A post scheduled 3 s ahead is published by the worker beside the server."""
+    when = datetime.now(UTC) + timedelta(seconds=3)
+    body = {"caption": "launch", "status": "scheduled", "scheduled_at": when.isoformat()}
+    status, post = call(port, "POST", "/api/posts/", body, token)
+    expect(status == 201, (status, post))
+    deadline = time.monotonic() + TASK_TIMEOUT_S
+    while post["status"] == "scheduled":
+        expect(time.monotonic() < deadline, "the task worker never published the post")
+        time.sleep(0.5)
+        _, post = call(port, "GET", f"/api/posts/{post['id']}/", token=token)
+    expect(post["status"] == "published" and post["published_at"], post)
+    print(f"make run: the worker published scheduled post {post['id']} at {post['published_at']}")
+
+
 def main() -> int:
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="make-run-") as tmp:
@@ -54,6 +72,7 @@ def main() -> int:
             "DATABASE_URL": database_url,
             "MEDIA_ROOT": str(Path(tmp) / "media"),
             "PRIVATE_MEDIA_ROOT": str(Path(tmp) / "private_media"),
+            "POST_PUBLISH_INTERVAL_S": str(PUBLISH_INTERVAL_S),
         }
         for name in ("DEBUG", "SECRET_KEY", "USE_S3", "CLOUDINARY_URL", "GEMINI_API_KEY"):
             env.pop(name, None)  # the embedded default, as on a fresh machine
@@ -93,6 +112,7 @@ def main() -> int:
                     )
                 expect(generation["status"] == "succeeded", generation)
                 print(f"make run: served, and the worker ran generation {generation['id']}")
+                publish_scheduled_post(port, tokens["access"])
             except BaseException:
                 print(log_path.read_text()[-4000:], file=sys.stderr)
                 raise

@@ -75,15 +75,31 @@ class BrandAdmin(admin.ModelAdmin):
 
 @admin.register(Post)
 class PostAdmin(admin.ModelAdmin):
-    list_display = ("id", "user", "brand", "short_caption", "status", "media_count", "created_at")
-    list_filter = ("status", "created_at")
+    list_display = (
+        "id",
+        "user",
+        "brand",
+        "short_caption",
+        "status",
+        "scheduled_at",
+        "published_at",
+        "media_count",
+        "created_at",
+    )
+    list_filter = ("status", "scheduled_at", "published_at", "created_at")
     list_select_related = ("user", "brand")
     search_fields = ("caption", "user__email")
     raw_id_fields = ("user", "brand")
+    # Both follow the status (the publishing sweep, or save_model below).
+    readonly_fields = ("published_at", "publish_error")
     inlines = [MediaInline]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(media_total=Count("media"))
+
+    def save_model(self, request, obj, form, change):
+        services.post_stamp_publication(post=obj)  # as the API keeps them
+        super().save_model(request, obj, form, change)
 
     @admin.display(description="caption")
     def short_caption(self, post):

@@ -30,10 +30,14 @@ class Brand(models.Model):
 
 
 class Post(models.Model):
+    """A social post; ``scheduled`` ones are published by the task worker at ``scheduled_at``
+    (``content.publishing``), or end ``failed`` with ``publish_error`` when that is impossible."""
+
     class Status(models.TextChoices):
         DRAFT = "draft"
         SCHEDULED = "scheduled"
         PUBLISHED = "published"
+        FAILED = "failed"
 
     user = owner("posts")
     brand = models.ForeignKey(
@@ -42,21 +46,49 @@ class Post(models.Model):
     caption = models.TextField(blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
     scheduled_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it was published; set while published only."
+    )
+    publish_error = models.TextField(
+        blank=True, help_text="Why a scheduled publication failed; set while failed only."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["user", "-created_at"])]
+        indexes = [
+            models.Index(fields=["user", "-created_at"]),
+            # The publishing sweep's question: which scheduled posts are due?
+            models.Index(
+                fields=["scheduled_at"], condition=Q(status="scheduled"), name="post_due_idx"
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(status="scheduled") | Q(scheduled_at__isnull=False),
                 name="post_scheduled_has_time",
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(status="published", published_at__isnull=False)
+                | (~Q(status="published") & Q(published_at__isnull=True)),
+                name="post_published_at_iff_published",
+            ),
+            models.CheckConstraint(
+                condition=(Q(status="failed") & ~Q(publish_error=""))
+                | (~Q(status="failed") & Q(publish_error="")),
+                name="post_failed_says_why",
+            ),
         ]
 
     def __str__(self):
         return f"Post #{self.pk}"
+
+
+#: The statuses a client may set; ``failed`` is only ever the publishing sweep's verdict.
+POST_SETTABLE_STATUSES = [
+    (value, label) for value, label in Post.Status.choices if value != Post.Status.FAILED
+]
 
 
 class ContentAsset(StoredAsset):

@@ -12,7 +12,7 @@ from ultraminebackend import formdata
 from ultraminebackend.assets import delivery
 from ultraminebackend.files.fields import URL_SCHEMA, ImageUploadField, MediaUploadField
 
-from .models import Blog, BlogImage, Brand, Media, Post
+from .models import POST_SETTABLE_STATUSES, Blog, BlogImage, Brand, Media, Post
 from .services import MAX_MEDIA_PER_POST
 
 NAME_SCHEMA = {"type": "string", "nullable": True}
@@ -68,11 +68,14 @@ class PostInputSerializer(serializers.Serializer):
     and/or ``media_generations``), at most 10 media in all, and ``scheduled_at`` in the future
     when ``status`` is ``scheduled``: rules across fields, checked by the server (400).
     On PATCH, sending ``media`` and/or ``media_generations`` replaces all of the post's media;
-    the rules apply to the post as it would become.
+    the rules apply to the post as it would become. A ``scheduled`` post is published by the
+    server at ``scheduled_at`` (within ``POST_PUBLISH_INTERVAL_S``, default 15 s); moving
+    ``scheduled_at`` or setting ``draft`` before then cancels that. ``failed`` is never sent: a
+    failed post is rescheduled (``scheduled`` with a new time), published or made a draft.
     """
 
     caption = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
-    status = serializers.ChoiceField(choices=Post.Status.choices, default=Post.Status.DRAFT)
+    status = serializers.ChoiceField(choices=POST_SETTABLE_STATUSES, default=Post.Status.DRAFT)
     scheduled_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
     brand = _UserBrandField(required=False, allow_null=True, default=None)
     media = serializers.ListField(
@@ -153,6 +156,10 @@ class MediaSerializer(serializers.ModelSerializer):
 
 
 class PostSerializer(serializers.ModelSerializer):
+    """A post as answered. ``status`` ``failed``: the server could not publish it at
+    ``scheduled_at``; ``publish_error`` says why (empty otherwise). ``published_at`` is set
+    while ``published`` (by the server for scheduled posts), null otherwise."""
+
     media = MediaSerializer(many=True, read_only=True)
 
     class Meta:
@@ -164,6 +171,8 @@ class PostSerializer(serializers.ModelSerializer):
             "caption",
             "status",
             "scheduled_at",
+            "published_at",
+            "publish_error",
             "media",
             "created_at",
             "updated_at",

@@ -9,10 +9,11 @@ from datetime import datetime
 from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
+from rest_framework.exceptions import NotFound
 
 from ai_agent.models import Generation
 from ultraminebackend.assets.store import AssetStore, SourceGone, Use
-from ultraminebackend.exceptions import field_error
+from ultraminebackend.exceptions import Conflict, field_error
 from ultraminebackend.files.intake import intake_image
 from ultraminebackend.files.undo import undo_on_failure
 from ultraminebackend.files.video import intake_media
@@ -107,6 +108,25 @@ def _check_post(
             )
 
 
+def _stamp_post_publication(post: Post) -> None:
+    """``published_at`` is the first publication time while published (None otherwise);
+    ``publish_error`` says why while failed (empty otherwise): the rows' CHECKs hold the same."""
+    if post.status == Post.Status.PUBLISHED:
+        post.published_at = post.published_at or timezone.now()
+    else:
+        post.published_at = None
+    if post.status != Post.Status.FAILED:
+        post.publish_error = ""
+
+
+def post_stamp_publication(*, post: Post) -> Post:
+    """For editors that set ``status`` themselves (the admin): keep the stamps right."""
+    _stamp_post_publication(post)
+    if post.status == Post.Status.FAILED and not post.publish_error:
+        post.publish_error = "Marked failed by staff."
+    return post
+
+
 def _copy_generation(
     store: AssetStore, asset: Media | BlogImage, generation: Generation, *, use: Use, field: str
 ) -> None:
@@ -179,9 +199,11 @@ def post_create(
     with undo_on_failure():
         items = _store_media(store=AssetStore(), sources=sources)
         with transaction.atomic():
-            post = Post.objects.create(
+            post = Post(
                 user=user, brand=brand, caption=caption, status=status, scheduled_at=scheduled_at
             )
+            _stamp_post_publication(post)
+            post.save()
             _attach_media(post, items)
     return post
 
@@ -198,9 +220,11 @@ def post_update(
 
     Sending ``media`` and/or ``media_generations`` replaces all of the post's media with the new
     list; the old files and assets are removed after the commit. ``user`` (the one attaching
-    generations) defaults to the post's owner.
+    generations) defaults to the post's owner. If the publishing sweep changed the post's status
+    since it was read (it was published meanwhile), nothing changes: 409.
     """
     user = user or post.user
+    read_status = post.status
     if "brand" in data:
         _check_brand(data["brand"], post.user)
     replacing = media is not None or media_generations is not None
@@ -218,10 +242,26 @@ def post_update(
     with undo_on_failure():
         items = _store_media(store=AssetStore(), sources=[*media, *media_generations])
         with transaction.atomic():
-            # Concurrent replacements queue here; both writing positions 0… would collide.
-            Post.objects.select_for_update().filter(pk=post.pk).first()
+            # Concurrent replacements queue here (both writing positions 0… would collide), and
+            # so does the publishing sweep's UPDATE: a change decided on a scheduled post must
+            # not save over its publication (nor bring it back as scheduled, published twice).
+            status_now = (
+                Post.objects.select_for_update()
+                .filter(pk=post.pk)
+                .values_list("status", flat=True)
+                .first()
+            )
+            if status_now is None:
+                raise NotFound()  # deleted meanwhile
+            if status_now != read_status:
+                raise Conflict(
+                    f"The post became {status_now} while this change was on its way; nothing "
+                    "was changed. Reload it and try again.",
+                    code="post_status_changed",
+                )
             for name, value in data.items():
                 setattr(post, name, value)
+            _stamp_post_publication(post)
             post.save()
             if replacing:
                 post.media.all().delete()  # files and assets go after commit (signals)

@@ -94,6 +94,12 @@ class PostViewSet(_ContentViewSet):
     name on our storage, `public_id` the CDN's id (Cloudinary's public_id, ImageKit's file path;
     the other one is null). Rules: at most 10
     media, a caption or media, `scheduled` needs a future `scheduled_at`.
+
+    A `scheduled` post is published by the server at most `POST_PUBLISH_INTERVAL_S` (default
+    15 s) after `scheduled_at` (`published_at` says when); moving the time or setting `draft`
+    before then is honoured. A post whose media left storage becomes `failed` with
+    `publish_error` (`?status=failed`). A change sent after the server published the post it
+    was based on is a 409, changing nothing.
     """
 
     queryset_model = Post
@@ -104,7 +110,7 @@ class PostViewSet(_ContentViewSet):
     owner_field = "user"
     filterset_class = PostFilter
     search_fields = ["caption"]
-    ordering_fields = ["created_at", "scheduled_at", "id"]
+    ordering_fields = ["created_at", "scheduled_at", "published_at", "id"]
     select = staticmethod(selectors.post_list)
 
     def create(self, request, *args, **kwargs):

@@ -335,6 +335,9 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # the generation (`worker_lost`, not counted in the quota) and settles its task row.
 WORKER_LOST_AFTER_S = AI_TIMEOUT_S + env_int("WORKER_LOST_MARGIN_S", 60)
 TASK_RECOVERY_INTERVAL_S = env_int("TASK_RECOVERY_INTERVAL_S", 60)
+# How often the worker publishes scheduled posts that are due: a post goes out at most this many
+# seconds (plus the sweep's own time) after its scheduled_at while a worker runs.
+POST_PUBLISH_INTERVAL_S = env_int("POST_PUBLISH_INTERVAL_S", 15)
 # Asked to stop (SIGTERM: a redeploy), a worker lets its task finish this long, then hands it back
 # to the queue; below the 10 s a container platform commonly waits before SIGKILL.
 DB_WORKER_STOP_GRACE_S = env_int("DB_WORKER_STOP_GRACE_S", 8)
@@ -400,6 +403,7 @@ SPECTACULAR_SETTINGS = {
         "OrderStatusEnum": "core.models.Order.Status",
         "DepositStatusEnum": "core.models.Deposit.Status",
         "PostStatusEnum": "content.models.Post.Status",
+        "PostSettableStatusEnum": "content.models.POST_SETTABLE_STATUSES",
         "GenerationStatusEnum": "ai_agent.models.Generation.Status",
         "BlogStatusEnum": "content.models.Blog.Status",
     },

@@ -1,4 +1,5 @@
-"""Background work that survives its worker: recovery of lost jobs, and a worker that stops cleanly.
+"""Background work that survives its worker: periodic sweeps (recovery of lost jobs among them),
+and a worker that stops cleanly.
 
 See docs/worker-recovery.md.
 """
@@ -9,8 +10,9 @@ import logging
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from traceback import format_exception
 
@@ -102,18 +104,107 @@ def recover(now: datetime | None = None) -> dict[str, int]:
     return counts
 
 
+# --- Sweeps -------------------------------------------------------------------------------------
+
+SweepFn = Callable[[datetime], dict[str, int]]
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """``fn(now)`` settles what is due and returns counts by name; run every ``every`` seconds
+    (a number, or the name of a setting read when the worker starts)."""
+
+    fn: SweepFn
+    every: str | float
+
+    @property
+    def interval(self) -> float:
+        return float(getattr(settings, self.every) if isinstance(self.every, str) else self.every)
+
+    @property
+    def name(self) -> str:
+        return getattr(self.fn, "__qualname__", repr(self.fn))
+
+
+_sweeps: list[Sweep] = []
+
+
+def register_sweep(fn: SweepFn, *, every: str | float) -> None:
+    """Have every task worker run ``fn(now)`` at start-up and then every ``every`` seconds."""
+    if all(sweep.fn is not fn for sweep in _sweeps):
+        _sweeps.append(Sweep(fn, every))
+
+
+def registered_sweeps() -> list[Sweep]:
+    return list(_sweeps)
+
+
+register_sweep(recover, every="TASK_RECOVERY_INTERVAL_S")
+
+
+class Sweeper:
+    """Runs sweeps when they are due; ``clock`` (monotonic seconds) is injectable for tests."""
+
+    def __init__(self, sweeps: Iterable[Sweep], *, clock: Callable[[], float] = time.monotonic):
+        self.clock = clock
+        self.due_at = dict.fromkeys(sweeps, 0.0)  # every sweep is due at start-up
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def run_due(self) -> float:
+        """Run every sweep that is due; answers the seconds until the next one is."""
+        for sweep, due_at in self.due_at.items():
+            now = self.clock()
+            if now >= due_at:
+                self.due_at[sweep] = now + sweep.interval
+                self._run(sweep)
+        if not self.due_at:
+            return 3600.0
+        return max(0.0, min(self.due_at.values()) - self.clock())
+
+    @staticmethod
+    def _run(sweep: Sweep) -> None:
+        close_old_connections()
+        try:
+            sweep.fn(timezone.now())
+        except OperationalError as exc:  # the database is away: try again next time
+            logger.warning("sweep %s skipped: %s", sweep.name, exc)
+        except Exception:  # one broken sweep must not stop the others (nor the worker)
+            logger.exception("sweep %s failed", sweep.name)
+
+    def start(self) -> None:
+        """Keep running the sweeps on a thread of their own until ``stop()``."""
+        self._thread = threading.Thread(target=self._loop, name="sweeper", daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        try:
+            while not self._stop.wait(self.run_due()):
+                pass
+        finally:
+            connections.close_all()  # this thread's own connections
+
+    def stop(self, timeout: float = 1.0) -> None:
+        """Stop after the running sweep; a sweep stuck on the database does not hold the exit
+        (the thread is a daemon)."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+
 # --- The worker ---------------------------------------------------------------------------------
 
 
 class Worker(DbWorker):
-    """django-tasks-db's worker with recovery sweeps and a bounded, hand-back stop."""
+    """django-tasks-db's worker with the registered sweeps and a bounded, hand-back stop."""
 
-    def __init__(self, *, recovery_interval: float, stop_grace: float, **kwargs) -> None:
+    def __init__(
+        self, *, stop_grace: float, sweeps: Iterable[Sweep] | None = None, **kwargs
+    ) -> None:
         super().__init__(**kwargs)
-        self.recovery_interval = recovery_interval
         self.stop_grace = stop_grace
+        self.sweeper = Sweeper(registered_sweeps() if sweeps is None else sweeps)
         self._wake = threading.Event()
-        self._next_recovery = 0.0  # at start-up
 
     # -- signals ----------------------------------------------------------------------------
     SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT, signal.SIGALRM)
@@ -159,16 +250,18 @@ class Worker(DbWorker):
     # -- the loop ---------------------------------------------------------------------------
     def run(self) -> None:
         try:
+            self.sweeper.run_due()  # start-up sweeps (recovery) before the first claim
+            if not self.batch:
+                self.sweeper.start()
             self._loop()
         finally:
+            self.sweeper.stop()
             self.reset_signals()
 
     def _loop(self) -> None:
         logger.info("Starting worker worker_id=%s queues=%s", self.worker_id, self.queue_names)
         while self.running:
             close_old_connections()
-            if time.monotonic() >= self._next_recovery:
-                self._recover()
             task_result = self._claim()
             if task_result is not None:
                 self.run_task(task_result)
@@ -180,13 +273,6 @@ class Worker(DbWorker):
                     return
                 self._wake.wait(self.interval)
         logger.info("Worker %s stopped.", self.worker_id)
-
-    def _recover(self) -> None:
-        self._next_recovery = time.monotonic() + self.recovery_interval
-        try:
-            recover()
-        except OperationalError as exc:  # the database is away: try again next time
-            logger.warning("recovery sweep skipped: %s", exc)
 
     def _claim(self) -> DBTaskResult | None:
         tasks = DBTaskResult.objects.ready().filter(backend_name=self.backend_name)

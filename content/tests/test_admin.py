@@ -76,3 +76,32 @@ def test_publishing_in_the_admin_stamps_published_at(admin_client, content):
 
     assert response.status_code == 302, response.content[:2000]
     assert Blog.objects.get(pk=blog.pk).published_at is not None
+
+
+@pytest.mark.parametrize(
+    ("status", "published", "error"),
+    [("published", True, ""), ("failed", False, "Marked failed by staff."), ("draft", False, "")],
+)
+def test_a_post_status_set_in_the_admin_keeps_its_stamps(
+    admin_client, content, status, published, error
+):
+    post = content["post"]
+    media = list(post.media.order_by("position"))
+    form = {
+        "user": post.user_id,
+        "brand": post.brand_id,
+        "caption": post.caption,
+        "status": status,
+        "scheduled_at_0": "",
+        "scheduled_at_1": "",
+        "media-TOTAL_FORMS": str(len(media)),
+        "media-INITIAL_FORMS": str(len(media)),
+        **{f"media-{i}-id": item.pk for i, item in enumerate(media)},
+        **{f"media-{i}-post": post.pk for i, item in enumerate(media)},
+    }
+
+    response = admin_client.post(f"/admin/content/post/{post.pk}/change/", form)
+
+    assert response.status_code == 302, response.content[:3000]
+    post.refresh_from_db()
+    assert (post.published_at is not None, post.publish_error) == (published, error)

@@ -15,8 +15,9 @@ from ultraminebackend.worker import Worker
 
 class Command(DbWorkerCommand):
     help = (
-        "Run the database task worker; it settles jobs lost with a dead worker (at start-up and "
-        "every TASK_RECOVERY_INTERVAL_S) and, asked to stop, hands its task back within "
+        "Run the database task worker; it runs the registered sweeps (at start-up and then each "
+        "every its interval: jobs lost with a dead worker every TASK_RECOVERY_INTERVAL_S, due "
+        "posts every POST_PUBLISH_INTERVAL_S) and, asked to stop, hands its task back within "
         "DB_WORKER_STOP_GRACE_S."
     )
 
@@ -37,7 +38,6 @@ class Command(DbWorkerCommand):
             max_tasks=max_tasks,
             worker_id=worker_id,
             excluded_queue_names=excluded,
-            recovery_interval=settings.TASK_RECOVERY_INTERVAL_S,
             stop_grace=settings.DB_WORKER_STOP_GRACE_S,
         )
         if reload:
