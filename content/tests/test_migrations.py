@@ -35,13 +35,13 @@ def test_stored_media_pass_the_new_constraint_and_an_unstored_one_is_still_refus
 @pytest.mark.django_db(transaction=True)
 def test_posts_published_before_published_at_existed_get_their_last_change_as_its_time(make_user):
     user = make_user()
-    old = migrate_to([("content", "0002_stored_asset_any_cdn")])
+    old = migrate_to([("content", "0003_storage_imagekit")])
     try:
         Post = old.get_model("content", "Post")
         published = Post.objects.create(user_id=user.pk, caption="p", status="published")
         draft = Post.objects.create(user_id=user.pk, caption="d", status="draft")
 
-        Post = migrate_to([("content", "0003_post_publication")]).get_model("content", "Post")
+        Post = migrate_to([("content", "0004_post_publication")]).get_model("content", "Post")
 
         assert Post.objects.get(pk=published.pk).published_at == published.updated_at
         assert Post.objects.get(pk=draft.pk).published_at is None

@@ -15,7 +15,7 @@ def stamp_published_posts(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('content', '0002_stored_asset_any_cdn'),
+        ('content', '0003_storage_imagekit'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
