@@ -70,7 +70,7 @@ class GenerateImageView(APIView):
         },
     )
     def post(self, request):
-        serializer = GenerateImageSerializer(data=request.data)
+        serializer = GenerateImageSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         context = {"request": request}

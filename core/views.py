@@ -104,7 +104,9 @@ class ProductViewSet(viewsets.ModelViewSet):
                     images, many=True, context=self.get_serializer_context()
                 ).data
             )
-        serializer = ProductImageSerializer(data=request.data)
+        serializer = ProductImageSerializer(
+            data=request.data, context=self.get_serializer_context()
+        )
         serializer.is_valid(raise_exception=True)
         gallery_image = services.product_image_add(product=product, **serializer.validated_data)
         data = ProductImageSerializer(gallery_image, context=self.get_serializer_context()).data
@@ -186,7 +188,7 @@ class OrderViewSet(
 
     @extend_schema(request=OrderCreateSerializer, responses={201: OrderSerializer})
     def create(self, request, *args, **kwargs):
-        serializer = OrderCreateSerializer(data=request.data)
+        serializer = OrderCreateSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         order = services.order_create(user=request.user, **serializer.validated_data)
         data = OrderSerializer(order, context=self.get_serializer_context()).data
@@ -239,7 +241,9 @@ class DepositViewSet(
 
     @extend_schema(request=DepositCreateSerializer, responses={201: DepositSerializer})
     def create(self, request, *args, **kwargs):
-        serializer = DepositCreateSerializer(data=request.data)
+        serializer = DepositCreateSerializer(
+            data=request.data, context=self.get_serializer_context()
+        )
         serializer.is_valid(raise_exception=True)
         deposit = services.deposit_create(user=request.user, **serializer.validated_data)
         data = DepositSerializer(deposit, context=self.get_serializer_context()).data

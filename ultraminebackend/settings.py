@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "axes",  # admin login lockout (AXES_* below)
     "ultraminebackend.files",
+    "ultraminebackend.uploads",
     "accounts",
     "core",
     "ai_agent",
@@ -110,6 +111,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Direct uploads attached by a request: kept when it succeeds, handed back when it fails.
+    "ultraminebackend.uploads.claims.UploadClaimsMiddleware",
     # Last, as django-axes asks: turns a locked-out admin login into its 429 page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -305,6 +308,10 @@ IMAGE_INTAKE_CONCURRENCY = env_int("IMAGE_INTAKE_CONCURRENCY", 1)
 IMAGE_INTAKE_WAIT_S = env_int("IMAGE_INTAKE_WAIT_S", 30)
 IMAGE_INTAKE_TIMEOUT_S = env_int("IMAGE_INTAKE_TIMEOUT_S", 30)
 VIDEO_MAX_BYTES = env_int("VIDEO_MAX_BYTES", 100 * 1024 * 1024)
+# Direct uploads (ultraminebackend/uploads/): seconds the presigned POST (or our local upload
+# URL) stays valid, and seconds an upload may wait to be attached before the worker removes it.
+UPLOAD_URL_TTL = env_int("UPLOAD_URL_TTL", 600)
+UPLOAD_TTL_S = env_int("UPLOAD_TTL_S", 86400)
 # Request bodies above this are streamed to a temporary file instead of held in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024

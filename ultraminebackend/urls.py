@@ -19,6 +19,7 @@ urlpatterns = [
     path("api/auth/", include("accounts.urls")),
     path("api/core/", include("core.urls")),
     path("api/ai-agent/", include("ai_agent.urls")),
+    path("api/uploads", include("ultraminebackend.uploads.urls")),
     path("api/", include("content.urls")),
     path("files/private/<path:name>", file_views.private_file, name="private-file"),
     # Local public media is served by Django itself, also with DEBUG=False, so a single-container

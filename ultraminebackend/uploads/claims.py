@@ -1,0 +1,95 @@
+"""Using an upload once: claim it atomically, then keep it if the request succeeds.
+
+A request that names ``X_upload`` claims the upload (``pending`` -> ``claimed`` in one guarded
+``UPDATE``, so two requests cannot both use it). ``UploadClaimsMiddleware`` settles the claims at
+the end of the request: a success attaches them (the quarantined file is deleted: its copy went
+through the intake into the normal folder); a failure (a 4xx elsewhere in the body, a 5xx) hands
+them back, so the client may retry with the same id. An upload the intake refused is rejected at
+once and its file deleted.
+"""
+
+import logging
+from contextvars import ContextVar
+
+from django.utils import timezone
+
+from ultraminebackend.files.cleanup import delete_quietly
+
+from .models import Upload
+from .targets import quarantine_storage
+
+logger = logging.getLogger(__name__)
+
+_claims: ContextVar[list[Upload] | None] = ContextVar("upload_claims", default=None)
+
+
+class NotClaimable(Exception):
+    """Another request claimed or used the upload first."""
+
+
+def claim(upload: Upload) -> None:
+    """``pending`` -> ``claimed``, guarded; remembered for the request's end."""
+    won = Upload.objects.filter(pk=upload.pk, state=Upload.State.PENDING).update(
+        state=Upload.State.CLAIMED, used_at=timezone.now()
+    )
+    if not won:
+        raise NotClaimable()
+    upload.state = Upload.State.CLAIMED
+    claims = _claims.get()
+    if claims is not None:
+        claims.append(upload)
+
+
+def reject(upload: Upload) -> None:
+    """The intake refused the file: it will never be attached, so it goes now."""
+    Upload.objects.filter(pk=upload.pk).update(state=Upload.State.REJECTED)
+    upload.state = Upload.State.REJECTED
+    delete_quietly(quarantine_storage(), [upload.name])
+
+
+def attach(uploads: list[Upload]) -> None:
+    ids = [u.pk for u in uploads if u.state == Upload.State.CLAIMED]
+    Upload.objects.filter(pk__in=ids, state=Upload.State.CLAIMED).update(
+        state=Upload.State.ATTACHED
+    )
+    delete_quietly(quarantine_storage(), [u.name for u in uploads if u.pk in ids])
+
+
+def release(uploads: list[Upload]) -> None:
+    ids = [u.pk for u in uploads if u.state == Upload.State.CLAIMED]
+    Upload.objects.filter(pk__in=ids, state=Upload.State.CLAIMED).update(
+        state=Upload.State.PENDING, used_at=None
+    )
+
+
+class UploadClaimsMiddleware:
+    """Settles the uploads a request claimed once its answer is known (see the module).
+
+    Outside a request (a shell, a test calling a serializer) a claim stays ``claimed`` and the
+    expiry sweep removes it after ``UPLOAD_TTL_S``.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        claims: list[Upload] = []
+        token = _claims.set(claims)
+        try:
+            response = self.get_response(request)
+        except BaseException:
+            _settle(release, claims)
+            raise
+        finally:
+            _claims.reset(token)
+        _settle(attach if response.status_code < 400 else release, claims)
+        return response
+
+
+def _settle(action, claims: list[Upload]) -> None:
+    if not claims:
+        return
+    try:
+        action(claims)
+    except Exception:  # the answer stands; the expiry sweep removes what is left
+        logger.warning("could not settle direct uploads", exc_info=True)

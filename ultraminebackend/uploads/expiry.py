@@ -1,0 +1,32 @@
+"""Uploads never attached are removed after ``UPLOAD_TTL_S``: their row and quarantined file."""
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+
+from ultraminebackend.files.cleanup import delete_quietly
+
+from .models import Upload
+from .targets import quarantine_storage
+
+# Uploads removed per sweep (the worker sweeps again every TASK_RECOVERY_INTERVAL_S).
+BATCH = 500
+
+
+def expire_uploads(now: datetime) -> dict[str, int]:
+    """Delete uploads created more than ``UPLOAD_TTL_S`` before ``now``, files first.
+
+    Registered with the task worker's periodic sweep; ``manage.py expire_uploads`` runs it by
+    hand. Attached and rejected uploads have no file left; their rows go too.
+    """
+    cutoff = now - timedelta(seconds=settings.UPLOAD_TTL_S)
+    old = list(
+        Upload.objects.filter(created_at__lt=cutoff).values_list("pk", "name", "state")[:BATCH]
+    )
+    waiting = [name for _, name, state in old if state in _WITH_FILE]
+    delete_quietly(quarantine_storage(), waiting)
+    deleted, _ = Upload.objects.filter(pk__in=[pk for pk, _, _ in old]).delete()
+    return {"uploads_expired": deleted}
+
+
+_WITH_FILE = {Upload.State.PENDING, Upload.State.CLAIMED}

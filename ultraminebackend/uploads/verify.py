@@ -1,0 +1,54 @@
+"""Checking a claimed upload's object before the intake: it exists, and its size is allowed.
+
+The size comes from storage's metadata (S3: ``HEAD``) before a byte is read, then the copy is
+bounded by it again: a second POST to a still-valid S3 policy could replace the object between
+the ``HEAD`` and the read.
+"""
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import TemporaryUploadedFile
+
+from .models import Upload
+from .purposes import PURPOSES
+from .targets import quarantine_storage
+
+CHUNK_BYTES = 1024 * 1024
+
+
+def quarantined_file(upload: Upload) -> TemporaryUploadedFile:
+    """The upload's bytes as an uploaded file for the intake (on disk: videos may be large)."""
+    storage = quarantine_storage()
+    if not storage.exists(upload.name):
+        raise ValidationError(
+            "Nothing was uploaded for this id: post the file to the upload URL first.",
+            code="upload_missing",
+        )
+    size = storage.size(upload.name)
+    _check_size(upload, size)
+    copy = TemporaryUploadedFile("upload", upload.content_type, size, None)
+    with storage.open(upload.name, "rb") as source:
+        for chunk in iter(lambda: source.read(CHUNK_BYTES), b""):
+            size = copy.tell() + len(chunk)
+            _check_size(upload, size)
+            copy.write(chunk)
+    copy.size = copy.tell()
+    copy.seek(0)
+    return copy
+
+
+def _check_size(upload: Upload, size: int) -> None:
+    if not size:
+        raise ValidationError("The uploaded file is empty.", code="upload_empty")
+    if size > upload.size:
+        raise ValidationError(
+            "The uploaded file is %(size)s bytes, more than the %(declared)s bytes declared.",
+            code="upload_larger_than_declared",
+            params={"size": size, "declared": upload.size},
+        )
+    cap = PURPOSES[upload.purpose].max_bytes(upload.content_type)
+    if size > cap:  # the cap may have been lowered since the upload was announced
+        raise ValidationError(
+            "The uploaded file is %(size)s bytes; the limit is %(limit)s bytes.",
+            code="upload_too_large",
+            params={"size": size, "limit": cap},
+        )
