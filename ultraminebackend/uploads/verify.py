@@ -5,8 +5,11 @@ bounded by it again: a second POST to a still-valid S3 policy could replace the 
 the ``HEAD`` and the read.
 """
 
+import tempfile
+
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.uploadedfile import TemporaryUploadedFile
+from django.core.files.uploadedfile import UploadedFile
 
 from .models import Upload
 from .purposes import PURPOSES
@@ -15,8 +18,9 @@ from .targets import quarantine_storage
 CHUNK_BYTES = 1024 * 1024
 
 
-def quarantined_file(upload: Upload) -> TemporaryUploadedFile:
-    """The upload's bytes as an uploaded file for the intake (on disk: videos may be large)."""
+def quarantined_file(upload: Upload) -> UploadedFile:
+    """The upload's bytes as an uploaded file for the intake (on disk past
+    ``FILE_UPLOAD_MAX_MEMORY_SIZE``, as Django spools a posted file: videos may be large)."""
     storage = quarantine_storage()
     if not storage.exists(upload.name):
         raise ValidationError(
@@ -25,15 +29,15 @@ def quarantined_file(upload: Upload) -> TemporaryUploadedFile:
         )
     size = storage.size(upload.name)
     _check_size(upload, size)
-    copy = TemporaryUploadedFile("upload", upload.content_type, size, None)
+    # Handed on open to the intake and then to storage, as a posted file is.
+    spool = tempfile.SpooledTemporaryFile(max_size=settings.FILE_UPLOAD_MAX_MEMORY_SIZE)  # noqa: SIM115
     with storage.open(upload.name, "rb") as source:
         for chunk in iter(lambda: source.read(CHUNK_BYTES), b""):
-            size = copy.tell() + len(chunk)
-            _check_size(upload, size)
-            copy.write(chunk)
-    copy.size = copy.tell()
-    copy.seek(0)
-    return copy
+            _check_size(upload, spool.tell() + len(chunk))
+            spool.write(chunk)
+    size = spool.tell()
+    spool.seek(0)
+    return UploadedFile(spool, name="upload", content_type=upload.content_type, size=size)
 
 
 def _check_size(upload: Upload, size: int) -> None:
