@@ -17,16 +17,11 @@ def expire_uploads(now: datetime) -> dict[str, int]:
     """Delete uploads created more than ``UPLOAD_TTL_S`` before ``now``, files first.
 
     Registered with the task worker's periodic sweep; ``manage.py expire_uploads`` runs it by
-    hand. Attached and rejected uploads have no file left; their rows go too.
+    hand. Every old upload's name is deleted, attached ones too: S3 takes posts to a presigned
+    POST until it expires, even after the upload was used.
     """
     cutoff = now - timedelta(seconds=settings.UPLOAD_TTL_S)
-    old = list(
-        Upload.objects.filter(created_at__lt=cutoff).values_list("pk", "name", "state")[:BATCH]
-    )
-    waiting = [name for _, name, state in old if state in _WITH_FILE]
-    delete_quietly(quarantine_storage(), waiting)
-    deleted, _ = Upload.objects.filter(pk__in=[pk for pk, _, _ in old]).delete()
+    old = list(Upload.objects.filter(created_at__lt=cutoff).values_list("pk", "name")[:BATCH])
+    delete_quietly(quarantine_storage(), [name for _, name in old])
+    deleted, _ = Upload.objects.filter(pk__in=[pk for pk, _ in old]).delete()
     return {"uploads_expired": deleted}
-
-
-_WITH_FILE = {Upload.State.PENDING, Upload.State.CLAIMED}
