@@ -2,6 +2,8 @@
 
 from rest_framework import serializers
 
+from ultraminebackend.files.fields import MediaUploadField
+
 from .purposes import CONTENT_TYPES, PURPOSES
 
 
@@ -51,3 +53,18 @@ class UploadSerializer(serializers.Serializer):
     url = serializers.URLField()
     fields = serializers.DictField(child=serializers.CharField())
     expires_at = serializers.DateTimeField()
+
+
+class LocalUploadForm(serializers.Serializer):
+    """The local upload URL's form, as a browser posts it to S3: the answer's fields, then
+    ``file``. Declared for the body limit and the route guards; the view checks it as S3 does
+    (the intake runs when the upload is attached)."""
+
+    key = serializers.CharField()
+    policy = serializers.CharField()
+    file = MediaUploadField()  # an image or a video, at the larger cap
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["Content-Type"] = serializers.CharField()  # not a Python name
+        return fields

@@ -13,7 +13,7 @@ from ultraminebackend.bodylimits import UploadLimit
 from ultraminebackend.parsers import MultiPartParser
 
 from .models import Upload, quarantine_name
-from .serializers import UploadRequestSerializer, UploadSerializer
+from .serializers import LocalUploadForm, UploadRequestSerializer, UploadSerializer
 from .targets import quarantine_storage, read_local_policy, upload_target
 
 
@@ -49,6 +49,7 @@ class LocalUploadView(APIView):
     parser_classes = [MultiPartParser]
     max_body_bytes = UploadLimit(media=1)
 
+    @extend_schema(request=LocalUploadForm, responses={204: None})
     def post(self, request):
         try:
             policy = read_local_policy(request.data.get("policy", ""))
