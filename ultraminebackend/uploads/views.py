@@ -51,14 +51,17 @@ class LocalUploadView(APIView):
 
     @extend_schema(request=LocalUploadForm, responses={204: None})
     def post(self, request):
+        fields = {name: request.data.get(name) for name in ("policy", "key", "Content-Type")}
+        if not all(isinstance(value, str) for value in fields.values()):
+            return _refused(400, "policy", "Send key, Content-Type and policy as form fields.")
         try:
-            policy = read_local_policy(request.data.get("policy", ""))
+            policy = read_local_policy(fields["policy"])
         except signing.BadSignature:  # forged, or past UPLOAD_URL_TTL (SignatureExpired)
             return _refused(403, "policy", "The upload policy is invalid or expired.")
         upload = Upload.objects.filter(pk=policy["id"], state=Upload.State.PENDING).first()
-        if upload is None or request.data.get("key") != upload.name:
+        if upload is None or fields["key"] != upload.name:
             return _refused(403, "key", "The key does not match the upload policy.")
-        if request.data.get("Content-Type") != policy["type"]:
+        if fields["Content-Type"] != policy["type"]:
             return _refused(403, "Content-Type", "The content type does not match the policy.")
         file = request.data.get("file")
         if not hasattr(file, "size"):

@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
 from core.models import Category, Product
+from tests.openapi import assert_on_schema
 
 LOCAL_HOST = "http://testserver"
 
@@ -77,6 +78,7 @@ def announce(client, purpose: str, content_type: str, size: int) -> dict:
         format="json",
     )
     assert response.status_code == 201, response.content
+    assert_on_schema(response)
     return response.json()
 
 

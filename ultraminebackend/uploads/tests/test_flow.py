@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from content.models import Post
 from core.models import Deposit, Order
+from tests.openapi import assert_on_schema
 from testsupport.files import image_bytes, video_bytes
 from ultraminebackend.uploads.models import Upload
 
@@ -35,9 +36,11 @@ def quarantined(names: set[str]) -> set[str]:
 
 
 def order(client, product, **fields):
-    return client.post(
+    response = client.post(
         "/api/core/orders/", {**ORDER, "product": product.pk, **fields}, format="json"
     )
+    assert_on_schema(response)
+    return response
 
 
 # --- happy paths ------------------------------------------------------------------------------
@@ -285,3 +288,15 @@ def test_posts_count_uploads_against_the_media_limit(user, client_for):
     assert response.status_code == 400
     assert "at most 10" in response.json()["media"][0]
     assert not Post.objects.exists()
+
+
+def test_a_bad_id_among_post_media_is_named_by_its_position(user, client_for, direct_upload):
+    good = direct_upload(user, "posts.media", image_bytes("PNG"))
+
+    response = client_for(user).post("/api/posts", {"media_uploads": [good, "nope"]}, format="json")
+
+    assert response.status_code == 400
+    assert_on_schema(response)
+    assert list(response.json()["media_uploads"]) == ["1"]
+    assert not Post.objects.exists()
+    assert Upload.objects.get(pk=good).state == Upload.State.PENDING  # handed back

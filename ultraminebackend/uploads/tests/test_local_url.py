@@ -86,3 +86,23 @@ def test_a_used_upload_takes_no_more_posts(answer, user, client_for, product):
 
     # when / then
     assert post_file(answer, image_bytes("PNG"), "image/png") == 403
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"key": "k", "Content-Type": "image/png"},
+        {"policy": "x", "key": "k", "Content-Type": "image/png", "file": "not a file"},
+    ],
+)
+def test_a_malformed_form_is_a_4xx_never_a_500(body, api_client):
+    response = api_client.post("/api/uploads/local", body, format="multipart")
+
+    assert response.status_code in (400, 403)
+    assert response.json()
+
+
+def test_the_local_url_takes_only_forms(api_client, answer):
+    assert api_client.post("/api/uploads/local", answer["fields"], format="json").status_code == 415
+    assert api_client.get("/api/uploads/local").status_code == 405
