@@ -171,3 +171,33 @@ def test_announcing_needs_a_signed_in_user(client_for):
     body = {"purpose": "orders.image", "content_type": "image/png", "size": 10}
 
     assert client_for(None).post("/api/uploads/", body, format="json").status_code == 401
+
+
+def test_updates_take_uploads_too(world, client_for, direct_upload, settings):
+    # given: a product and a blog, each with an image
+    staff, user = client_for(world["staff"]), client_for(world["user"])
+    product = world["product"]
+    first = direct_upload(world["staff"], "products.image", image_bytes("PNG"))
+    assert staff.patch(
+        f"/api/core/products/{product.pk}/", {"image_upload": first}, format="json"
+    ).json()["image"]
+    banner = direct_upload(world["user"], "blogs.banner", image_bytes("PNG"))
+    blog = user.post("/api/blogs", {"title": "Hi", "banner_upload": banner}, format="json").json()
+
+    # when: each is replaced by another upload
+    second = direct_upload(
+        world["staff"], "products.image", image_bytes("JPEG"), content_type="image/jpeg"
+    )
+    new_banner = direct_upload(
+        world["user"], "blogs.banner", image_bytes("JPEG"), content_type="image/jpeg"
+    )
+    patched_product = staff.patch(
+        f"/api/core/products/{product.pk}/", {"image_upload": second}, format="multipart"
+    )
+    patched_blog = user.patch(
+        f"/api/blogs/{blog['id']}", {"banner_upload": new_banner}, format="json"
+    )
+
+    # then
+    assert patched_product.status_code == 200 and patched_product.json()["image"].endswith(".jpg")
+    assert patched_blog.status_code == 200 and patched_blog.json()["banner"].endswith(".jpg")
