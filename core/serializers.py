@@ -37,8 +37,8 @@ PRIMARY_HELP = (
 
 
 class ProductImageSerializer(UploadRefsMixin, FastReadMixin, formdata.ModelSerializer):
-    image = ImageUploadField()
-    image_upload = UploadRefField("products.gallery", source="image", write_only=True)
+    image = ImageUploadField(required=False)  # or image_upload
+    image_upload = UploadRefField("products.gallery", source="image", file_required=True)
     image_url = FileUrlField(source="image")
     image_thumbnail_url = ThumbnailUrlField(source="image")
 
@@ -120,7 +120,7 @@ class ProductSerializer(UploadRefsMixin, FastReadMixin, formdata.ModelSerializer
     category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.all())
     category_name = serializers.CharField(read_only=True)  # Product.category_name
     image = ImageUploadField(required=False, allow_null=True)
-    image_upload = UploadRefField("products.image", source="image", write_only=True)
+    image_upload = UploadRefField("products.image", source="image")
     image_url = FileUrlField(source="image")
     image_thumbnail_url = ThumbnailUrlField(source="image")
     images = ProductImageSerializer(source="gallery", many=True, read_only=True)
@@ -220,8 +220,8 @@ class DepositCreateSerializer(UploadRefsMixin, serializers.Serializer):
     amount = money_serializer_field(min_value=CENT, max_value=DEPOSIT_MAX)
     method = serializers.ChoiceField(choices=Deposit.Method.choices)
     reference = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    proof = ImageUploadField(private=True)
-    proof_upload = UploadRefField("deposits.proof", source="proof")
+    proof = ImageUploadField(private=True, required=False)  # or proof_upload
+    proof_upload = UploadRefField("deposits.proof", source="proof", file_required=True)
 
 
 class DepositSerializer(FastReadMixin, serializers.ModelSerializer):

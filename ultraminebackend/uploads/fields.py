@@ -24,7 +24,11 @@ _FINAL_REFUSALS = {"upload_empty", "upload_larger_than_declared", "upload_too_la
 
 @extend_schema_field({"type": "string", "format": "uuid"})
 class UploadRefField(serializers.Field):
-    """The id of the caller's unused upload for ``purpose``; its value is the intake's file."""
+    """The id of the caller's unused upload for ``purpose``; its value is the intake's file.
+
+    ``file_required=True``: the body must carry the file field or this one (declare the file
+    field ``required=False``); ``UploadRefsMixin`` checks it.
+    """
 
     default_error_messages = {
         "invalid": "Must be an upload id (a UUID answered by POST /api/uploads/).",
@@ -34,17 +38,16 @@ class UploadRefField(serializers.Field):
         "expired": "This upload expired; upload the file again.",
     }
 
-    def __init__(self, purpose: str, **kwargs):
+    def __init__(self, purpose: str, *, file_required: bool = False, **kwargs):
         self.purpose = purpose
+        self.file_required = file_required
         self.intake_field = PURPOSES[purpose].intake_field
         kwargs.setdefault("required", False)
+        kwargs.setdefault("write_only", True)  # answers carry the stored file, never the id
         kwargs.setdefault(
             "help_text", f"Instead of the file: the id of your upload for `{purpose}`."
         )
         super().__init__(**kwargs)
-
-    def to_representation(self, value):  # pragma: no cover - write-only by nature
-        return None
 
     def to_internal_value(self, data):
         upload = self._find(data)
@@ -89,34 +92,32 @@ class UploadRefField(serializers.Field):
 
 
 class UploadRefsMixin:
-    """A body that takes ``X`` or ``X_upload`` (never both); a required ``X`` needs either."""
+    """A body that takes ``X`` or ``X_upload`` (never both); ``file_required`` needs either.
 
-    def get_fields(self):
-        fields = super().get_fields()
-        self.upload_pairs: dict[str, str] = {}  # X_upload -> X
-        self.one_of_required: set[str] = set()
-        for name, field in fields.items():
+    Checked in ``to_internal_value``, before any upload is claimed and read; the fields stay as
+    declared (``get_fields`` is not overridden, so fast reads keep their shared plan).
+    """
+
+    def upload_pairs(self) -> dict[str, tuple[str, bool]]:
+        """``X_upload`` -> (``X``, whether one of the two is required)."""
+        pairs = {}
+        for name, field in self.fields.items():
             ref = field.child if isinstance(field, serializers.ListField) else field
-            if not isinstance(ref, UploadRefField):
-                continue
-            twin = fields[field.source]
-            self.upload_pairs[name] = field.source
-            if twin.required:
-                twin.required = False  # either one will do: checked in to_internal_value
-                self.one_of_required.add(field.source)
-        return fields
+            if isinstance(ref, UploadRefField):
+                pairs[name] = (field.source, ref.file_required)
+        return pairs
 
     def to_internal_value(self, data):
-        self.fields  # noqa: B018 - builds upload_pairs
+        pairs = self.upload_pairs()
         sent = set(data) if hasattr(data, "keys") else set()
         both = {
             upload: [f"Send either {file} or {upload}, not both."]
-            for upload, file in self.upload_pairs.items()
+            for upload, (file, _) in pairs.items()
             if upload in sent and file in sent
         }
-        if both:  # before any upload is claimed and read
+        if both:
             raise serializers.ValidationError(both, code="invalid")
-        missing = {} if self.partial else self._missing(data, sent)
+        missing = {} if self.partial else self._missing(data, sent, pairs)
         try:
             value = super().to_internal_value(data)
         except serializers.ValidationError as exc:
@@ -127,11 +128,11 @@ class UploadRefsMixin:
             raise serializers.ValidationError(missing, code="required")
         return value
 
-    def _missing(self, data, sent: set) -> dict:
+    @staticmethod
+    def _missing(data, sent: set, pairs: dict) -> dict:
         given = {name for name in sent if data.get(name) not in ("", None)}
-        missing = {}
-        for file in self.one_of_required:
-            uploads = [u for u, f in self.upload_pairs.items() if f == file]
-            if file not in given and not given & set(uploads):
-                missing[file] = [f"No file was submitted: send {file} or {uploads[0]}."]
-        return missing
+        return {
+            file: [f"No file was submitted: send {file} or {upload}."]
+            for upload, (file, required) in pairs.items()
+            if required and not given & {file, upload}
+        }
