@@ -1,4 +1,4 @@
-"""App config for direct uploads: the worker's sweep of uploads never attached."""
+"""App config for direct uploads: its settings check and the worker's sweep of old uploads."""
 
 from django.apps import AppConfig
 
@@ -11,6 +11,7 @@ class UploadsConfig(AppConfig):
     def ready(self):
         from ultraminebackend.worker import register_recovery
 
+        from . import checks  # noqa: F401  (registers the check)
         from .expiry import expire_uploads
 
         register_recovery(expire_uploads)

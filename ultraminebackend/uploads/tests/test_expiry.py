@@ -69,3 +69,15 @@ def test_the_command_runs_it_by_hand(user, direct_upload, settings, capsys, time
 
     assert capsys.readouterr().out.strip() == "uploads expired: 1"
     assert quarantined(settings) == []
+
+
+@pytest.mark.parametrize(
+    ("ttl", "url_ttl", "errors"),
+    [(86400, 600, []), (600, 600, []), (60, 600, ["uploads.E001"]), (600, 0, ["uploads.E001"])],
+)
+def test_an_upload_must_outlive_its_url(settings, ttl, url_ttl, errors):
+    from ultraminebackend.uploads.checks import check_upload_ttls
+
+    settings.UPLOAD_TTL_S, settings.UPLOAD_URL_TTL = ttl, url_ttl
+
+    assert [error.id for error in check_upload_ttls()] == errors
