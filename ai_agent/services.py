@@ -23,8 +23,8 @@ from rest_framework.exceptions import Throttled
 
 from ultraminebackend.assets.store import AssetStore, Use
 from ultraminebackend.db import release_pooled_connection
-from ultraminebackend.files.errors import StorageUnavailable
-from ultraminebackend.files.undo import keep_on_commit, undo_on_failure
+from ultraminebackend.files.storage.errors import StorageUnavailable
+from ultraminebackend.files.storage.undo import keep_on_commit, undo_on_failure
 from ultraminebackend.worker import WorkerStopping, fail_task_rows, lost_before
 
 from .models import Generation

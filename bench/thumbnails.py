@@ -34,8 +34,8 @@ from PIL import Image  # noqa: E402
 
 from bench.harness.report import Row, report  # noqa: E402
 from testsupport.files import encode, photo  # noqa: E402
-from ultraminebackend.files.intake import intake_image  # noqa: E402
-from ultraminebackend.files.variants import (  # noqa: E402
+from ultraminebackend.files.processing.intake import intake_image  # noqa: E402
+from ultraminebackend.files.processing.variants import (  # noqa: E402
     THUMBNAIL_WEBP_OPTIONS,
     make_thumbnail,
     thumbnail_bytes,

@@ -11,8 +11,8 @@ Both phases run inside ``undo_on_failure()``: if anything raises (a storage erro
 generation, a database error), the CDN assets uploaded so far are destroyed and the files stored
 so far are deleted, so a failed request leaves no row, no file and no asset. Files and assets
 that a committed change no longer references (deleted posts and blogs, replaced media, a replaced
-banner) are removed after the commit by the signal handlers (``ultraminebackend.files.cleanup``
-and ``ultraminebackend.assets.cleanup``).
+banner) are removed after the commit by the signal handlers (``files.storage.cleanup`` and
+``assets.cleanup``).
 """
 
 from collections.abc import Iterable, Sequence
@@ -25,9 +25,9 @@ from django.utils import timezone
 
 from ai_agent.models import Generation
 from ultraminebackend.assets.store import AssetStore, SourceGone, Use
-from ultraminebackend.files.intake import intake_image
-from ultraminebackend.files.undo import undo_on_failure
-from ultraminebackend.files.video import intake_media
+from ultraminebackend.files.processing.intake import intake_image
+from ultraminebackend.files.processing.video import intake_media
+from ultraminebackend.files.storage.undo import undo_on_failure
 from ultraminebackend.slugs import SlugRule
 
 from .models import Blog, BlogImage, Brand, Media, Post

@@ -19,10 +19,10 @@ from django.core.files import File
 from django.core.files.base import ContentFile
 
 from ultraminebackend.exceptions import ServiceUnavailable
-from ultraminebackend.files.errors import STORAGE_ERRORS, StorageUnavailable
-from ultraminebackend.files.intake import IntakeResult, intake_image
-from ultraminebackend.files.undo import on_undo
-from ultraminebackend.files.video import VideoIntake
+from ultraminebackend.files.processing.intake import IntakeResult, intake_image
+from ultraminebackend.files.processing.video import VideoIntake
+from ultraminebackend.files.storage.errors import STORAGE_ERRORS, StorageUnavailable
+from ultraminebackend.files.storage.undo import on_undo
 
 from .errors import CdnError
 from .models import Storage, StoredAsset

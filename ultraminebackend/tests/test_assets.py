@@ -17,11 +17,11 @@ from ultraminebackend.assets.errors import CdnError
 from ultraminebackend.assets.models import Delivery, StoredAsset
 from ultraminebackend.assets.providers import CdnProvider
 from ultraminebackend.assets.store import AssetStore, SourceGone, Use
-from ultraminebackend.files.intake import intake_image
-from ultraminebackend.files.modelfields import PublicFileField
-from ultraminebackend.files.undo import undo_on_failure
-from ultraminebackend.files.variants import thumbnail_name
-from ultraminebackend.files.video import intake_media
+from ultraminebackend.files.processing.intake import intake_image
+from ultraminebackend.files.processing.variants import thumbnail_name
+from ultraminebackend.files.processing.video import intake_media
+from ultraminebackend.files.storage.modelfields import PublicFileField
+from ultraminebackend.files.storage.undo import undo_on_failure
 
 # Rows of the plumbing alone (never saved), kept out of the project's registry: commands that walk
 # every model (regenerate_thumbnails, migrate_media) must not find them.

@@ -21,10 +21,9 @@ from testsupport.files import (
     photo,
     rgb_icc_profile,
 )
-from ultraminebackend.files import streaming
-from ultraminebackend.files.checks import check_image_support
-from ultraminebackend.files.errors import IntakeBusy
-from ultraminebackend.files.intake import (
+from ultraminebackend.files.operations.checks import check_image_support
+from ultraminebackend.files.processing import streaming
+from ultraminebackend.files.processing.intake import (
     ALLOWED_FORMATS,
     MAX_FRAMES,
     MULTIPASS_MAX_PIXELS,
@@ -32,7 +31,8 @@ from ultraminebackend.files.intake import (
     intake_image,
     sniff_format,
 )
-from ultraminebackend.files.naming import UploadTo
+from ultraminebackend.files.storage.errors import IntakeBusy
+from ultraminebackend.files.storage.naming import UploadTo
 
 ALLOWED_MESSAGE = "Allowed: JPEG, PNG, WebP, GIF, HEIC."
 
@@ -433,7 +433,7 @@ def test_an_animation_past_its_time_budget_is_refused(settings):
 
 def test_a_decode_slot_is_waited_for_within_a_bound(settings, monkeypatch):
     # given: every decode slot taken by others, and no patience
-    from ultraminebackend.files import intake as intake_module
+    from ultraminebackend.files.processing import intake as intake_module
 
     monkeypatch.setattr(intake_module, "_slots", None)
     settings.IMAGE_INTAKE_CONCURRENCY = 1
@@ -804,7 +804,7 @@ def test_decodes_are_limited_per_process(settings, monkeypatch):
     import threading
     from concurrent.futures import ThreadPoolExecutor
 
-    from ultraminebackend.files import intake as intake_module
+    from ultraminebackend.files.processing import intake as intake_module
 
     monkeypatch.setattr(intake_module, "_slots", None)
     settings.IMAGE_INTAKE_CONCURRENCY = 1

@@ -22,8 +22,8 @@ from testsupport.files import (
     image_bytes,
     photo,
 )
-from ultraminebackend.files import streaming
-from ultraminebackend.files.intake import intake_image
+from ultraminebackend.files.processing import streaming
+from ultraminebackend.files.processing.intake import intake_image
 
 
 def upload(data: bytes) -> SimpleUploadedFile:

@@ -15,8 +15,8 @@ from testsupport.files import (
     image_bytes,
     photo,
 )
-from ultraminebackend.files.intake import intake_image
-from ultraminebackend.files.variants import (
+from ultraminebackend.files.processing.intake import intake_image
+from ultraminebackend.files.processing.variants import (
     THUMBNAIL_SUFFIX,
     make_thumbnail,
     thumbnail_name,

@@ -8,7 +8,7 @@ from django.core.files.base import File
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from testsupport.files import image_bytes, mp4_box, video_bytes
-from ultraminebackend.files.video import intake_media, intake_video, sniff_video
+from ultraminebackend.files.processing.video import intake_media, intake_video, sniff_video
 
 
 class CountingFile(io.BytesIO):

@@ -21,9 +21,9 @@ from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 
-from ultraminebackend.files.intake import ALLOWED_FORMATS
-from ultraminebackend.files.modelfields import PublicFileField, PublicImageField
-from ultraminebackend.files.variants import make_thumbnail, thumbnail_name
+from ultraminebackend.files.processing.intake import ALLOWED_FORMATS
+from ultraminebackend.files.processing.variants import make_thumbnail, thumbnail_name
+from ultraminebackend.files.storage.modelfields import PublicFileField, PublicImageField
 
 # Extensions the intake writes: the names in a media field that are images.
 IMAGE_EXTENSIONS = sorted({stored.extension for stored in ALLOWED_FORMATS.values()})

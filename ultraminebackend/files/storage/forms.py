@@ -2,7 +2,7 @@
 
 from django import forms
 
-from .intake import intake_image
+from ..processing.intake import intake_image
 
 
 class IntakeImageFormField(forms.ImageField):

@@ -17,10 +17,10 @@ from django.core.files.storage import Storage, StorageHandler, default_storage
 from django.db import models
 from storages.backends.s3 import S3Storage
 
-from .config import S3Config, build_storages
+from ..storage.backends import private_storage
+from ..storage.config import S3Config, build_storages
+from ..storage.errors import STORAGE_ERRORS
 from .diagnoses import explain, where_of
-from .errors import STORAGE_ERRORS
-from .storages import private_storage
 
 ROLES = ("default", "private")
 MODES = ("local", "s3")

@@ -30,8 +30,8 @@ class PrivateFileSystemStorage(FileSystemStorage):
     """Local private files, outside ``MEDIA_ROOT``; ``url()`` returns a signed, expiring link.
 
     The link has the shape of an S3 presigned URL (``?expires=…&signature=…``) and is checked by
-    ``ultraminebackend.files.views.private_file``. The signature covers the name and the expiry, so
-    neither can be changed without invalidating it.
+    ``views.private_file``. The signature covers the name and the expiry, so neither can be
+    changed without invalidating it.
     """
 
     is_private = True

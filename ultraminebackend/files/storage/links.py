@@ -14,7 +14,7 @@ from django.db.models.fields.files import FieldFile
 from django.http import HttpRequest
 from django.utils.functional import LazyObject, empty
 
-from .variants import thumbnail_name
+from ..processing.variants import thumbnail_name
 
 # Segments of characters no backend here ever quotes or normalises (none empty, none starting
 # with a dot): a public backend's URL of such a name is its URL base followed by the name. Every

@@ -27,7 +27,7 @@ from django.test import Client
 from django.utils.module_loading import import_string
 from storages.backends.s3 import S3Storage
 
-from .config import public_media_policy
+from ..storage.config import public_media_policy
 from .diagnoses import (
     Where,
     explain,

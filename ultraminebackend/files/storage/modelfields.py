@@ -24,14 +24,14 @@ from django.db.models.fields.files import (
     ImageFileDescriptor,
 )
 
+from ..processing.intake import intake_image
+from ..processing.variants import thumbnail_name
 from . import cleanup
+from .backends import private_storage
 from .errors import STORAGE_ERRORS, StorageUnavailable
 from .forms import IntakeImageFormField
-from .intake import intake_image
 from .naming import UploadTo
-from .storages import private_storage
 from .undo import on_undo
-from .variants import thumbnail_name
 
 logger = logging.getLogger(__name__)
 

@@ -12,10 +12,10 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-PUBLIC_S3_STORAGE = "ultraminebackend.files.storages.PublicS3Storage"
-PRIVATE_S3_STORAGE = "ultraminebackend.files.storages.PrivateS3Storage"
-PUBLIC_LOCAL_STORAGE = "ultraminebackend.files.storages.PublicFileSystemStorage"
-PRIVATE_LOCAL_STORAGE = "ultraminebackend.files.storages.PrivateFileSystemStorage"
+PUBLIC_S3_STORAGE = "ultraminebackend.files.storage.backends.PublicS3Storage"
+PRIVATE_S3_STORAGE = "ultraminebackend.files.storage.backends.PrivateS3Storage"
+PUBLIC_LOCAL_STORAGE = "ultraminebackend.files.storage.backends.PublicFileSystemStorage"
+PRIVATE_LOCAL_STORAGE = "ultraminebackend.files.storage.backends.PrivateFileSystemStorage"
 
 # Files read back from S3 (``storage.open``) are downloaded into a spooled temporary file whose
 # size cap is django-storages' ``max_memory_size``; its default of 0 means "never spill", so a

@@ -36,8 +36,8 @@ from PIL import (
 )
 from pillow_heif import HeifImageFile
 
+from ..storage.errors import IntakeBusy
 from . import streaming
-from .errors import IntakeBusy
 from .variants import THUMBNAIL_WEBP_OPTIONS, thumbnail_bytes
 
 

@@ -4,8 +4,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from . import video
-from .intake import intake_image
+from ..processing import video
+from ..processing.intake import intake_image
 from .links import file_url, name_thumbnail_url, name_url, thumbnail_url
 
 URL_SCHEMA = {"type": "string", "format": "uri", "nullable": True}
@@ -40,7 +40,7 @@ class FileUrlField(RequestUrlField):
     """Read-only absolute URL of a file field: ``image_url = FileUrlField(source="image")``.
 
     Public files get their plain URL, private ones a fresh signed URL that expires; see
-    ``ultraminebackend.files.links``.
+    ``ultraminebackend.files.storage.links``.
     """
 
     url_of = staticmethod(file_url)
