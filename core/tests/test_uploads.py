@@ -137,7 +137,7 @@ def test_png_named_jpg_through_a_service_or_the_shell_is_stored_as_png(
 ):
     # given: no serializer in the way, the model field runs the intake itself
     from core import services
-    from ultraminebackend.files.processing.variants import thumbnail_name
+    from ultraminebackend.files.storage.naming import thumbnail_name
 
     png_called_jpg = ContentFile(image_bytes("PNG"), name="holiday.jpg")
 

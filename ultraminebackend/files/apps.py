@@ -13,7 +13,7 @@ class FilesConfig(AppConfig):
         from ultraminebackend.assets.cleanup import connect_signals as connect_asset_signals
 
         from .operations import checks  # noqa: F401  (registers the checks)
-        from .storage.cleanup import connect_signals
+        from .storage.modelfields import connect_signals
 
         connect_signals()
         connect_asset_signals()

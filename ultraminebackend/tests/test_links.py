@@ -201,8 +201,8 @@ def forwarded_request(settings):
 
 
 def expected_urls(storage, name, request):
-    from ultraminebackend.files.processing.variants import thumbnail_name
     from ultraminebackend.files.storage.links import absolute_url
+    from ultraminebackend.files.storage.naming import thumbnail_name
 
     thumbnail = absolute_url(storage.url(thumbnail_name(name)), request)
     return absolute_url(storage.url(name), request), thumbnail

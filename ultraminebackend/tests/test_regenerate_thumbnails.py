@@ -14,8 +14,8 @@ from testsupport.files import image_bytes
 from ultraminebackend.files.management.commands.regenerate_thumbnails import (
     public_image_fields,
 )
-from ultraminebackend.files.processing.variants import thumbnail_name
 from ultraminebackend.files.storage.config import S3_READ_SPOOL_BYTES
+from ultraminebackend.files.storage.naming import thumbnail_name
 
 pytestmark = pytest.mark.django_db
 

@@ -31,8 +31,8 @@ def upload(data: bytes) -> SimpleUploadedFile:
 
 
 def reopen(result) -> Image.Image:
-    result.file.seek(0)
-    image = Image.open(io.BytesIO(result.file.read()))
+    result.seek(0)
+    image = Image.open(io.BytesIO(result.read()))
     image.load()
     return image
 

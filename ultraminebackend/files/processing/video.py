@@ -1,15 +1,5 @@
-"""Video intake: accept MP4, QuickTime and WebM by their bytes, within ``VIDEO_MAX_BYTES``.
-
-Videos are stored as uploaded (re-encoding is a transcoding job, not request work). What the
-intake guarantees is that the bytes are the container they claim to be, so a ``<video>`` tag gets
-a video and never HTML or an executable, and that the file is within the cap. The size comes from
-``upload.size`` before a byte is read, and only the head is ever read (plus, for MP4, the 8-byte
-headers of the top-level boxes up to ``moov``): a 100 MB upload stays in the temporary file
-Django's upload handler streamed it into, and goes to storage from there in chunks.
-
-The duration is read when the container states it (``mvhd`` in MP4/QuickTime, ``Info/Duration``
-in WebM near the start); otherwise it is None.
-"""
+"""Video intake: MP4, QuickTime and WebM, accepted by their bytes and stored as uploaded; only
+the head and box headers are read, so a large upload stays in its temporary file."""
 
 import math
 import struct
@@ -20,8 +10,16 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import File
 
-from . import intake
-from .intake import StoredAs, check_upload_size
+from .guards import ALLOWED_LABELS as IMAGE_LABELS
+from .intake import IntakeImage, intake_image
+from .sniff import (
+    StoredAs,
+    check_upload_size,
+    ebml_elements,
+    read_head,
+    sniff_video,
+    unsupported_format,
+)
 
 # Accepted containers → what is stored. Labels are how people name them in messages.
 VIDEO_FORMATS = {
@@ -31,28 +29,11 @@ VIDEO_FORMATS = {
 }
 ALLOWED_LABELS = ", ".join(VIDEO_FORMATS)
 
-# Bytes read to identify a file: an ``ftyp`` box with a dozen brands, or an EBML header.
-SNIFF_BYTES = 64
 # WebM states its duration in Segment/Info, which muxers write within the first few KB.
 WEBM_HEAD_BYTES = 64 * 1024
 # Top-level MP4 boxes walked looking for ``moov``: real files have 3-6 (ftyp, free, mdat, moov…).
 MAX_TOP_LEVEL_BOXES = 64
 
-# ``ftyp`` brands (major or compatible) of the MP4 family browsers play.
-_MP4_BRANDS = {
-    b"isom", b"iso2", b"iso3", b"iso4", b"iso5", b"iso6", b"mp41", b"mp42", b"avc1",
-    b"M4V ", b"M4VP", b"M4VH", b"dash", b"mmp4", b"msnv", b"f4v ",
-}  # fmt: skip
-_QUICKTIME_BRANDS = {b"qt  "}
-# Still images in the same box format (the image intake takes those) and audio-only files.
-_IMAGE_BRANDS = {
-    b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs",
-    b"mif1", b"msf1", b"avif", b"avis",
-}  # fmt: skip
-_AUDIO_BRANDS = {b"M4A ", b"M4B ", b"M4P "}
-
-_EBML_MAGIC = b"\x1a\x45\xdf\xa3"
-_EBML_DOCTYPE = 0x4282
 _SEGMENT = 0x18538067
 _INFO = 0x1549A966
 _CLUSTER = 0x1F43B675
@@ -72,41 +53,6 @@ class VideoIntake:
     duration: float | None = None
 
 
-def sniff_video(head: bytes) -> str | None:
-    """The video container the first bytes announce, or None when they announce none.
-
-    Accepted names are the keys of ``VIDEO_FORMATS``; other containers are named too
-    (``"Matroska"``, ``"AVI"``, ``"3GP"``, ``"M4A"``…) so messages can say what was sent.
-    Still images in the ISO box format (HEIC, AVIF) are not videos: None.
-    """
-    if head[4:8] == b"ftyp":
-        return _sniff_iso(head)
-    if head[:4] == _EBML_MAGIC:
-        doctype = _ebml_doctype(head)
-        return {"webm": "WebM", "matroska": "Matroska"}.get(doctype, "EBML")
-    if head[:4] == b"RIFF" and head[8:12] == b"AVI ":
-        return "AVI"
-    return None
-
-
-def _sniff_iso(head: bytes) -> str | None:
-    box_size = int.from_bytes(head[:4], "big")
-    box = head[8 : min(max(box_size, 16), len(head))]
-    major = box[:4]
-    brands = {major} | {box[i : i + 4] for i in range(8, len(box) - 3, 4)}
-    if brands & _IMAGE_BRANDS:
-        return None
-    if major in _QUICKTIME_BRANDS:
-        return "QuickTime"
-    if major in _AUDIO_BRANDS:
-        return "M4A"
-    if brands & _MP4_BRANDS:
-        return "MP4"
-    if major.startswith(b"3g"):
-        return "3GP"
-    return "ISO media"
-
-
 def intake_video(upload: File, *, max_bytes: int | None = None) -> VideoIntake:
     """Validate an uploaded video by its bytes; raise ``ValidationError`` for anything else.
 
@@ -118,15 +64,10 @@ def intake_video(upload: File, *, max_bytes: int | None = None) -> VideoIntake:
     size = upload.size
     upload.open("rb")
     fp = upload.file
-    fp.seek(0)
-    name = sniff_video(fp.read(SNIFF_BYTES))
+    name = sniff_video(read_head(fp))
     stored = VIDEO_FORMATS.get(name)
     if stored is None:
-        raise ValidationError(
-            "Unsupported video format '%(format)s'. Allowed: %(allowed)s.",
-            code="video_unsupported_format",
-            params={"format": (name or "unknown").lower(), "allowed": ALLOWED_LABELS},
-        )
+        raise unsupported_format("video", name, ALLOWED_LABELS)
     try:
         duration = _webm_duration(fp) if name == "WebM" else _mp4_duration(fp, size)
     except (OSError, ValueError, IndexError, struct.error):
@@ -148,44 +89,26 @@ def _seconds(value: float) -> float | None:
     return round(value, 3)
 
 
-def intake_media(upload: File) -> File:
-    """An image or a video, told apart by its bytes; returns the file to store.
+def intake_media(upload: File) -> IntakeImage | VideoIntake:
+    """An image or a video, told apart by its bytes, through the intake for its kind.
 
-    Images come back re-encoded by the image intake, with ``.intake`` (and a thumbnail); videos
-    come back as the upload itself, with ``.video``. The larger of the two caps is checked from
-    ``upload.size`` before the head is read; each intake then checks its own.
+    Images come back re-encoded with a thumbnail, videos as the upload itself. The larger of
+    the two caps is checked from ``upload.size`` before the head is read; each intake then
+    checks its own (and refuses an empty file in its own words).
     """
-    limit = max(settings.IMAGE_MAX_BYTES, settings.VIDEO_MAX_BYTES)
-    if upload.size and upload.size > limit:
-        raise ValidationError(
-            "The file is %(size)s bytes; the limit is %(limit)s bytes.",
-            code="media_too_large",
-            params={"size": upload.size, "limit": limit},
-        )
+    if upload.size:
+        limit = max(settings.IMAGE_MAX_BYTES, settings.VIDEO_MAX_BYTES)
+        check_upload_size(upload, max_bytes=limit, kind="media", noun="file")
     upload.open("rb")
-    upload.file.seek(0)
-    head = upload.file.read(max(intake.SNIFF_BYTES, SNIFF_BYTES))
-    upload.file.seek(0)
-    if sniff_video(head) is not None:
-        upload.video = intake_video(upload)
-        return upload
+    if sniff_video(read_head(upload.file)) is not None:
+        return intake_video(upload)
     try:
-        result = intake.intake_image(upload, thumbnail=True)
+        return intake_image(upload, thumbnail=True)
     except ValidationError as exc:
         if exc.code != "image_unsupported_format":
             raise
-        raise ValidationError(
-            "Unsupported media format '%(format)s'. Allowed: images (%(images)s) or videos "
-            "(%(videos)s).",
-            code="media_unsupported_format",
-            params={
-                "format": exc.params["format"],
-                "images": intake.ALLOWED_LABELS,
-                "videos": ALLOWED_LABELS,
-            },
-        ) from None
-    result.file.intake = result
-    return result.file
+        allowed = f"images ({IMAGE_LABELS}) or videos ({ALLOWED_LABELS})"
+        raise unsupported_format("media", exc.params["format"], allowed) from None
 
 
 # --- MP4 / QuickTime: moov/mvhd -----------------------------------------------------------------
@@ -235,54 +158,15 @@ def _mp4_duration(fp: IO[bytes], size: int) -> float | None:
 # --- WebM: EBML header DocType, Segment/Info/Duration -------------------------------------------
 
 
-def _vint(data: bytes, pos: int, *, keep_marker: bool) -> tuple[int, int]:
-    """An EBML variable-length integer at ``pos``: (value, position after it)."""
-    first = data[pos]
-    length = 8 - first.bit_length() + 1
-    if not first or length > 8:
-        raise ValueError("invalid EBML variable-length integer")
-    value = first if keep_marker else first & (0xFF >> length)
-    for byte in data[pos + 1 : pos + length]:
-        value = (value << 8) | byte
-    if pos + length > len(data):
-        raise ValueError("truncated EBML element")
-    return value, pos + length
-
-
-def _elements(data: bytes, start: int, end: int):
-    """(id, payload start, payload end) of the EBML elements in data[start:end]."""
-    pos = start
-    while pos < min(end, len(data)):
-        element, pos = _vint(data, pos, keep_marker=True)
-        size_start = pos
-        size, pos = _vint(data, pos, keep_marker=False)
-        length = pos - size_start
-        if size == (1 << (7 * length)) - 1:  # "unknown size": runs to the end of its parent
-            size = end - pos
-        yield element, pos, pos + size
-        pos += size
-
-
-def _ebml_doctype(head: bytes) -> str | None:
-    try:
-        _, start, end = next(_elements(head, 0, len(head)))  # the EBML header element
-        for child, child_start, child_end in _elements(head, start, end):
-            if child == _EBML_DOCTYPE:
-                return head[child_start:child_end].rstrip(b"\x00").decode("ascii")
-    except (ValueError, UnicodeDecodeError, IndexError, StopIteration):
-        return None
-    return None
-
-
 def _webm_duration(fp: IO[bytes]) -> float | None:
     fp.seek(0)
     head = fp.read(WEBM_HEAD_BYTES)
-    elements = _elements(head, 0, len(head))
+    elements = ebml_elements(head, 0, len(head))
     next(elements, None)  # the EBML header, already checked
     for element, start, end in elements:
         if element != _SEGMENT:
             continue
-        for child, child_start, child_end in _elements(head, start, end):
+        for child, child_start, child_end in ebml_elements(head, start, end):
             if child == _CLUSTER:  # media data starts: no Info before it
                 return None
             if child == _INFO:
@@ -293,7 +177,7 @@ def _webm_duration(fp: IO[bytes]) -> float | None:
 
 def _info_duration(head: bytes, start: int, end: int) -> float | None:
     scale, duration = 1_000_000, None  # TimecodeScale defaults to 1 ms (in nanoseconds)
-    for element, value_start, value_end in _elements(head, start, end):
+    for element, value_start, value_end in ebml_elements(head, start, end):
         value = head[value_start:value_end]
         if element == _TIMECODE_SCALE:
             scale = int.from_bytes(value, "big")

@@ -3,12 +3,12 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from ultraminebackend.files.operations.doctor import (
-    ROLES,
     StepFailed,
     describe,
     probe_for,
     run_checks,
 )
+from ultraminebackend.files.storage.config import ROLES
 
 
 class Command(BaseCommand):
