@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 
 from ultraminebackend.assets.models import Delivery, Storage, StoredAsset
-from ultraminebackend.files.modelfields import PrivateFileField, PublicImageField
+from ultraminebackend.files.storage.modelfields import PrivateFileField, PublicImageField
 
 
 class Generation(StoredAsset):

@@ -5,7 +5,7 @@ from rest_framework import serializers
 from ultraminebackend import formdata
 from ultraminebackend.assets.delivery import asset_thumbnail_url, asset_url
 from ultraminebackend.assets.models import Storage
-from ultraminebackend.files.fields import FileUrlField, ImageUploadField, RequestUrlField
+from ultraminebackend.files.storage.fields import FileUrlField, ImageUploadField, RequestUrlField
 from ultraminebackend.serializers import FastReadMixin
 from ultraminebackend.uploads.fields import UploadRefField, UploadRefsMixin
 

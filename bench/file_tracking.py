@@ -5,9 +5,9 @@ Run: .venv/bin/python bench/file_tracking.py   (a throwaway SQLite database; no 
 After-commit deletes of replaced files need the name a row held when it was loaded. django-cleanup
 remembers it in a ``post_init`` handler that builds a FieldFile for every file field of every row
 loaded; our managed fields' descriptor notes it only when a field is first read as a file or
-assigned (``files/modelfields.py``). This loads 1,000 orders (two file fields each) and reads their
-names as a list page does, with our descriptor alone and with a django-cleanup-style handler
-connected, in alternation; medians of 7 rounds.
+assigned (``files/storage/modelfields.py``). This loads 1,000 orders (two file fields each) and
+reads their names as a list page does, with our descriptor alone and with a django-cleanup-style
+handler connected, in alternation; medians of 7 rounds.
 """
 
 import os
@@ -39,8 +39,10 @@ from accounts.models import User  # noqa: E402
 from bench.harness.report import Row, report  # noqa: E402
 from bench.harness.seed import EMAIL, PASSWORD  # noqa: E402
 from core.models import Category, Order, Product  # noqa: E402
-from ultraminebackend.files.cleanup import managed_fields  # noqa: E402
-from ultraminebackend.files.modelfields import stored_name_getter  # noqa: E402
+from ultraminebackend.files.storage.modelfields import (  # noqa: E402
+    managed_fields,
+    stored_name_getter,
+)
 
 ROWS, ROUNDS = 1000, 7
 

@@ -13,7 +13,7 @@ from rest_framework import serializers
 from ai_agent.models import Generation
 from ultraminebackend import formdata
 from ultraminebackend.assets import delivery
-from ultraminebackend.files.fields import URL_SCHEMA, ImageUploadField, MediaUploadField
+from ultraminebackend.files.storage.fields import URL_SCHEMA, ImageUploadField, MediaUploadField
 from ultraminebackend.uploads.fields import UploadRefField, UploadRefsMixin
 
 from .models import Blog, BlogImage, Brand, Media, Post

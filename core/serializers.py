@@ -3,14 +3,14 @@
 from rest_framework import serializers
 
 from ultraminebackend import formdata
-from ultraminebackend.files.fields import (
+from ultraminebackend.files.storage.fields import (
     FileUrlField,
     ImageUploadField,
     RequestUrlField,
     ThumbnailUrlField,
 )
-from ultraminebackend.files.links import name_thumbnail_url, name_url
-from ultraminebackend.files.modelfields import stored_name_getter
+from ultraminebackend.files.storage.links import name_thumbnail_url, name_url
+from ultraminebackend.files.storage.modelfields import stored_name_getter
 from ultraminebackend.serializers import FastReadMixin
 from ultraminebackend.uploads.fields import UploadRefField, UploadRefsMixin
 

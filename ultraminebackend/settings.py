@@ -16,7 +16,7 @@ from corsheaders.defaults import default_headers as cors_default_headers
 from dotenv import load_dotenv
 
 from ultraminebackend.env import env_bool, env_int, env_list, env_str
-from ultraminebackend.files.config import S3Config, build_storages
+from ultraminebackend.files.storage.config import S3Config, build_storages
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # DOTENV_PATH lets tests and tools point elsewhere (os.devnull to ignore a developer's .env).
@@ -285,7 +285,7 @@ STORAGES = build_storages(
     if USE_S3
     else None,
 )
-# Upload caps (the image intake enforces them; see ultraminebackend/files/intake.py).
+# Upload caps (the image intake enforces them; see ultraminebackend/files/processing/intake.py).
 IMAGE_MAX_BYTES = env_int("IMAGE_MAX_BYTES", 15 * 1024 * 1024)
 IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 40_000_000)
 # Shape caps, checked from the header like the pixel cap: a 77 KB PNG of 1 x 39,900,000 pixels

@@ -8,7 +8,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from ultraminebackend import handlers
-from ultraminebackend.files import views as file_views
+from ultraminebackend.files.storage import views as file_views
 from ultraminebackend.health import HealthView
 
 urlpatterns = [

@@ -1,7 +1,7 @@
 """A deleted row lets go of its CDN asset once the deletion commits (a rollback keeps it).
 
-The file on our storage is the file plumbing's half (``files.cleanup``, every managed field);
-a failed destroy is logged, never raised: the row is already gone.
+The file on our storage is the file plumbing's half (``files.storage.cleanup``, every managed
+field); a failed destroy is logged, never raised: the row is already gone.
 """
 
 from functools import partial

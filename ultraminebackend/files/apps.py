@@ -12,8 +12,8 @@ class FilesConfig(AppConfig):
     def ready(self):
         from ultraminebackend.assets.cleanup import connect_signals as connect_asset_signals
 
-        from . import checks  # noqa: F401  (registers the checks)
-        from .cleanup import connect_signals
+        from .operations import checks  # noqa: F401  (registers the checks)
+        from .storage.modelfields import connect_signals
 
         connect_signals()
         connect_asset_signals()

@@ -13,7 +13,7 @@ from drf_spectacular.settings import spectacular_settings
 from rest_framework import serializers
 
 from ultraminebackend.bodylimits import ADMIN_UPLOAD_LIMIT, UploadLimit, route_limit
-from ultraminebackend.files.fields import ImageUploadField, MediaUploadField
+from ultraminebackend.files.storage.fields import ImageUploadField, MediaUploadField
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from contextvars import ContextVar
 
 from django.utils import timezone
 
-from ultraminebackend.files.cleanup import delete_quietly
+from ultraminebackend.files.storage.cleanup import delete_quietly
 
 from .models import Upload
 from .targets import quarantine_storage

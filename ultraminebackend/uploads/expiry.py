@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 
-from ultraminebackend.files.cleanup import delete_quietly
+from ultraminebackend.files.storage.cleanup import delete_quietly
 
 from .models import Upload
 from .targets import quarantine_storage

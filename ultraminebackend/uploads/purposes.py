@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from rest_framework import serializers
 
-from ultraminebackend.files.fields import ImageUploadField, MediaUploadField
+from ultraminebackend.files.storage.fields import ImageUploadField, MediaUploadField
 
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp", "image/gif", "image/heic", "image/heif")
 VIDEO_TYPES = ("video/mp4", "video/quicktime", "video/webm")

@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from ultraminebackend.files.fields import MediaUploadField
+from ultraminebackend.files.storage.fields import MediaUploadField
 
 from .purposes import CONTENT_TYPES, PURPOSES
 

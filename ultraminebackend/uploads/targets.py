@@ -13,7 +13,7 @@ from django.core.files.storage import storages
 from django.urls import reverse
 from storages.backends.s3 import S3Storage
 
-from ultraminebackend.files.links import absolute_url
+from ultraminebackend.files.storage.links import absolute_url
 
 from .models import Upload
 

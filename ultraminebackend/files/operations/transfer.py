@@ -1,15 +1,10 @@
-"""Copies every stored file between the local folders and S3, keeping names (``migrate_media``).
+"""``migrate_media``: copy every stored file, keeping its name, between local folders and S3.
 
-Which files: every name held by a ``FileField``/``ImageField`` (ours included) of every installed
-model, plus the variants stored beside it (thumbnails). Which storage: the field's role, told by
-the storage object it writes to (``default`` or the ``private`` proxy). Both sides are built here
-from settings for the mode named, never taken from the active ``STORAGES``.
-"""
+Both sides are built from settings for the mode named, never taken from the active ``STORAGES``."""
 
 import enum
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 
 from django.apps import apps
 from django.conf import settings
@@ -17,18 +12,16 @@ from django.core.files.storage import Storage, StorageHandler, default_storage
 from django.db import models
 from storages.backends.s3 import S3Storage
 
-from .config import S3Config, build_storages
+from ..storage.backends import private_storage
+from ..storage.config import PRIVATE, PUBLIC, ROLES, S3Config, build_storages
+from ..storage.errors import STORAGE_ERRORS
+from ..storage.naming import thumbnail_name
 from .diagnoses import explain, where_of
-from .errors import STORAGE_ERRORS
-from .storages import private_storage
 
-ROLES = ("default", "private")
 MODES = ("local", "s3")
 # S3File buffers a whole object in a SpooledTemporaryFile that, with django-storages' default
 # max_memory_size=0, never rolls over to disk: cap what a copy may hold in memory.
 SPOOL_MAX_BYTES = 8 * 1024 * 1024
-# Thumbnails are stored beside public images as ``<name without extension>.thumb.webp``.
-THUMBNAIL_SUFFIX = ".thumb.webp"
 
 
 class Outcome(enum.Enum):
@@ -55,9 +48,9 @@ class CopyMismatch(Exception):
 
 
 def field_role(field: models.FileField) -> str | None:
-    """``default`` or ``private``, from the storage object the field writes to; None for others."""
+    """The role (``PUBLIC``, ``PRIVATE``) of the storage object the field writes to, or None."""
     # By identity: both are lazy proxies, and comparing them by value would instantiate them.
-    roles = {id(default_storage): "default", id(private_storage()): "private"}
+    roles = {id(default_storage): PUBLIC, id(private_storage()): PRIVATE}
     return roles.get(id(field.storage))
 
 
@@ -73,13 +66,9 @@ def file_fields() -> Iterator[tuple[type[models.Model], models.FileField, str | 
 def variant_names(field: models.FileField, name: str, role: str) -> list[str]:
     """Names stored beside ``name`` (the field's ``stored_names``, and a public thumbnail)."""
     names = list(getattr(field, "stored_names", lambda n: [n])(name))
-    if role == "default" and isinstance(field, models.ImageField):
+    if role == PUBLIC and isinstance(field, models.ImageField):
         names.append(thumbnail_name(name))
     return [n for n in dict.fromkeys(names) if n != name]
-
-
-def thumbnail_name(name: str) -> str:
-    return str(PurePosixPath(name).with_suffix("")) + THUMBNAIL_SUFFIX
 
 
 def file_refs() -> list[FileRef]:

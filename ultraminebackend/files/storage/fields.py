@@ -4,8 +4,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from . import video
-from .intake import intake_image
+from ..processing import video
+from ..processing.intake import intake_image
 from .links import file_url, name_thumbnail_url, name_url, thumbnail_url
 
 URL_SCHEMA = {"type": "string", "format": "uri", "nullable": True}
@@ -40,7 +40,7 @@ class FileUrlField(RequestUrlField):
     """Read-only absolute URL of a file field: ``image_url = FileUrlField(source="image")``.
 
     Public files get their plain URL, private ones a fresh signed URL that expires; see
-    ``ultraminebackend.files.links``.
+    ``ultraminebackend.files.storage.links``.
     """
 
     url_of = staticmethod(file_url)
@@ -57,9 +57,9 @@ class ThumbnailUrlField(FileUrlField):
 class ImageUploadField(serializers.ImageField):
     """The upload field for every image: the intake validates and normalises it first.
 
-    The value handed to the service is the re-encoded image (``IntakeResult.file``, named
-    ``image.<real ext>``) carrying the result as ``.intake``; the model field stores its
-    thumbnail beside it. ``private=True`` (payment evidence) skips the public thumbnail.
+    The value handed to the service is the re-encoded ``IntakeImage`` (named
+    ``image.<real ext>``); the model field stores its thumbnail beside it. ``private=True``
+    (payment evidence) skips the public thumbnail.
     """
 
     def __init__(self, *, private: bool = False, **kwargs):
@@ -69,20 +69,17 @@ class ImageUploadField(serializers.ImageField):
     def to_internal_value(self, data):
         upload = serializers.FileField.to_internal_value(self, data)  # presence, name, size
         try:
-            result = intake_image(upload, thumbnail=not self.private)
+            return intake_image(upload, thumbnail=not self.private)
         except DjangoValidationError as exc:
             raise serializers.ValidationError(exc.messages, code=exc.code) from None
-        result.file.intake = result
-        return result.file
 
 
 @extend_schema_field({"type": "string", "format": "binary"})
 class MediaUploadField(serializers.FileField):
     """An image or a video, told apart by its bytes (never by its name or content type).
 
-    The value is what ``video.intake_media`` returns: the re-encoded image with ``.intake`` (as
-    ``ImageUploadField`` gives), or the video upload itself, unread beyond its head, with
-    ``.video``.
+    The value is what ``video.intake_media`` returns: an ``IntakeImage`` (as ``ImageUploadField``
+    gives) or a ``VideoIntake`` around the upload, unread beyond its head.
     """
 
     def to_internal_value(self, data):

@@ -1,4 +1,4 @@
-"""Errors the file plumbing answers with a clear 503 (storage down, decoders busy), never a 500."""
+"""Storage failures, answered with a clear 503 instead of a 500."""
 
 from boto3.exceptions import Boto3Error
 from botocore.exceptions import BotoCoreError, ClientError
@@ -13,13 +13,3 @@ class StorageUnavailable(APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_detail = "File storage is unavailable; nothing was saved. Try again shortly."
     default_code = "storage_unavailable"
-
-
-class IntakeBusy(APIException):
-    """Every decode slot stayed taken for ``IMAGE_INTAKE_WAIT_S``: try again shortly."""
-
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_detail = "Images are being processed for other requests; nothing was saved. Retry."
-    default_code = "intake_busy"
-    # DRF's exception handler sends this as Retry-After.
-    wait = 5

@@ -1,12 +1,5 @@
-"""No row without its file, no file without its row.
-
-Two halves:
-
-* Files written during a write that then fails are deleted by ``undo.undo_on_failure``: the
-  managed fields register every file they store with it.
-* Files a committed change no longer references (replaced or deleted rows) are deleted after the
-  commit, by signal handlers wired in ``FilesConfig.ready()`` — infrastructure, not business rules.
-"""
+"""No file without its row: files a committed change no longer references are deleted after the
+commit (handlers connected by ``modelfields.connect_signals``; design: docs/file-cleanup.md)."""
 
 import logging
 
@@ -30,12 +23,6 @@ def delete_on_commit(storage, names: list[str]) -> None:
 
 
 # --- Stale files after committed changes (signal handlers, connected in FilesConfig.ready) -------
-
-
-def managed_fields(model) -> list:
-    from .modelfields import MANAGED_FIELDS
-
-    return [f for f in model._meta.concrete_fields if isinstance(f, MANAGED_FIELDS)]
 
 
 # The database name a file field held before its first change since the row was loaded or saved,
@@ -81,18 +68,3 @@ def delete_files_of_deleted_row(sender, instance, **kwargs) -> None:
         names = {stored.get(field.attname), file.name if file else None} - {None, ""}
         for name in sorted(names):
             delete_on_commit(field.storage, field.stored_names(str(name)))
-
-
-def connect_signals() -> None:
-    from django.apps import apps
-    from django.db.models.signals import post_delete, post_save
-
-    for model in apps.get_models():
-        fields = managed_fields(model)
-        if not fields:
-            continue
-        model._managed_file_fields = fields
-        post_save.connect(delete_replaced_files, sender=model, dispatch_uid=f"files-save-{model}")
-        post_delete.connect(
-            delete_files_of_deleted_row, sender=model, dispatch_uid=f"files-delete-{model}"
-        )

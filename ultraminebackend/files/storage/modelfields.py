@@ -1,15 +1,5 @@
-"""Model fields for every stored file: public images, public media and private evidence.
-
-They differ from Django's only around the storage call:
-
-* an image that has not been through the intake yet (a service, the shell) goes through it here,
-  so nothing reaches storage un-normalised; the thumbnail the intake made is stored beside it;
-* storage failures become a clear 503 (``StorageUnavailable``), and a half-written pair is removed;
-* stored names are registered with ``undo.undo_on_failure`` so a failed write leaves no orphan,
-  and files a committed change no longer references are removed after commit (``cleanup``).
-
-Services store files before their transaction (``store_assigned_files``), never in ``save()``.
-"""
+"""Model fields for every stored file (public images, public media, private evidence): they run
+the intake, store the thumbnail, answer storage failures with a 503, register undo and cleanup."""
 
 import logging
 import posixpath
@@ -24,14 +14,13 @@ from django.db.models.fields.files import (
     ImageFileDescriptor,
 )
 
+from ..processing.intake import IntakeImage, intake_image
 from . import cleanup
+from .backends import private_storage
 from .errors import STORAGE_ERRORS, StorageUnavailable
 from .forms import IntakeImageFormField
-from .intake import intake_image
-from .naming import UploadTo
-from .storages import private_storage
+from .naming import UploadTo, thumbnail_name
 from .undo import on_undo
-from .variants import thumbnail_name
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +28,7 @@ logger = logging.getLogger(__name__)
 class _ManagedFileMixin:
     def save(self, name, content, save=True):
         content = self.field.prepare(content)
-        intake = getattr(content, "intake", None)
+        intake = content if isinstance(content, IntakeImage) else None
         if intake is not None:
             # The detected format names the file, never the caller's name: a PNG handed over
             # as "holiday.jpg" by a service or the shell is stored as .png, as on the API path.
@@ -57,7 +46,7 @@ class _ManagedFileMixin:
             raise StorageUnavailable() from exc
         finally:
             if intake is not None:
-                intake.file.close()
+                intake.close()
         on_undo(partial(cleanup.delete_quietly, self.storage, written))
         # Names only: never a URL (private ones are signed and would grant access from a log).
         logger.info(
@@ -174,12 +163,10 @@ class _ManagedField:
         super().__init__(*args, **kwargs)
 
     def prepare(self, content):
-        """Run the intake unless the upload field already did (its result rides on ``.intake``)."""
-        if not self.runs_intake or hasattr(content, "intake"):
+        """Run the intake unless the upload field already did (it hands over an ``IntakeImage``)."""
+        if not self.runs_intake or isinstance(content, IntakeImage):
             return content
-        result = intake_image(content, thumbnail=self.public)
-        result.file.intake = result
-        return result.file
+        return intake_image(content, thumbnail=self.public)
 
     def stored_names(self, name: str) -> list[str]:
         """The original and every variant stored beside it (deleted and copied together)."""
@@ -219,3 +206,26 @@ class PrivateFileField(_ManagedField, models.FileField):
 
 
 MANAGED_FIELDS = (PublicImageField, PublicFileField, PrivateFileField)
+
+
+def managed_fields(model) -> list:
+    """The fields of ``model`` whose files this package stores and cleans up."""
+    return [f for f in model._meta.concrete_fields if isinstance(f, MANAGED_FIELDS)]
+
+
+def connect_signals() -> None:
+    """Connect ``cleanup``'s handlers to each model with a managed field (``FilesConfig.ready``)."""
+    from django.apps import apps
+    from django.db.models.signals import post_delete, post_save
+
+    for model in apps.get_models():
+        fields = managed_fields(model)
+        if not fields:
+            continue
+        model._managed_file_fields = fields
+        post_save.connect(
+            cleanup.delete_replaced_files, sender=model, dispatch_uid=f"files-save-{model}"
+        )
+        post_delete.connect(
+            cleanup.delete_files_of_deleted_row, sender=model, dispatch_uid=f"files-delete-{model}"
+        )

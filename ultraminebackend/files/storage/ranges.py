@@ -1,13 +1,5 @@
-"""Local files served with byte ranges: ``Range: bytes=…`` answered 206, so iOS Safari plays video.
-
-Django's ``static.serve`` and ``FileResponse`` always answer 200 with the whole file, and Safari
-will not play a ``<video>`` whose server does not answer ``Range: bytes=0-1`` with 206 (other
-browsers use ranges to seek). ``file_response`` answers one range (``bytes=a-b``, ``bytes=a-``,
-``bytes=-n``) with 206, ``Content-Range`` and ``Accept-Ranges: bytes``; a range that starts past
-the end with 416 and ``Content-Range: bytes */size``. Several ranges in one request are allowed
-to be ignored (RFC 9110 §14.2): they get the whole file, 200, as does a malformed header, or an
-``If-Range`` that no longer matches. The slice is streamed a block at a time, never read whole.
-"""
+"""Local files served with byte ranges (206), so iOS Safari plays video: Django's ``static.serve``
+always answers 200. Several ranges or a stale ``If-Range`` get the whole file."""
 
 import mimetypes
 import os

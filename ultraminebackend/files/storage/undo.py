@@ -1,11 +1,6 @@
 """One undo scope for what a write stores before its transaction: files and CDN assets.
 
-Storage and CDN calls are slow network I/O, so a service makes them first and then writes its rows
-in a short ``transaction.atomic()``: no row lock (nor SQLite's write lock) is held for an upload.
-If anything after an upload fails, ``undo_on_failure`` removes what was stored, so a failed write
-leaves neither a row nor a file nor an asset. Storing code registers its undo with ``on_undo``;
-``keep_on_commit`` ends the undo at the commit of the rows that reference what was stored.
-"""
+Services store first, inside ``undo_on_failure()``, then write rows in a short atomic block."""
 
 import logging
 from collections.abc import Callable, Iterator

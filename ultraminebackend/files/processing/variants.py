@@ -1,32 +1,15 @@
-"""Thumbnails: a small WebP beside every public image, named ``<name>.thumb.webp``.
-
-Three ways to make one:
-
-* at upload time (``intake_image(upload, thumbnail=True)``), Pillow's intake shrinks the pixels
-  it has already decoded for the original (``thumbnail_bytes``): one decode for both;
-* large images, which intake streams through libvips without ever holding them decoded, get theirs
-  from the stored file, which libvips shrinks while decoding (``streaming.thumbnail``, with the
-  same WebP settings);
-* later (backfills, images that did not come through intake), ``make_thumbnail(path_or_file)``
-  opens the stored file through intake's guards and lets the JPEG decoder shrink while it decodes
-  (``draft``), so a 12 MP photo is never decoded at full size.
-
-Animated images get a still thumbnail of their first frame.
-"""
+"""Thumbnails: a small WebP beside every public image (``naming.thumbnail_name``), made from the
+pixels intake decoded, or later from the stored file through intake's guards."""
 
 import io
 import os
-import posixpath
 from typing import IO
 
 from django.conf import settings
 from PIL import Image, ImageOps
 
-THUMBNAIL_SUFFIX = ".thumb.webp"
-
-# Thumbnails are looked at small: quality 80 is libwebp's default and indistinguishable there.
-# method 4 is libwebp's balance of speed and size (6 is ~2x slower for a few % smaller files).
-THUMBNAIL_WEBP_OPTIONS = {"quality": 80, "method": 4}
+from .encoding import THUMBNAIL_PILLOW_OPTIONS
+from .guards import open_image
 
 # Shrink by whole factors (box filter, cheap) down to this multiple of the target, then finish
 # with Lanczos: Pillow's own ``reducing_gap`` trade-off, indistinguishable from a full Lanczos.
@@ -34,11 +17,6 @@ REDUCING_GAP = 2.0
 
 # Modes that resize well as they are; palette and 1-bit images would be resized with NEAREST.
 _RESIZABLE_MODES = {"L", "RGB", "RGBA"}
-
-
-def thumbnail_name(name: str) -> str:
-    """``orders/3f2a9c1e.jpg`` → ``orders/3f2a9c1e.thumb.webp`` (the folder is kept)."""
-    return posixpath.splitext(name)[0] + THUMBNAIL_SUFFIX
 
 
 def thumbnail_size(size: tuple[int, int], max_side: int) -> tuple[int, int]:
@@ -60,7 +38,7 @@ def thumbnail_bytes(image: Image.Image, *, max_side: int | None = None) -> bytes
     if size != image.size:
         image = image.resize(size, Image.Resampling.LANCZOS, reducing_gap=REDUCING_GAP)
     buffer = io.BytesIO()
-    image.save(buffer, "WEBP", **THUMBNAIL_WEBP_OPTIONS)
+    image.save(buffer, "WEBP", **THUMBNAIL_PILLOW_OPTIONS)
     return buffer.getvalue()
 
 
@@ -82,8 +60,6 @@ def make_thumbnail(
 
 
 def _thumbnail_of_file(file: IO[bytes], max_side: int | None) -> bytes:
-    from .intake import open_image  # intake imports this module for one-decode thumbnails
-
     max_side = settings.IMAGE_THUMBNAIL_SIZE if max_side is None else max_side
     _, image = open_image(file, max_pixels=settings.IMAGE_MAX_PIXELS)
     # JPEG decodes at 1/2, 1/4 or 1/8 scale in the DCT for almost nothing; ask for the smallest

@@ -1,9 +1,6 @@
 """One-line diagnoses for storage failures, each naming what to change (used by ``storage_doctor``).
 
-Lookups are tables: S3 error codes (from the XML body, or the bare HTTP status a HEAD request
-answers with) and exception class names map to message templates. Messages never carry
-credentials or signed query strings: only the bucket, the endpoint, the region and the operation.
-"""
+Messages never carry credentials or signed query strings."""
 
 import re
 from collections.abc import Mapping

@@ -2,7 +2,7 @@
 
 from django import forms
 
-from .intake import intake_image
+from ..processing.intake import intake_image
 
 
 class IntakeImageFormField(forms.ImageField):
@@ -16,6 +16,4 @@ class IntakeImageFormField(forms.ImageField):
         upload = forms.FileField.to_python(self, data)
         if upload is None:
             return None
-        result = intake_image(upload, thumbnail=not self.private)  # ValidationError → form error
-        result.file.intake = result
-        return result.file
+        return intake_image(upload, thumbnail=not self.private)  # ValidationError → form error

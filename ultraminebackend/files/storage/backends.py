@@ -1,9 +1,6 @@
 """The storage backends behind the ``default`` (public) and ``private`` roles of ``STORAGES``.
 
-Model fields that hold payment evidence use ``storage=private_storage``: a callable, so migrations
-stay identical whichever mode ``USE_S3`` picks, returning a lazy proxy, so tests that override
-``STORAGES`` reach the new backend too.
-"""
+Private fields take ``storage=private_storage``: a callable, so migrations fit both modes."""
 
 import time
 from urllib.parse import urlencode
@@ -16,6 +13,8 @@ from django.urls import reverse
 from django.utils.crypto import constant_time_compare
 from django.utils.functional import LazyObject, empty
 from storages.backends.s3 import S3Storage
+
+from .config import PRIVATE
 
 PRIVATE_SIGNING_SALT = "ultraminebackend.files.private"
 
@@ -30,8 +29,8 @@ class PrivateFileSystemStorage(FileSystemStorage):
     """Local private files, outside ``MEDIA_ROOT``; ``url()`` returns a signed, expiring link.
 
     The link has the shape of an S3 presigned URL (``?expires=…&signature=…``) and is checked by
-    ``ultraminebackend.files.views.private_file``. The signature covers the name and the expiry, so
-    neither can be changed without invalidating it.
+    ``views.private_file``. The signature covers the name and the expiry, so neither can be
+    changed without invalidating it.
     """
 
     is_private = True
@@ -65,7 +64,7 @@ class PublicS3Storage(S3Storage):
     """Public media on S3, its URLs built by django-storages' ``custom_domain`` path.
 
     Without a custom domain django-storages asks botocore's presigner for every URL, even an
-    unsigned one (~90 us; django-storages issue 1553). The bucket's own endpoint (what the
+    unsigned one (django-storages issue 1553). The bucket's own endpoint (what the
     presigner puts in front of every key) is taken once as the custom domain instead, so a URL
     is a string join. Keys are then quoted by Django's ``filepath_to_uri``, which leaves
     ``!*()'`` as they are where botocore would escape them: the same object either way.
@@ -99,7 +98,7 @@ class PrivateS3Storage(S3Storage):
 
 class _PrivateStorageProxy(LazyObject):
     def _setup(self):
-        self._wrapped = storages["private"]
+        self._wrapped = storages[PRIVATE]
 
 
 _private = _PrivateStorageProxy()

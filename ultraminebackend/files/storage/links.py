@@ -1,10 +1,6 @@
 """The one URL builder: every serializer, view and admin page turns stored files into URLs here.
 
-S3 and CDN URLs are already absolute and are returned as they are. Local ones (``/media/…`` and
-the signed ``/files/private/…``) are made absolute from ``SITE_URL`` when it is set, else from the
-request, which honours ``X-Forwarded-Proto``/``X-Forwarded-Host`` behind the proxy (see
-``SECURE_PROXY_SSL_HEADER`` and ``USE_X_FORWARDED_HOST`` in settings).
-"""
+Local URLs are made absolute from ``SITE_URL`` or the request; S3 and CDN URLs already are."""
 
 import re
 from urllib.parse import urlsplit
@@ -14,7 +10,7 @@ from django.db.models.fields.files import FieldFile
 from django.http import HttpRequest
 from django.utils.functional import LazyObject, empty
 
-from .variants import thumbnail_name
+from .naming import thumbnail_name
 
 # Segments of characters no backend here ever quotes or normalises (none empty, none starting
 # with a dot): a public backend's URL of such a name is its URL base followed by the name. Every

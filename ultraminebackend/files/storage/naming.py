@@ -1,5 +1,6 @@
 """Generated storage names: ``<folder>/<random>.<ext>``; client file names never reach a key."""
 
+import posixpath
 import secrets
 from pathlib import PurePosixPath
 
@@ -7,6 +8,9 @@ from django.utils.deconstruct import deconstructible
 
 # Extensions we are willing to keep; anything else is stored without one.
 _SAFE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".webp", ".gif", ".pdf", ".mp4", ".webm", ".mov"}
+
+# A public image's WebP thumbnail is stored beside it under this suffix.
+THUMBNAIL_SUFFIX = ".thumb.webp"
 
 
 def random_name(folder: str, extension: str) -> str:
@@ -16,6 +20,11 @@ def random_name(folder: str, extension: str) -> str:
     if suffix == ".jpeg":
         suffix = ".jpg"
     return f"{folder}/{secrets.token_hex(16)}{suffix}"
+
+
+def thumbnail_name(name: str) -> str:
+    """``orders/3f2a9c1e.jpg`` → ``orders/3f2a9c1e.thumb.webp`` (the folder is kept)."""
+    return posixpath.splitext(name)[0] + THUMBNAIL_SUFFIX
 
 
 @deconstructible

@@ -1,19 +1,5 @@
-"""Large still images, normalised by libvips a strip at a time instead of decoded whole.
-
-Pillow decodes the whole image before it writes any of it: 4 bytes per pixel, ~175 MB for a 44 MP
-photo, held for the length of the request. libvips runs load → turn → colour → save as one
-pipeline over strips of a few dozen rows, so a still JPEG, PNG or WebP of at least
-``IMAGE_STREAMING_MIN_PIXELS`` is normalised in ~25 MB whatever its size
-(``bench/upload_memory.py``). Intake sniffs the format, checks the caps from the header and keeps
-animations, GIF and HEIC for Pillow before it hands an image over; this module then does what the
-Pillow path does: EXIF orientation applied, ICC → sRGB, CMYK and 16-bit → 8-bit, every piece of
-metadata dropped, the same encoder settings (baseline JPEG above ``MULTIPASS_MAX_PIXELS``).
-
-Turning an image by 90° needs its last row before the first output row can be written, which a
-strip pipeline cannot give. Such images are first written to an uncompressed tiled TIFF in the
-temporary folder and turned from there tile by tile: ~3 bytes per pixel on disk for the length of
-the request instead of in memory.
-"""
+"""Large still images, normalised by libvips a strip at a time instead of decoded whole, with the
+Pillow path's results (docs/files.md)."""
 
 import contextlib
 import os
@@ -22,6 +8,8 @@ import time
 from typing import IO
 
 import pyvips
+
+from . import encoding
 
 # libvips caches recent operations, and with them their images (and open files); every call
 # here is one-off, so the cache would only keep memory and temporary files alive.
@@ -75,12 +63,11 @@ class StillImage:
         return self._image.width, self._image.height
 
     def write_normalised(
-        self, output: IO[bytes], *, multipass: bool, is_srgb, deadline: float | None = None
+        self, output: IO[bytes], *, is_srgb, deadline: float | None = None
     ) -> tuple[int, int]:
         """Decode strip by strip and write the normalised image to ``output``, in its format.
 
-        ``multipass`` allows a progressive, optimised JPEG (libjpeg then buffers every
-        coefficient, so intake only asks for it on smaller images). ``is_srgb(profile_bytes)``
+        Encoder settings come from ``encoding``, as on the Pillow path. ``is_srgb(profile_bytes)``
         says whether an embedded ICC profile is sRGB already (``None`` when it cannot be read):
         intake's own test, so both paths treat profiles alike. Past ``deadline`` (a
         ``time.monotonic()`` value) the work stops with ``TimedOut``. Returns the stored size.
@@ -90,13 +77,11 @@ class StillImage:
             image = _srgb_8_bit(image, is_srgb)
             target = pyvips.TargetCustom()
             target.on_write(output.write)
-            _save(watch(image), self.format, target, multipass=multipass)
+            _save(watch(image), self.format, target)
         return image.width, image.height
 
 
-def thumbnail(
-    file: IO[bytes], *, max_side: int, webp_options: dict, deadline: float | None = None
-) -> bytes:
+def thumbnail(file: IO[bytes], *, max_side: int, deadline: float | None = None) -> bytes:
     """WebP thumbnail of a file ``normalise`` wrote (upright, sRGB, no metadata).
 
     libvips shrinks JPEG and WebP while decoding them (at 1/2 … 1/8 scale, like Pillow's
@@ -107,9 +92,7 @@ def thumbnail(
         image = pyvips.Image.thumbnail_source(
             source, max_side, height=max_side, size="down", no_rotate=True
         )
-        return watch(image).webpsave_buffer(
-            Q=webp_options["quality"], effort=webp_options["method"], keep="none"
-        )
+        return watch(image).webpsave_buffer(**encoding.THUMBNAIL_VIPS_OPTIONS, keep="none")
 
 
 def check_deadline(deadline: float | None) -> None:
@@ -148,8 +131,8 @@ def _deadline(deadline: float | None):
 
 def _source(fp: IO[bytes]) -> pyvips.SourceCustom:
     # A custom source reads through Python in small chunks; a file source would let libvips map
-    # the whole upload into memory (+25 MB for a 25 MB JPEG). The caller must keep the returned
-    # object alive while libvips reads: its callbacks die with it (a crash, not an exception).
+    # the whole upload into memory. The caller must keep the returned object alive while libvips
+    # reads: its callbacks die with it (a crash, not an exception).
     fp.seek(0)
     source = pyvips.SourceCustom()
     source.on_read(fp.read)
@@ -202,14 +185,12 @@ def _srgb_8_bit(image: pyvips.Image, is_srgb) -> pyvips.Image:
     return image
 
 
-def _save(image: pyvips.Image, fmt: str, target: pyvips.TargetCustom, *, multipass: bool):
-    # Encoder settings mirror intake's _SAVE_OPTIONS for Pillow; keep="none" drops EXIF, XMP,
-    # IPTC, ICC and comments.
+def _save(image: pyvips.Image, fmt: str, target: pyvips.TargetCustom):
+    # keep="none" drops EXIF, XMP, IPTC, ICC and comments.
+    options = encoding.vips_options(fmt, image.width * image.height)
     if fmt == "JPEG":
-        image.jpegsave_target(
-            target, Q=85, optimize_coding=multipass, interlace=multipass, keep="none"
-        )
+        image.jpegsave_target(target, **options, keep="none")
     elif fmt == "PNG":
-        image.pngsave_target(target, compression=6, keep="none")
+        image.pngsave_target(target, **options, keep="none")
     else:
-        image.webpsave_target(target, Q=85, effort=4, keep="none")
+        image.webpsave_target(target, **options, keep="none")

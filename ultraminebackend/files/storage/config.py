@@ -1,21 +1,19 @@
-"""Builds the ``STORAGES`` setting for both modes; settings.py and the tests share this definition.
-
-Three roles:
-
-* ``default``  public media (product photos, generated images): browsers load it directly.
-* ``private``  payment evidence: only reachable through a signed URL that expires.
-* ``staticfiles``  built into the image and served by WhiteNoise in both modes, so static files
-  survive Koyeb's ephemeral disk without S3.
-"""
+"""The storage roles and the ``STORAGES`` setting for both modes (settings.py, the tests and
+``migrate_media`` share it): ``default`` public media, ``private`` evidence, ``staticfiles``."""
 
 import json
 from dataclasses import dataclass
 from pathlib import Path
 
-PUBLIC_S3_STORAGE = "ultraminebackend.files.storages.PublicS3Storage"
-PRIVATE_S3_STORAGE = "ultraminebackend.files.storages.PrivateS3Storage"
-PUBLIC_LOCAL_STORAGE = "ultraminebackend.files.storages.PublicFileSystemStorage"
-PRIVATE_LOCAL_STORAGE = "ultraminebackend.files.storages.PrivateFileSystemStorage"
+# The roles files are stored in, as ``STORAGES`` names them (``staticfiles`` is the third entry).
+PUBLIC = "default"
+PRIVATE = "private"
+ROLES = (PUBLIC, PRIVATE)
+
+PUBLIC_S3_STORAGE = "ultraminebackend.files.storage.backends.PublicS3Storage"
+PRIVATE_S3_STORAGE = "ultraminebackend.files.storage.backends.PrivateS3Storage"
+PUBLIC_LOCAL_STORAGE = "ultraminebackend.files.storage.backends.PublicFileSystemStorage"
+PRIVATE_LOCAL_STORAGE = "ultraminebackend.files.storage.backends.PrivateFileSystemStorage"
 
 # Files read back from S3 (``storage.open``) are downloaded into a spooled temporary file whose
 # size cap is django-storages' ``max_memory_size``; its default of 0 means "never spill", so a
@@ -113,7 +111,7 @@ def build_storages(
             "BACKEND": PRIVATE_LOCAL_STORAGE,
             "OPTIONS": {"location": str(private_media_root), "url_ttl": private_url_ttl},
         }
-    return {"default": public, "private": private, "staticfiles": {"BACKEND": static_backend}}
+    return {PUBLIC: public, PRIVATE: private, "staticfiles": {"BACKEND": static_backend}}
 
 
 def public_media_policy(bucket: str) -> str:

@@ -1,12 +1,5 @@
-"""Round-trips a probe file through both storage roles and diagnoses each failing step.
-
-``storage_doctor`` runs these checks; they use the configured ``STORAGES`` (what the app will use),
-rebuilt with short timeouts so a silent endpoint cannot hang the command.
-
-S3 mode: write, read back, fetch the public URL with a plain HTTP GET (``default``) or the signed
-URL (``private``, whose unsigned URL must be refused), delete and confirm it is gone. Local mode
-adds a writable-folder check and fetches the URLs through Django's own URL routes.
-"""
+"""``storage_doctor``'s checks: a probe file round-tripped through both roles of the configured
+``STORAGES`` (short timeouts), each failing step diagnosed (docs/files.md)."""
 
 import logging
 import os
@@ -27,7 +20,7 @@ from django.test import Client
 from django.utils.module_loading import import_string
 from storages.backends.s3 import S3Storage
 
-from .config import public_media_policy
+from ..storage.config import PRIVATE, PUBLIC, public_media_policy
 from .diagnoses import (
     Where,
     explain,
@@ -40,7 +33,6 @@ from .diagnoses import (
 )
 from .probes import storage_reachable
 
-ROLES = ("default", "private")
 PROBE_FOLDER = "storage-doctor"
 MAX_BODY_BYTES = 64 * 1024  # probes are tiny; never read more than this from any answer
 
@@ -204,13 +196,13 @@ def _url_failure(probe: Probe, check: str, url: str, answer: Answer) -> StepFail
 
 
 S3_STEPS = {
-    "default": (
+    PUBLIC: (
         ("write", _write),
         ("read", _read),
         ("public-url", _public_url),
         ("delete", _delete),
     ),
-    "private": (
+    PRIVATE: (
         ("write", _write),
         ("read", _read),
         ("signed-url", _signed_url),

@@ -10,9 +10,9 @@ from django.core.files.storage import FileSystemStorage, default_storage
 from django.http import Http404, HttpResponseForbidden
 from django.views.decorators.http import require_safe
 
+from .backends import private_signature_is_valid, private_storage
 from .config import PRIVATE_CACHE_CONTROL, PUBLIC_CACHE_CONTROL
 from .ranges import file_response
-from .storages import private_signature_is_valid, private_storage
 
 
 @require_safe
