@@ -1,11 +1,7 @@
-"""Using an upload once: claim it atomically, then keep it if the request succeeds.
+"""Using an upload once: a guarded claim during validation, settled when the answer is known.
 
-A request that names ``X_upload`` claims the upload (``pending`` -> ``claimed`` in one guarded
-``UPDATE``, so two requests cannot both use it). ``UploadClaimsMiddleware`` settles the claims at
-the end of the request: a success attaches them (the quarantined file is deleted: its copy went
-through the intake into the normal folder); a failure (a 4xx elsewhere in the body, a 5xx) hands
-them back, so the client may retry with the same id. An upload the intake refused is rejected at
-once and its file deleted.
+A success attaches the claims (their quarantined files go); a failure hands them back, so the
+corrected request may use the same id. An upload the intake refused is rejected at once.
 """
 
 import logging
@@ -63,10 +59,9 @@ def release(uploads: list[Upload]) -> None:
 
 
 class UploadClaimsMiddleware:
-    """Settles the uploads a request claimed once its answer is known (see the module).
+    """Settles the uploads a request claimed: attached below 400, handed back otherwise.
 
-    Outside a request (a shell, a test calling a serializer) a claim stays ``claimed`` and the
-    expiry sweep removes it after ``UPLOAD_TTL_S``.
+    Claims made outside a request stay ``claimed`` until the expiry sweep.
     """
 
     def __init__(self, get_response):

@@ -14,12 +14,9 @@ BATCH = 500
 
 
 def expire_uploads(now: datetime) -> dict[str, int]:
-    """Delete uploads created more than ``UPLOAD_TTL_S`` before ``now``, files first.
-
-    Registered with the task worker's periodic sweep; ``manage.py expire_uploads`` runs it by
-    hand. Every old upload's name is deleted, attached ones too: S3 takes posts to a presigned
-    POST until it expires, even after the upload was used.
-    """
+    """Delete uploads older than ``UPLOAD_TTL_S`` at ``now``, objects first; used ones too,
+    since S3 takes posts to a presigned POST until it expires, even after the upload was used.
+    The task worker runs it periodically; ``manage.py expire_uploads`` by hand."""
     cutoff = now - timedelta(seconds=settings.UPLOAD_TTL_S)
     old = list(Upload.objects.filter(created_at__lt=cutoff).values_list("pk", "name")[:BATCH])
     delete_quietly(quarantine_storage(), [name for _, name in old])

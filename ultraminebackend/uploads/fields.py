@@ -1,10 +1,6 @@
-"""``X_upload``: a direct upload's id where a body takes file field ``X``.
-
-An app's serializer declares ``image_upload = UploadRefField("orders.image", source="image")``
-(in a ``ListField(..., source="media")`` for repeated files) and mixes in ``UploadRefsMixin``.
-The field resolves the id to exactly what the file field gives for a direct upload (the same
-intake: magic bytes, caps, orientation, metadata, re-encode, thumbnail), so services are unchanged.
-"""
+"""``X_upload``: a direct upload's id where a body takes file field ``X``, resolved to exactly
+what ``X`` gives for a posted file (the same intake), so services are unchanged. Declare
+``UploadRefField("<purpose>", source="X")`` and mix in ``UploadRefsMixin``."""
 
 import uuid
 
@@ -25,10 +21,7 @@ _FINAL_REFUSALS = {"upload_empty", "upload_larger_than_declared", "upload_too_la
 @extend_schema_field({"type": "string", "format": "uuid"})
 class UploadRefField(serializers.Field):
     """The id of the caller's unused upload for ``purpose``; its value is the intake's file.
-
-    ``file_required=True``: the body must carry the file field or this one (declare the file
-    field ``required=False``); ``UploadRefsMixin`` checks it.
-    """
+    ``file_required=True``: the body needs the file field (declared ``required=False``) or this."""
 
     default_error_messages = {
         "invalid": "Must be an upload id (a UUID answered by POST /api/uploads/).",
@@ -92,11 +85,8 @@ class UploadRefField(serializers.Field):
 
 
 class UploadRefsMixin:
-    """A body that takes ``X`` or ``X_upload`` (never both); ``file_required`` needs either.
-
-    Checked in ``to_internal_value``, before any upload is claimed and read; the fields stay as
-    declared (``get_fields`` is not overridden, so fast reads keep their shared plan).
-    """
+    """``X`` or ``X_upload``, never both; checked before any upload is claimed. No
+    ``get_fields`` override, so ``FastReadMixin`` keeps its shared plan."""
 
     def upload_pairs(self) -> dict[str, tuple[str, bool]]:
         """``X_upload`` -> (``X``, whether one of the two is required)."""

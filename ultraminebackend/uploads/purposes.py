@@ -1,9 +1,5 @@
-"""What each upload purpose accepts: its file field's intake, its content types and its cap.
-
-One table (the contract's purposes). The declared content type only picks the cap and the
-presigned POST's condition; what is stored is decided by the bytes, through the same intake as
-a direct upload, when the upload is attached.
-"""
+"""What each upload purpose accepts: its file field's intake, content types and byte cap.
+The declared type only picks the cap and the S3 condition; the bytes decide, at attach time."""
 
 from collections.abc import Callable
 from dataclasses import dataclass

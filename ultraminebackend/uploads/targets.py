@@ -1,9 +1,5 @@
-"""Where the browser posts an upload's file: an S3 presigned POST, or our own URL in local mode.
-
-Both answer ``(url, fields)``: the client posts ``fields`` and then ``file`` as multipart to
-``url``, so the React code has one path. Both bound the size (1 … the declared size) and the
-``Content-Type`` form field, and expire after ``UPLOAD_URL_TTL``.
-"""
+"""Where the browser posts an upload: an S3 presigned POST, or our own URL in local mode.
+Both answer ``(url, fields)`` and bound the size, the ``Content-Type`` field and the expiry."""
 
 import posixpath
 

@@ -1,9 +1,5 @@
-"""Checking a claimed upload's object before the intake: it exists, and its size is allowed.
-
-The size comes from storage's metadata (S3: ``HEAD``) before a byte is read, then the copy is
-bounded by it again: a second POST to a still-valid S3 policy could replace the object between
-the ``HEAD`` and the read.
-"""
+"""A claimed upload's object before the intake: it exists, and its size (S3: ``HEAD``) is allowed.
+The copy is bounded again while read: a second POST could replace the object meanwhile."""
 
 import tempfile
 
