@@ -70,10 +70,10 @@ class GenerateImageView(APIView):
         },
     )
     def post(self, request):
-        serializer = GenerateImageSerializer(data=request.data, context={"request": request})
+        context = {"request": request}
+        serializer = GenerateImageSerializer(data=request.data, context=context)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        context = {"request": request}
         try:
             generation = services.generation_create(
                 user=request.user,
