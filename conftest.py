@@ -11,7 +11,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from testsupport.fakes import FakeImageKitServer
 from testsupport.files import s3_storages
-from ultraminebackend.files.config import build_storages, public_media_policy
+from ultraminebackend.files.storage.config import build_storages, public_media_policy
 
 STATIC_FILES = "django.contrib.staticfiles.storage.StaticFilesStorage"
 

@@ -5,7 +5,7 @@ from django.db.models import Q
 
 from accounts.models import owner
 from ultraminebackend.assets.models import Delivery, Storage, StoredAsset
-from ultraminebackend.files.modelfields import PrivateFileField, PublicImageField
+from ultraminebackend.files.storage.modelfields import PrivateFileField, PublicImageField
 
 
 class Generation(StoredAsset):

@@ -5,8 +5,9 @@ from rest_framework import serializers
 from ultraminebackend import formdata
 from ultraminebackend.assets.delivery import asset_thumbnail_url, asset_url
 from ultraminebackend.assets.models import Storage
-from ultraminebackend.files.fields import FileUrlField, ImageUploadField, RequestUrlField
+from ultraminebackend.files.storage.fields import FileUrlField, ImageUploadField, RequestUrlField
 from ultraminebackend.serializers import FastReadMixin
+from ultraminebackend.uploads.fields import UploadRefField, UploadRefsMixin
 
 from .models import Generation
 from .providers import ASPECT_RATIOS, STYLES
@@ -14,7 +15,7 @@ from .providers.base import PROVIDERS
 from .providers.prompting import MAX_PROMPT_CHARS
 
 
-class GenerateImageSerializer(serializers.Serializer):
+class GenerateImageSerializer(UploadRefsMixin, serializers.Serializer):
     prompt = serializers.CharField(max_length=MAX_PROMPT_CHARS)
     style = serializers.ChoiceField(
         choices=sorted(STYLES), required=False, allow_blank=True, default=""
@@ -23,6 +24,7 @@ class GenerateImageSerializer(serializers.Serializer):
         choices=list(ASPECT_RATIOS), required=False, allow_null=True
     )
     reference_image = ImageUploadField(required=False, private=True)
+    reference_image_upload = UploadRefField("ai.reference_image", source="reference_image")
     return_base64 = formdata.BooleanField(default=False)
 
     def get_fields(self):

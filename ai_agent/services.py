@@ -10,7 +10,6 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q
@@ -19,8 +18,9 @@ from rest_framework.exceptions import Throttled
 
 from ultraminebackend.assets.store import AssetStore, Use
 from ultraminebackend.db import release_pooled_connection
-from ultraminebackend.files.errors import StorageUnavailable
-from ultraminebackend.files.undo import keep_on_commit, undo_on_failure
+from ultraminebackend.files.processing.intake import IntakeImage
+from ultraminebackend.files.storage.errors import StorageUnavailable
+from ultraminebackend.files.storage.undo import keep_on_commit, undo_on_failure
 from ultraminebackend.worker import WorkerStopping, fail_task_rows, lost_before
 
 from .models import Generation
@@ -70,13 +70,12 @@ class AspectChoice:
     source: str
 
 
-def choose_aspect_ratio(*, explicit: str | None, reference: File | None) -> AspectChoice:
+def choose_aspect_ratio(*, explicit: str | None, reference: IntakeImage | None) -> AspectChoice:
     """Explicit beats the reference's shape, which beats the default (1:1)."""
     if explicit:
         return AspectChoice(explicit, Generation.AspectRatioSource.EXPLICIT)
     if reference is not None:
-        intake = reference.intake
-        ratio = nearest_aspect_ratio(width=intake.width, height=intake.height)
+        ratio = nearest_aspect_ratio(width=reference.width, height=reference.height)
         return AspectChoice(ratio, Generation.AspectRatioSource.REFERENCE)
     return AspectChoice(DEFAULT_ASPECT_RATIO, Generation.AspectRatioSource.DEFAULT)
 
@@ -117,7 +116,7 @@ def generation_create(
     prompt: str,
     style: str = "",
     aspect_ratio: str | None = None,
-    reference: File | None = None,
+    reference: IntakeImage | None = None,
     run_async: bool = False,
 ) -> Generation:
     """Record the request; run it now (sync) or hand it to the worker (async)."""
@@ -131,8 +130,8 @@ def generation_create(
         ),
         "aspect_ratio": choice.ratio,
         "aspect_ratio_source": choice.source,
-        "reference_width": reference.intake.width if reference else None,
-        "reference_height": reference.intake.height if reference else None,
+        "reference_width": reference.width if reference else None,
+        "reference_height": reference.height if reference else None,
         "is_async": run_async,
     }
     try:

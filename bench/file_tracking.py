@@ -32,8 +32,10 @@ from accounts.models import User  # noqa: E402
 from bench.harness.report import Row, report  # noqa: E402
 from bench.harness.seed import EMAIL, PASSWORD  # noqa: E402
 from core.models import Category, Order, Product  # noqa: E402
-from ultraminebackend.files.cleanup import managed_fields  # noqa: E402
-from ultraminebackend.files.modelfields import stored_name_getter  # noqa: E402
+from ultraminebackend.files.storage.modelfields import (  # noqa: E402
+    managed_fields,
+    stored_name_getter,
+)
 
 ROWS, ROUNDS = 1000, 7
 

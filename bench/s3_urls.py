@@ -20,7 +20,7 @@ from storages.backends.s3 import S3Storage  # noqa: E402
 
 from bench.harness.report import Row, report  # noqa: E402
 from testsupport.files import s3_storages  # noqa: E402
-from ultraminebackend.files.storages import PrivateS3Storage, PublicS3Storage  # noqa: E402
+from ultraminebackend.files.storage.backends import PrivateS3Storage, PublicS3Storage  # noqa: E402
 
 N = 5000
 

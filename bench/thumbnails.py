@@ -24,12 +24,12 @@ from PIL import Image  # noqa: E402
 
 from bench.harness.report import Row, report  # noqa: E402
 from testsupport.files import encode, photo  # noqa: E402
-from ultraminebackend.files.intake import intake_image  # noqa: E402
-from ultraminebackend.files.variants import (  # noqa: E402
-    THUMBNAIL_WEBP_OPTIONS,
-    make_thumbnail,
-    thumbnail_bytes,
+from ultraminebackend.files.processing.encoding import (  # noqa: E402
+    THUMBNAIL_PILLOW_OPTIONS,
+    THUMBNAIL_VIPS_OPTIONS,
 )
+from ultraminebackend.files.processing.intake import intake_image  # noqa: E402
+from ultraminebackend.files.processing.variants import make_thumbnail, thumbnail_bytes  # noqa: E402
 
 logging.getLogger("pyvips").setLevel(logging.WARNING)  # it logs every operation at INFO
 
@@ -62,7 +62,7 @@ def pillow_full_decode(path: str) -> bytes:
     with Image.open(path) as image:
         small = image.convert("RGB").resize((400, 300), Image.Resampling.LANCZOS)
     buffer = io.BytesIO()
-    small.save(buffer, "WEBP", **THUMBNAIL_WEBP_OPTIONS)
+    small.save(buffer, "WEBP", **THUMBNAIL_PILLOW_OPTIONS)
     return buffer.getvalue()
 
 
@@ -72,9 +72,7 @@ def intake_upload(path: str):
 
 
 def vips_thumbnail(path: str) -> bytes:
-    return pyvips.Image.thumbnail(path, MAX_SIDE).webpsave_buffer(
-        Q=THUMBNAIL_WEBP_OPTIONS["quality"], effort=THUMBNAIL_WEBP_OPTIONS["method"]
-    )
+    return pyvips.Image.thumbnail(path, MAX_SIDE).webpsave_buffer(**THUMBNAIL_VIPS_OPTIONS)
 
 
 def main() -> None:

@@ -24,7 +24,7 @@ MIB = 1024 * 1024
 # small warm-up; then the 25 MB file once more under a field the endpoint ignores, which costs
 # the request (body streamed to a temporary file, multipart parsing) without the image work.
 # The 25 MB photo is also sent stored sideways (EXIF orientation 6), which libvips can only turn
-# by way of a temporary file (files/streaming.py).
+# by way of a temporary file (files/processing/streaming.py).
 UPLOADS = (
     ("warm-up", MIB // 2, "image", 1),
     ("5 MB", 5 * MIB, "image", 1),

@@ -8,8 +8,8 @@ from django.db.models import Q
 
 from accounts.models import owner
 from ultraminebackend.assets.models import StoredAsset
-from ultraminebackend.files.modelfields import PublicFileField, PublicImageField
-from ultraminebackend.files.naming import UploadToByAttribute
+from ultraminebackend.files.storage.modelfields import PublicFileField, PublicImageField
+from ultraminebackend.files.storage.naming import UploadToByAttribute
 
 
 class Brand(models.Model):

@@ -17,7 +17,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from ultraminebackend.assets.models import Storage
-from ultraminebackend.files.errors import STORAGE_ERRORS
+from ultraminebackend.files.storage.errors import STORAGE_ERRORS
 
 from .models import Media, Post
 

@@ -10,7 +10,8 @@ from rest_framework import serializers
 from ai_agent.models import Generation
 from ultraminebackend import formdata
 from ultraminebackend.assets import delivery
-from ultraminebackend.files.fields import URL_SCHEMA, ImageUploadField, MediaUploadField
+from ultraminebackend.files.storage.fields import URL_SCHEMA, ImageUploadField, MediaUploadField
+from ultraminebackend.uploads.fields import UploadRefField, UploadRefsMixin
 
 from .models import POST_SETTABLE_STATUSES, Blog, BlogImage, Brand, Media, Post
 from .services import MAX_MEDIA_PER_POST
@@ -61,7 +62,7 @@ class _UserBrandField(serializers.PrimaryKeyRelatedField):
 # Named after the resource, the request bodies are "PostRequest" and "PatchedPostRequest" next to
 # the "Post" answer, and each status choice set belongs to one name ("PostStatusEnum").
 @extend_schema_serializer(component_name="Post")
-class PostInputSerializer(serializers.Serializer):
+class PostInputSerializer(UploadRefsMixin, serializers.Serializer):
     """Create (multipart) or PATCH a post. Media are uploaded files first, then copied generations.
 
     A post needs a caption (not only white space) or at least one media item (``media`` files
@@ -85,6 +86,14 @@ class PostInputSerializer(serializers.Serializer):
         help_text="Image (JPEG, PNG, WebP, GIF, HEIC) or video (MP4, WebM, QuickTime) files, "
         "in order; repeat the field for each file.",
     )
+    media_uploads = serializers.ListField(
+        child=UploadRefField("posts.media"),
+        source="media",
+        required=False,
+        max_length=MAX_MEDIA_PER_POST,
+        help_text="Instead of `media`: ids of your uploads for `posts.media`, in order; repeat "
+        "the field for each in a form.",
+    )
     media_generations = serializers.ListField(
         child=_OwnGenerationField(),
         required=False,
@@ -95,7 +104,8 @@ class PostInputSerializer(serializers.Serializer):
     def to_internal_value(self, data):
         # Count before any file is parsed: every image costs a full decode in the intake, so
         # 20 files in a request meant for 10 must be refused before that work, not after.
-        count = sum(len(_values(data, name)) for name in ("media", "media_generations"))
+        names = ("media", "media_uploads", "media_generations")
+        count = sum(len(_values(data, name)) for name in names)
         if count > MAX_MEDIA_PER_POST:
             raise serializers.ValidationError(
                 {"media": [f"A post has at most {MAX_MEDIA_PER_POST} media; got {count}."]},
@@ -181,7 +191,7 @@ class PostSerializer(serializers.ModelSerializer):
 
 
 @extend_schema_serializer(component_name="Blog")
-class BlogInputSerializer(serializers.Serializer):
+class BlogInputSerializer(UploadRefsMixin, serializers.Serializer):
     """Create (multipart) or PATCH a blog. ``banner=null`` (or empty) removes the banner."""
 
     title = serializers.CharField(max_length=200)
@@ -198,6 +208,8 @@ class BlogInputSerializer(serializers.Serializer):
     image_alt = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     banner = ImageUploadField(required=False, allow_null=True)
     image = ImageUploadField(required=False, allow_null=True, help_text="The featured image.")
+    banner_upload = UploadRefField("blogs.banner", source="banner")
+    image_upload = UploadRefField("blogs.image", source="image")
     banner_generation = _OwnGenerationField(required=False, allow_null=True)
     image_generation = _OwnGenerationField(required=False, allow_null=True)
 

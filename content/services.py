@@ -14,9 +14,9 @@ from rest_framework.exceptions import NotFound
 from ai_agent.models import Generation
 from ultraminebackend.assets.store import AssetStore, SourceGone, Use
 from ultraminebackend.exceptions import Conflict, field_error
-from ultraminebackend.files.intake import intake_image
-from ultraminebackend.files.undo import undo_on_failure
-from ultraminebackend.files.video import intake_media
+from ultraminebackend.files.processing.intake import IntakeImage, intake_image
+from ultraminebackend.files.processing.video import VideoIntake, intake_media
+from ultraminebackend.files.storage.undo import undo_on_failure
 from ultraminebackend.slugs import SlugRule
 
 from .models import Blog, BlogImage, Brand, Media, Post
@@ -25,7 +25,7 @@ MAX_MEDIA_PER_POST = 10
 # The CDN folder of post media, uploaded with resource_type "auto" (contract).
 POST_MEDIA_USE = Use(folder="auto", resource_type="auto")
 
-MediaSource = File | Generation
+MediaSource = File | IntakeImage | VideoIntake | Generation
 
 
 # --- Brands ---------------------------------------------------------------------------------------
@@ -153,14 +153,14 @@ def _store_media(*, store: AssetStore, sources: Sequence[MediaSource]) -> list[M
             item.type = Media.Type.IMAGE
             _copy_generation(store, item, source, use=POST_MEDIA_USE, field="media_generations")
         else:
-            if not hasattr(source, "intake") and not hasattr(source, "video"):
+            if not isinstance(source, IntakeImage | VideoIntake):
                 source = intake_media(source)  # not through the API's upload field
-            if hasattr(source, "video"):
+            if isinstance(source, VideoIntake):
                 item.type = Media.Type.VIDEO
-                store.store_video(item, source.video, use=POST_MEDIA_USE)
+                store.store_video(item, source, use=POST_MEDIA_USE)
             else:
                 item.type = Media.Type.IMAGE
-                store.store_image(item, source.intake, use=POST_MEDIA_USE)
+                store.store_image(item, source, use=POST_MEDIA_USE)
         items.append(item)
     return items
 
@@ -178,13 +178,13 @@ def post_create(
     status: str = Post.Status.DRAFT,
     scheduled_at: datetime | None = None,
     brand: Brand | None = None,
-    media: Sequence[File] = (),
+    media: Sequence[File | VideoIntake] = (),
     media_generations: Sequence[Generation] = (),
 ) -> Post:
     """A post with its media in order: uploaded files first, then copied generations.
 
-    ``media`` items are files; those that did not come through ``MediaUploadField`` (which
-    leaves ``.intake`` or ``.video`` on them) go through ``intake_media`` here.
+    ``media`` items are what ``MediaUploadField`` gives (``IntakeImage`` or ``VideoIntake``);
+    other files go through ``intake_media`` here.
     """
     _check_brand(brand, user)
     _check_generations(media_generations, user, "media_generations")
@@ -212,7 +212,7 @@ def post_update(
     *,
     post: Post,
     data: dict,
-    media: Sequence[File] | None = None,
+    media: Sequence[File | VideoIntake] | None = None,
     media_generations: Sequence[Generation] | None = None,
     user=None,
 ) -> Post:
@@ -351,8 +351,9 @@ def _store_blog_images(
         if isinstance(source, Generation):
             _copy_generation(store, image, source, use=use, field=field)
         else:
-            intake = getattr(source, "intake", None) or intake_image(source, thumbnail=True)
-            store.store_image(image, intake, use=use)
+            if not isinstance(source, IntakeImage):
+                source = intake_image(source, thumbnail=True)
+            store.store_image(image, source, use=use)
         images.append(image)
     return images
 

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.template.response import TemplateResponse
 
 from ultraminebackend.exceptions import Conflict
-from ultraminebackend.files.admin import ImagePreviewMixin
+from ultraminebackend.files.storage.admin import ImagePreviewMixin
 
 from . import services
 from .models import Category, Deposit, Order, Product, ProductImage, WalletEntry

@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from accounts.models import owner
-from ultraminebackend.files.modelfields import PrivateFileField, PublicImageField
+from ultraminebackend.files.storage.modelfields import PrivateFileField, PublicImageField
 
 from .money import CENT, DEPOSIT_MAX, PRICE_MAX, ZERO, MoneyField
 

@@ -3,15 +3,16 @@
 from rest_framework import serializers
 
 from ultraminebackend import formdata
-from ultraminebackend.files.fields import (
+from ultraminebackend.files.storage.fields import (
     FileUrlField,
     ImageUploadField,
     RequestUrlField,
     ThumbnailUrlField,
 )
-from ultraminebackend.files.links import name_thumbnail_url, name_url
-from ultraminebackend.files.modelfields import stored_name_getter
+from ultraminebackend.files.storage.links import name_thumbnail_url, name_url
+from ultraminebackend.files.storage.modelfields import stored_name_getter
 from ultraminebackend.serializers import FastReadMixin
+from ultraminebackend.uploads.fields import UploadRefField, UploadRefsMixin
 
 from .models import Category, Deposit, Order, Product, ProductImage, WalletEntry
 from .money import CENT, DEPOSIT_MAX, PRICE_MAX, QUANTITY_MAX, ZERO, money_serializer_field
@@ -35,8 +36,9 @@ PRIMARY_HELP = (
 )
 
 
-class ProductImageSerializer(FastReadMixin, formdata.ModelSerializer):
-    image = ImageUploadField()
+class ProductImageSerializer(UploadRefsMixin, FastReadMixin, formdata.ModelSerializer):
+    image = ImageUploadField(required=False)  # or image_upload
+    image_upload = UploadRefField("products.gallery", source="image", file_required=True)
     image_url = FileUrlField(source="image")
     image_thumbnail_url = ThumbnailUrlField(source="image")
 
@@ -45,6 +47,7 @@ class ProductImageSerializer(FastReadMixin, formdata.ModelSerializer):
         fields = [
             "id",
             "image",
+            "image_upload",
             "image_url",
             "image_thumbnail_url",
             "alt_text",
@@ -108,7 +111,7 @@ class CoverThumbnailUrlField(CoverUrlField):
     url_of = staticmethod(_cover_thumbnail_url)
 
 
-class ProductSerializer(FastReadMixin, formdata.ModelSerializer):
+class ProductSerializer(UploadRefsMixin, FastReadMixin, formdata.ModelSerializer):
     """Read by anyone, written by staff (multipart with an optional ``image``).
 
     ``cover_url`` answers which picture is the product's, so clients need no rule of their own.
@@ -117,6 +120,7 @@ class ProductSerializer(FastReadMixin, formdata.ModelSerializer):
     category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.all())
     category_name = serializers.CharField(read_only=True)  # Product.category_name
     image = ImageUploadField(required=False, allow_null=True)
+    image_upload = UploadRefField("products.image", source="image")
     image_url = FileUrlField(source="image")
     image_thumbnail_url = ThumbnailUrlField(source="image")
     images = ProductImageSerializer(source="gallery", many=True, read_only=True)
@@ -143,6 +147,7 @@ class ProductSerializer(FastReadMixin, formdata.ModelSerializer):
             "category_name",
             "is_active",
             "image",
+            "image_upload",
             "image_url",
             "image_thumbnail_url",
             "images",
@@ -154,7 +159,7 @@ class ProductSerializer(FastReadMixin, formdata.ModelSerializer):
         read_only_fields = ["created_at", "updated_at"]
 
 
-class OrderCreateSerializer(serializers.Serializer):
+class OrderCreateSerializer(UploadRefsMixin, serializers.Serializer):
     """What a customer may send; prices, totals and status are computed by the server."""
 
     product = serializers.PrimaryKeyRelatedField(queryset=Product.objects.filter(is_active=True))
@@ -166,7 +171,9 @@ class OrderCreateSerializer(serializers.Serializer):
     shipping_address = serializers.CharField(max_length=2000)
     txid = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     image = ImageUploadField(required=False)
+    image_upload = UploadRefField("orders.image", source="image")
     txid_proof = ImageUploadField(required=False, private=True)
+    txid_proof_upload = UploadRefField("orders.txid_proof", source="txid_proof")
 
 
 class OrderSerializer(FastReadMixin, serializers.ModelSerializer):
@@ -209,11 +216,12 @@ class OrderStatusSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Order.Status.choices)
 
 
-class DepositCreateSerializer(serializers.Serializer):
+class DepositCreateSerializer(UploadRefsMixin, serializers.Serializer):
     amount = money_serializer_field(min_value=CENT, max_value=DEPOSIT_MAX)
     method = serializers.ChoiceField(choices=Deposit.Method.choices)
     reference = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    proof = ImageUploadField(private=True)
+    proof = ImageUploadField(private=True, required=False)  # or proof_upload
+    proof_upload = UploadRefField("deposits.proof", source="proof", file_required=True)
 
 
 class DepositSerializer(FastReadMixin, serializers.ModelSerializer):

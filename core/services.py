@@ -15,8 +15,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from ultraminebackend.exceptions import Conflict, field_error
-from ultraminebackend.files.modelfields import store_assigned_files
-from ultraminebackend.files.undo import undo_on_failure
+from ultraminebackend.files.storage.modelfields import store_assigned_files
+from ultraminebackend.files.storage.undo import undo_on_failure
 from ultraminebackend.slugs import SlugRule
 
 from .models import (
@@ -451,7 +451,7 @@ def product_image_update(
 def product_image_delete(*, gallery_image: ProductImage) -> None:
     """Remove an image; the next one moves up (deleting the primary promotes the second).
 
-    The file goes after the commit (``ultraminebackend.files.cleanup``).
+    The file goes after the commit (``ultraminebackend.files.storage.cleanup``).
     """
     gallery = _lock_gallery(gallery_image.product_id)
     current = _in_gallery(gallery, gallery_image)

@@ -22,7 +22,7 @@ from core.tests.helpers import order_form
 from testsupport.faults import Answers500, Hangs, closed_port
 from testsupport.files import image_file
 from testsupport.liveserver import LiveServer, production_env
-from ultraminebackend.files.config import S3_MAX_ATTEMPTS, S3Config, build_storages
+from ultraminebackend.files.storage.config import S3_MAX_ATTEMPTS, S3Config, build_storages
 
 STORAGE_503 = "File storage is unavailable; nothing was saved. Try again shortly."
 PRODUCTION_S3 = S3Config(bucket_name="unused")

@@ -18,7 +18,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from core.models import Category, Deposit, Order, Product
 from testsupport.db import POSTGRES_ONLY
 from testsupport.files import image_bytes
-from ultraminebackend.files.cleanup import managed_fields
+from ultraminebackend.files.storage.modelfields import managed_fields
 
 pytestmark = POSTGRES_ONLY  # 20 concurrent writers need PostgreSQL
 

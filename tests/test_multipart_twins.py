@@ -175,6 +175,18 @@ CREATES = {
         json_only=NO_FILE_FIELD,
         status=200,
     ),
+    "POST /api/uploads/": Create(
+        who="user",
+        path=lambda w: "/api/uploads/",
+        bodies={
+            "minimal": lambda w: {
+                "purpose": "orders.image",
+                "content_type": "image/png",
+                "size": 1000,
+            },
+        },
+        json_only="announces a file by its type and size; the file itself goes to the answered URL",
+    ),
     "POST /api/brands/": Create(
         who="user",
         path=lambda w: "/api/brands",
@@ -300,6 +312,8 @@ CREATES = {
 NO_BODY = {
     "POST /api/core/orders/{id}/cancel/": "the order in the path is the whole request",
     "POST /api/core/deposits/{id}/approve/": "the deposit in the path is the whole request",
+    "POST /api/uploads/local/": "the upload URL POST /api/uploads/ hands out in local mode (S3's "
+    "stand-in, left out of the schema); its multipart posts are in ultraminebackend/uploads/tests",
 }
 
 

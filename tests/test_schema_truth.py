@@ -297,8 +297,16 @@ def test_uploads_offer_multipart_and_json_only_without_files(schema):
     def content(path, method="post"):
         return schema["paths"][path][method]["requestBody"]["content"]
 
-    assert list(content("/api/core/deposits/")) == ["multipart/form-data"]  # proof required
-    assert list(content("/api/core/products/{id}/images/")) == ["multipart/form-data"]
+    # A required file may come as a direct upload's id instead (`X_upload`), which JSON carries.
+    for path, file in (
+        ("/api/core/deposits/", "proof"),
+        ("/api/core/products/{id}/images/", "image"),
+    ):
+        body = content(path)
+        assert set(body) == {"multipart/form-data", "application/json"}, path
+        json_name = body["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+        json_props = schema["components"]["schemas"][json_name]["properties"]
+        assert file not in json_props and json_props[f"{file}_upload"]["format"] == "uuid", path
     posts = content("/api/posts/")
     assert set(posts) == {"multipart/form-data", "application/json"}
     json_body = posts["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]

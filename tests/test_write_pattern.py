@@ -16,7 +16,7 @@ from core import services
 from core.models import Category, Order, Product
 from core.tests.helpers import ORDER_FIELDS, order_form
 from testsupport.files import image_file, video_file
-from ultraminebackend.files.storages import (
+from ultraminebackend.files.storage.backends import (
     PrivateFileSystemStorage,
     PublicFileSystemStorage,
     PublicS3Storage,

@@ -15,7 +15,7 @@ import pillow_heif
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import ExifTags, Image, ImageChops, ImageDraw
 
-from ultraminebackend.files.config import S3Config, build_storages, public_media_policy
+from ultraminebackend.files.storage.config import S3Config, build_storages, public_media_policy
 
 _CONTENT_TYPES = {
     "JPEG": "image/jpeg",

@@ -13,7 +13,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ultraminebackend.files.probes import storage_reachable
+from ultraminebackend.files.operations.probes import storage_reachable
 
 logger = logging.getLogger(__name__)
 

@@ -44,7 +44,7 @@ def warm_up() -> None:
     from django.urls import get_resolver
 
     get_resolver().url_patterns  # noqa: B018 - loads every view, serializer and the admin
-    from ultraminebackend.files import streaming  # noqa: F401 - libvips, for large images
+    from ultraminebackend.files.processing import streaming  # noqa: F401 - libvips, for large images
 
     if settings.GEMINI_API_KEY and settings.AI_IMAGE_PROVIDER in ("", "gemini"):
         from ai_agent.providers import gemini  # noqa: F401 - the SDK's models

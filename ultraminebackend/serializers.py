@@ -21,8 +21,8 @@ from rest_framework.serializers import LIST_SERIALIZER_KWARGS, LIST_SERIALIZER_K
 from rest_framework.settings import api_settings
 
 from ultraminebackend import formdata
-from ultraminebackend.files.fields import RequestUrlField
-from ultraminebackend.files.modelfields import stored_name_getter
+from ultraminebackend.files.storage.fields import RequestUrlField
+from ultraminebackend.files.storage.modelfields import stored_name_getter
 
 _VALUE_IS_REPRESENTATION = frozenset(
     {

@@ -12,7 +12,7 @@ from corsheaders.defaults import default_headers as cors_default_headers
 from dotenv import load_dotenv
 
 from ultraminebackend.env import env_bool, env_int, env_list, env_str
-from ultraminebackend.files.config import S3Config, build_storages
+from ultraminebackend.files.storage.config import S3Config, build_storages
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # DOTENV_PATH lets tests and tools point elsewhere (os.devnull to ignore a developer's .env).
@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "axes",  # admin login lockout (AXES_* below)
     "ultraminebackend.files",
+    "ultraminebackend.uploads",
     "accounts",
     "core",
     "ai_agent",
@@ -106,6 +107,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Direct uploads attached by a request: kept when it succeeds, handed back when it fails.
+    "ultraminebackend.uploads.claims.UploadClaimsMiddleware",
     # Last, as django-axes asks: turns a locked-out admin login into its 429 page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -278,7 +281,7 @@ STORAGES = build_storages(
     if USE_S3
     else None,
 )
-# Upload caps (the image intake enforces them; see ultraminebackend/files/intake.py).
+# Upload caps (the image intake enforces them; see ultraminebackend/files/processing/intake.py).
 IMAGE_MAX_BYTES = env_int("IMAGE_MAX_BYTES", 15 * 1024 * 1024)
 IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 40_000_000)
 # Shape caps, checked from the header like the pixel cap: a tiny PNG of 1 x 39,900,000 pixels is
@@ -302,6 +305,10 @@ IMAGE_INTAKE_CONCURRENCY = env_int("IMAGE_INTAKE_CONCURRENCY", 1)
 IMAGE_INTAKE_WAIT_S = env_int("IMAGE_INTAKE_WAIT_S", 30)
 IMAGE_INTAKE_TIMEOUT_S = env_int("IMAGE_INTAKE_TIMEOUT_S", 30)
 VIDEO_MAX_BYTES = env_int("VIDEO_MAX_BYTES", 100 * 1024 * 1024)
+# Direct uploads (ultraminebackend/uploads/): seconds the presigned POST (or our local upload
+# URL) stays valid, and seconds an upload may wait to be attached before the worker removes it.
+UPLOAD_URL_TTL = env_int("UPLOAD_URL_TTL", 600)
+UPLOAD_TTL_S = env_int("UPLOAD_TTL_S", 86400)
 # Request bodies above this are streamed to a temporary file instead of held in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024

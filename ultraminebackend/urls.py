@@ -8,7 +8,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from ultraminebackend import handlers
-from ultraminebackend.files import views as file_views
+from ultraminebackend.files.storage import views as file_views
 from ultraminebackend.health import HealthView
 
 urlpatterns = [
@@ -19,6 +19,7 @@ urlpatterns = [
     path("api/auth/", include("accounts.urls")),
     path("api/core/", include("core.urls")),
     path("api/ai-agent/", include("ai_agent.urls")),
+    path("api/uploads", include("ultraminebackend.uploads.urls")),
     path("api/", include("content.urls")),
     path("files/private/<path:name>", file_views.private_file, name="private-file"),
     # Local public media is served by Django itself, also with DEBUG=False, so a single-container

@@ -10,9 +10,9 @@ from django.http import JsonResponse
 from rest_framework_simplejwt.authentication import JWTAuthentication
 
 from core.models import Order, Product, ProductImage
-from ultraminebackend.files.links import absolute_url
-from ultraminebackend.files.storages import private_storage
-from ultraminebackend.files.variants import thumbnail_name
+from ultraminebackend.files.storage.backends import private_storage
+from ultraminebackend.files.storage.links import absolute_url
+from ultraminebackend.files.storage.naming import thumbnail_name
 
 PRODUCT_FIELDS = (
     "id", "name", "slug", "description", "price", "stock", "category", "category__name",

@@ -23,8 +23,8 @@ def main(products: int, orders: int) -> None:
     from accounts.models import User
     from core.models import Category, Order, Product, ProductImage
     from testsupport.files import image_bytes
-    from ultraminebackend.files.storages import private_storage
-    from ultraminebackend.files.variants import thumbnail_name
+    from ultraminebackend.files.storage.backends import private_storage
+    from ultraminebackend.files.storage.naming import thumbnail_name
 
     jpeg = image_bytes("JPEG", (320, 240))
     webp = image_bytes("WEBP", (200, 150))

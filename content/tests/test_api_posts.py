@@ -14,7 +14,7 @@ from django.utils import timezone
 from ai_agent.models import Generation
 from content.models import Brand, Media, Post
 from testsupport.files import image_bytes, image_file, video_bytes, video_file
-from ultraminebackend.files.config import build_storages
+from ultraminebackend.files.storage.config import build_storages
 
 from .helpers import content_files
 

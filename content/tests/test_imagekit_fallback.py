@@ -7,7 +7,7 @@ from django.core.files.storage import default_storage
 
 from content.models import Blog, BlogImage, Media, Post
 from testsupport.files import image_file, video_bytes, video_file
-from ultraminebackend.files.config import build_storages
+from ultraminebackend.files.storage.config import build_storages
 
 from .helpers import content_files
 

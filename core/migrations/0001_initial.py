@@ -2,9 +2,9 @@
 
 import django.db.models.deletion
 import django.db.models.expressions
-import ultraminebackend.files.modelfields
-import ultraminebackend.files.naming
-import ultraminebackend.files.storages
+import ultraminebackend.files.storage.modelfields
+import ultraminebackend.files.storage.naming
+import ultraminebackend.files.storage.backends
 from django.conf import settings
 from django.db import migrations, models
 
@@ -39,7 +39,7 @@ class Migration(migrations.Migration):
                 ('amount', models.DecimalField(decimal_places=2, max_digits=12)),
                 ('method', models.CharField(choices=[('bank_transfer', 'Bank transfer'), ('crypto', 'Crypto'), ('other', 'Other')], max_length=16)),
                 ('reference', models.CharField(blank=True, help_text='txid or bank reference', max_length=200)),
-                ('proof', ultraminebackend.files.modelfields.PrivateFileField(max_length=255, storage=ultraminebackend.files.storages.private_storage, upload_to=ultraminebackend.files.naming.UploadTo('deposit_proofs'))),
+                ('proof', ultraminebackend.files.storage.modelfields.PrivateFileField(max_length=255, storage=ultraminebackend.files.storage.backends.private_storage, upload_to=ultraminebackend.files.storage.naming.UploadTo('deposit_proofs'))),
                 ('status', models.CharField(choices=[('pending', 'Pending'), ('approved', 'Approved'), ('rejected', 'Rejected')], default='pending', max_length=16)),
                 ('reviewed_at', models.DateTimeField(blank=True, null=True)),
                 ('rejection_reason', models.TextField(blank=True)),
@@ -62,7 +62,7 @@ class Migration(migrations.Migration):
                 ('price', models.DecimalField(decimal_places=2, max_digits=12)),
                 ('stock', models.PositiveIntegerField(default=0)),
                 ('is_active', models.BooleanField(default=True)),
-                ('image', ultraminebackend.files.modelfields.PublicImageField(blank=True, max_length=255, upload_to=ultraminebackend.files.naming.UploadTo('products'))),
+                ('image', ultraminebackend.files.storage.modelfields.PublicImageField(blank=True, max_length=255, upload_to=ultraminebackend.files.storage.naming.UploadTo('products'))),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('updated_at', models.DateTimeField(auto_now=True)),
                 ('category', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='products', to='core.category')),
@@ -84,9 +84,9 @@ class Migration(migrations.Migration):
                 ('phone', models.CharField(max_length=40)),
                 ('email', models.EmailField(max_length=254)),
                 ('shipping_address', models.TextField()),
-                ('image', ultraminebackend.files.modelfields.PublicImageField(blank=True, max_length=255, upload_to=ultraminebackend.files.naming.UploadTo('orders'))),
+                ('image', ultraminebackend.files.storage.modelfields.PublicImageField(blank=True, max_length=255, upload_to=ultraminebackend.files.storage.naming.UploadTo('orders'))),
                 ('txid', models.CharField(blank=True, max_length=200, verbose_name='transaction id')),
-                ('txid_proof', ultraminebackend.files.modelfields.PrivateFileField(blank=True, max_length=255, storage=ultraminebackend.files.storages.private_storage, upload_to=ultraminebackend.files.naming.UploadTo('txid_proofs'))),
+                ('txid_proof', ultraminebackend.files.storage.modelfields.PrivateFileField(blank=True, max_length=255, storage=ultraminebackend.files.storage.backends.private_storage, upload_to=ultraminebackend.files.storage.naming.UploadTo('txid_proofs'))),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('updated_at', models.DateTimeField(auto_now=True)),
                 ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='orders', to=settings.AUTH_USER_MODEL)),
@@ -100,7 +100,7 @@ class Migration(migrations.Migration):
             name='ProductImage',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('image', ultraminebackend.files.modelfields.PublicImageField(max_length=255, upload_to=ultraminebackend.files.naming.UploadTo('products'))),
+                ('image', ultraminebackend.files.storage.modelfields.PublicImageField(max_length=255, upload_to=ultraminebackend.files.storage.naming.UploadTo('products'))),
                 ('alt_text', models.CharField(blank=True, max_length=200)),
                 ('is_primary', models.BooleanField(default=False)),
                 ('position', models.PositiveIntegerField(default=0)),

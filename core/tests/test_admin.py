@@ -11,7 +11,7 @@ from core import services
 from core.models import Deposit, Order, WalletEntry
 from core.money import BALANCE_MAX
 from testsupport.files import image_file
-from ultraminebackend.files.variants import thumbnail_name
+from ultraminebackend.files.storage.naming import thumbnail_name
 
 pytestmark = pytest.mark.django_db
 

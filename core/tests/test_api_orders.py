@@ -9,7 +9,7 @@ from django.db import OperationalError, connection
 
 from core.models import Order, WalletEntry
 from testsupport.files import image_file, s3_storages
-from ultraminebackend.files.storages import private_storage
+from ultraminebackend.files.storage.backends import private_storage
 
 from .helpers import BODY_FORMATS, order_form
 

@@ -147,7 +147,7 @@ def test_lists_answer_what_drf_alone_answers(rows, serializer_class, zone, monke
 
 
 def test_stored_names_are_what_the_file_field_answers(make_product, django_assert_num_queries):
-    from ultraminebackend.files.modelfields import stored_name_getter
+    from ultraminebackend.files.storage.modelfields import stored_name_getter
 
     stored_name = stored_name_getter("image")
     with_image = make_product(image=image_file())

@@ -6,7 +6,7 @@ from django.core.files.storage import default_storage
 
 from core.models import Product
 from testsupport.files import image_file
-from ultraminebackend.files.variants import thumbnail_name
+from ultraminebackend.files.storage.naming import thumbnail_name
 
 pytestmark = pytest.mark.django_db
 

@@ -137,7 +137,7 @@ def test_png_named_jpg_through_a_service_or_the_shell_is_stored_as_png(
 ):
     # given: no serializer in the way, the model field runs the intake itself
     from core import services
-    from ultraminebackend.files.variants import thumbnail_name
+    from ultraminebackend.files.storage.naming import thumbnail_name
 
     png_called_jpg = ContentFile(image_bytes("PNG"), name="holiday.jpg")
 
@@ -264,7 +264,7 @@ def test_an_upload_that_cannot_get_a_decode_slot_is_a_503_with_retry_after(
     client_for, user, product, settings, monkeypatch
 ):
     # given: the process's only decode slot held by another upload, and no patience
-    from ultraminebackend.files import intake
+    from ultraminebackend.files.processing import intake
 
     monkeypatch.setattr(intake, "_slots", None)
     settings.IMAGE_INTAKE_CONCURRENCY = 1

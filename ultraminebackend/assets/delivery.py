@@ -2,7 +2,7 @@
 
 from django.http import HttpRequest
 
-from ultraminebackend.files.links import file_url, thumbnail_url
+from ultraminebackend.files.storage.links import file_url, thumbnail_url
 
 from .models import StoredAsset
 from .providers import provider_of

@@ -13,8 +13,9 @@ from typing import IO
 
 from django.conf import settings
 
-from ultraminebackend.files.intake import ALLOWED_FORMATS, sniff_format
-from ultraminebackend.files.video import SNIFF_BYTES, VIDEO_FORMATS, sniff_video
+from ultraminebackend.files.processing.intake import ALLOWED_FORMATS
+from ultraminebackend.files.processing.sniff import SNIFF_BYTES, sniff_format, sniff_video
+from ultraminebackend.files.processing.video import VIDEO_FORMATS
 from ultraminebackend.integrations import cloudinary, imagekit
 
 from .errors import CdnError

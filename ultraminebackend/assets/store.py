@@ -14,10 +14,10 @@ from django.core.files import File
 from django.core.files.base import ContentFile
 
 from ultraminebackend.exceptions import ServiceUnavailable
-from ultraminebackend.files.errors import STORAGE_ERRORS, StorageUnavailable
-from ultraminebackend.files.intake import IntakeResult, intake_image
-from ultraminebackend.files.undo import on_undo
-from ultraminebackend.files.video import VideoIntake
+from ultraminebackend.files.processing.intake import IntakeImage, intake_image
+from ultraminebackend.files.processing.video import VideoIntake
+from ultraminebackend.files.storage.errors import STORAGE_ERRORS, StorageUnavailable
+from ultraminebackend.files.storage.undo import on_undo
 
 from .errors import CdnError
 from .models import Storage, StoredAsset
@@ -45,20 +45,20 @@ class AssetStore:
     def __init__(self) -> None:
         self.cdns: list[CdnProvider] = configured_providers()
 
-    def store_image(self, asset: StoredAsset, image: IntakeResult | File, *, use: Use) -> None:
+    def store_image(self, asset: StoredAsset, image: IntakeImage | File, *, use: Use) -> None:
         """An image: through the intake already (its normalised bytes), or raw bytes a CDN may
         take as they are; our storage always gets it through the intake."""
-        file = image.file if isinstance(image, IntakeResult) else image
         try:
-            uploaded = self._to_cdn(asset, file, use)
+            uploaded = self._to_cdn(asset, image, use)
         except BaseException:
-            file.close()
+            image.close()
             raise
         if uploaded:
-            file.close()
+            image.close()
             return
-        intake = image if isinstance(image, IntakeResult) else intake_image(file, thumbnail=True)
-        _store_intake_result(asset, intake)
+        if not isinstance(image, IntakeImage):
+            image = intake_image(image, thumbnail=True)
+        _store_intake_image(asset, image)
 
     def store_video(self, asset: StoredAsset, video: VideoIntake, *, use: Use) -> None:
         """A video as uploaded, streamed from its temporary file in chunks either way."""
@@ -105,7 +105,7 @@ class AssetStore:
             raise SourceGone() from None
         finally:
             original.close()
-        _store_intake_result(asset, intake)
+        _store_intake_image(asset, intake)
 
     def _to_cdn(self, asset: StoredAsset, file: File, use: Use) -> bool:
         for cdn in list(self.cdns):
@@ -153,11 +153,10 @@ def _record_upload(asset: StoredAsset, cdn: CdnProvider, uploaded: Uploaded) -> 
         asset.duration = uploaded.duration
 
 
-def _store_intake_result(asset: StoredAsset, intake: IntakeResult) -> None:
+def _store_intake_image(asset: StoredAsset, intake: IntakeImage) -> None:
     """Onto our storage now, the row later: the field stores the thumbnail beside it, closes
     the file and registers both with ``undo_on_failure``."""
-    intake.file.intake = intake
-    asset.stored_file.save(f"image{intake.extension}", intake.file, save=False)
+    asset.stored_file.save(intake.name, intake, save=False)
     asset.storage = Storage.MEDIA
     asset.width, asset.height = intake.width, intake.height
     asset.bytes = intake.size

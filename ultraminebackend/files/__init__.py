@@ -1,4 +1,2 @@
-"""Project-wide file plumbing: storage roles, upload names, URL building and serving.
-
-Every app stores and links files through this package; no app builds URLs or picks storages itself.
-"""
+"""Project-wide file plumbing, in three rooms: ``storage`` (roles, names, fields, URLs, serving),
+``processing`` (intake, thumbnails, video) and ``operations`` (checks, probes, commands)."""

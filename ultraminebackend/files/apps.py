@@ -13,8 +13,8 @@ class FilesConfig(AppConfig):
         from ultraminebackend.assets import checks as asset_checks  # noqa: F401  (registers them)
         from ultraminebackend.assets.cleanup import connect_signals as connect_asset_signals
 
-        from . import checks  # noqa: F401  (registers the checks)
-        from .cleanup import connect_signals
+        from .operations import checks  # noqa: F401  (registers the checks)
+        from .storage.modelfields import connect_signals
 
         connect_signals()
         connect_asset_signals()

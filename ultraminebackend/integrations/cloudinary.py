@@ -13,7 +13,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import cloudinary.exceptions
 import cloudinary.uploader
-import cloudinary.utils
 from django.conf import settings
 
 from ultraminebackend.assets.errors import CdnError
@@ -32,10 +31,6 @@ BASE_OPTIONS: dict[str, object] = {
 # Uploads of large images (or of a remote URL Cloudinary must fetch first) take a while, but a
 # worker thread must never wait forever: the SDK's default is no timeout at all.
 DEFAULT_TIMEOUT_S = 60.0
-# Delivery transformations by name; the thumbnail width comes from IMAGE_THUMBNAIL_SIZE.
-TRANSFORMATIONS: dict[str, dict[str, object]] = {
-    "thumbnail": {"crop": "limit", "fetch_format": "webp"},
-}
 RESOURCE_TYPES = frozenset({"image", "video", "raw", "auto"})
 # File objects are uploaded in chunks of this size (the SDK's own default): the SDK reads whatever
 # it sends into memory, so a 100 MB video must never go in one piece. Cloudinary takes chunks of
@@ -250,34 +245,6 @@ def destroy(*, public_id: str, resource_type: str = "image") -> bool:
     if result == "not found":
         return False
     raise CloudinaryError(f"Cloudinary could not delete {public_id}: {result!r}.", transient=True)
-
-
-def delivery_url(
-    *,
-    public_id: str,
-    transformation: str = "thumbnail",
-    resource_type: str = "image",
-    version: int | None = None,
-) -> str:
-    """A delivery URL for ``public_id`` under a named transformation (e.g. a WebP thumbnail).
-
-    ``thumbnail`` is ``c_limit,w_<IMAGE_THUMBNAIL_SIZE>,f_webp``: never upscaled, ratio kept.
-    """
-    params = dict(TRANSFORMATIONS[transformation])
-    if transformation == "thumbnail":
-        params["width"] = settings.IMAGE_THUMBNAIL_SIZE
-    options = {
-        k: v
-        for k, v in _options().items()
-        if k not in {"timeout", "upload_prefix", "api_secret", "chunk_size"}
-    }
-    url, _ = cloudinary.utils.cloudinary_url(
-        public_id,
-        resource_type=resource_type,
-        version=version,
-        **{**options, **params},
-    )
-    return url
 
 
 def _call(function: Callable[..., dict], *args: object, **options: object) -> dict:

@@ -14,11 +14,11 @@ from testsupport.files import image_bytes, video_bytes
 from ultraminebackend.assets.delivery import asset_name, asset_thumbnail_url, asset_url
 from ultraminebackend.assets.models import Delivery, StoredAsset
 from ultraminebackend.assets.store import AssetStore, SourceGone, Use
-from ultraminebackend.files.intake import intake_image
-from ultraminebackend.files.modelfields import PublicFileField
-from ultraminebackend.files.undo import undo_on_failure
-from ultraminebackend.files.variants import thumbnail_name
-from ultraminebackend.files.video import intake_media
+from ultraminebackend.files.processing.intake import intake_image
+from ultraminebackend.files.processing.video import intake_media
+from ultraminebackend.files.storage.modelfields import PublicFileField
+from ultraminebackend.files.storage.naming import thumbnail_name
+from ultraminebackend.files.storage.undo import undo_on_failure
 
 # Rows of the plumbing alone (never saved), kept out of the project's registry: commands that walk
 # every model (regenerate_thumbnails, migrate_media) must not find them.
@@ -116,11 +116,11 @@ def test_without_a_cdn_an_image_goes_to_our_storage_through_the_intake_with_its_
 
 
 def test_a_video_goes_to_the_cdn_with_its_duration_or_to_our_storage(settings, cloudinary_server):
-    upload = intake_media(SimpleUploadedFile("clip.mp4", video_bytes(duration=2.5)))
+    video = intake_media(SimpleUploadedFile("clip.mp4", video_bytes(duration=2.5)))
     on_cdn, on_media = Asset(), Asset()
-    AssetStore().store_video(on_cdn, upload.video, use=Use(folder="auto", resource_type="auto"))
+    AssetStore().store_video(on_cdn, video, use=Use(folder="auto", resource_type="auto"))
     settings.CLOUDINARY_URL = ""
-    AssetStore().store_video(on_media, upload.video, use=Use(folder="auto", resource_type="auto"))
+    AssetStore().store_video(on_media, video, use=Use(folder="auto", resource_type="auto"))
 
     assert cloudinary_server.assets[on_cdn.public_id].resource_type == "video"
     assert on_cdn.duration == pytest.approx(2.5, abs=0.1)
@@ -167,11 +167,11 @@ def test_the_cdns_are_tried_in_their_order_each_failure_sticky_then_our_storage(
 
 
 def test_a_failing_write_removes_what_it_stored_from_where_it_went(settings, cloudinary_server):
-    upload = intake_media(SimpleUploadedFile("clip.mp4", video_bytes()))
+    clip = intake_media(SimpleUploadedFile("clip.mp4", video_bytes()))
     with pytest.raises(RuntimeError), undo_on_failure():
         image = stored_on_cdn()
         video = Asset()
-        AssetStore().store_video(video, upload.video, use=Use(folder="auto", resource_type="auto"))
+        AssetStore().store_video(video, clip, use=Use(folder="auto", resource_type="auto"))
         local = stored_on_media(settings)
         raise RuntimeError("the rows failed")
 

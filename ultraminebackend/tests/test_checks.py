@@ -4,7 +4,7 @@ import secrets
 
 import pytest
 
-from ultraminebackend.files.checks import check_media_roots_apart
+from ultraminebackend.files.operations.checks import check_media_roots_apart
 from ultraminebackend.tests.test_settings import PRODUCTION_ENV, manage
 
 

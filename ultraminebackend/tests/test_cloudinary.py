@@ -13,7 +13,6 @@ from testsupport.files import image_bytes, video_bytes
 from ultraminebackend.integrations.cloudinary import (
     CloudinaryAsset,
     CloudinaryError,
-    delivery_url,
     destroy,
     fetch,
     is_configured,
@@ -266,29 +265,6 @@ def test_a_refused_connection_is_transient(settings):
         upload_image(file_or_bytes_or_url=image_bytes(), folder="posts")
 
     assert (caught.value.code, caught.value.transient) == ("unavailable", True)
-
-
-# --- delivery URLs ------------------------------------------------------------------------------
-
-
-def test_thumbnail_url_limits_width_and_converts_to_webp(settings):
-    settings.CLOUDINARY_URL = "cloudinary://123:abc@demo"
-    settings.IMAGE_THUMBNAIL_SIZE = 320
-
-    url = delivery_url(public_id="ai-generated-images/abc", version=1700000000)
-
-    assert url == (
-        "https://res.cloudinary.com/demo/image/upload/c_limit,f_webp,w_320/"
-        "v1700000000/ai-generated-images/abc"
-    )
-
-
-def test_delivery_url_honours_a_private_cdn(settings):
-    settings.CLOUDINARY_URL = "cloudinary://123:abc@demo/media.example.com"
-
-    url = delivery_url(public_id="posts/x")
-
-    assert url.startswith("https://media.example.com/image/upload/c_limit,f_webp,w_400/")
 
 
 # --- files, videos and chunked uploads ----------------------------------------------------------

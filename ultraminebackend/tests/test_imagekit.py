@@ -16,8 +16,8 @@ from testsupport.files import image_bytes, video_bytes
 from ultraminebackend.assets.delivery import asset_name, asset_thumbnail_url, asset_url
 from ultraminebackend.assets.providers import destroy_quietly
 from ultraminebackend.assets.store import AssetStore, Use
-from ultraminebackend.files.undo import undo_on_failure
-from ultraminebackend.files.video import intake_media
+from ultraminebackend.files.processing.video import intake_media
+from ultraminebackend.files.storage.undo import undo_on_failure
 from ultraminebackend.integrations import imagekit
 
 from .test_assets import USE, Asset, BestAsset, intake, stored_on_cdn

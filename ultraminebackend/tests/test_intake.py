@@ -21,18 +21,18 @@ from testsupport.files import (
     photo,
     rgb_icc_profile,
 )
-from ultraminebackend.files import streaming
-from ultraminebackend.files.checks import check_image_support
-from ultraminebackend.files.errors import IntakeBusy
-from ultraminebackend.files.intake import (
+from ultraminebackend.files.operations.checks import check_image_support
+from ultraminebackend.files.processing import streaming
+from ultraminebackend.files.processing.encoding import MULTIPASS_MAX_PIXELS
+from ultraminebackend.files.processing.guards import MAX_FRAMES
+from ultraminebackend.files.processing.intake import (
     ALLOWED_FORMATS,
-    MAX_FRAMES,
-    MULTIPASS_MAX_PIXELS,
     SPOOL_MAX_BYTES,
+    IntakeBusy,
     intake_image,
-    sniff_format,
 )
-from ultraminebackend.files.naming import UploadTo
+from ultraminebackend.files.processing.sniff import sniff_format
+from ultraminebackend.files.storage.naming import UploadTo
 
 ALLOWED_MESSAGE = "Allowed: JPEG, PNG, WebP, GIF, HEIC."
 
@@ -51,15 +51,15 @@ def upload(data: bytes, name: str = "photo.jpg", content_type: str = "image/jpeg
 
 
 def reopen(result) -> Image.Image:
-    result.file.seek(0)
-    image = Image.open(io.BytesIO(result.file.read()))
+    result.seek(0)
+    image = Image.open(io.BytesIO(result.read()))
     image.load()
     return image
 
 
 def stored_bytes(result) -> bytes:
-    result.file.seek(0)
-    return result.file.read()
+    result.seek(0)
+    return result.read()
 
 
 def rejected(data: bytes, **kwargs) -> ValidationError:
@@ -101,9 +101,9 @@ def test_each_allowed_format_is_re_encoded_in_its_own_format(
         content_type,
     )
     assert ALLOWED_FORMATS[fmt] == (extension, content_type)
-    assert result.file.name == f"image{extension}"
+    assert result.name == f"image{extension}"
     assert (result.width, result.height) == (64, 48)
-    assert result.size == len(stored_bytes(result)) == result.file.size
+    assert result.size == len(stored_bytes(result))
     image = reopen(result)
     assert image.format == stored_format
     assert image.size == (64, 48)
@@ -119,7 +119,7 @@ def test_heic_is_stored_as_a_jpeg():
 
     # then
     assert sniff_format(data[:64]) == "HEIC"
-    assert result.file.name == "image.jpg"
+    assert result.name == "image.jpg"
     assert stored_bytes(result)[:3] == b"\xff\xd8\xff"
     assert close_to(reopen(result).getpixel((40, 30)), getrgb("#27ae60"))
 
@@ -133,8 +133,8 @@ def test_a_png_named_jpg_keeps_its_real_extension():
 
     # then
     assert result.extension == ".png"
-    assert result.file.name == "image.png"
-    assert UploadTo("orders")(None, result.file.name).endswith(".png")
+    assert result.name == "image.png"
+    assert UploadTo("orders")(None, result.name).endswith(".png")
     assert reopen(result).format == "PNG"
 
 
@@ -433,7 +433,7 @@ def test_an_animation_past_its_time_budget_is_refused(settings):
 
 def test_a_decode_slot_is_waited_for_within_a_bound(settings, monkeypatch):
     # given: every decode slot taken by others, and no patience
-    from ultraminebackend.files import intake as intake_module
+    from ultraminebackend.files.processing import intake as intake_module
 
     monkeypatch.setattr(intake_module, "_slots", None)
     settings.IMAGE_INTAKE_CONCURRENCY = 1
@@ -722,9 +722,9 @@ def test_small_results_stay_in_memory_and_large_ones_spill_to_disk():
 
     # then
     assert small.size < SPOOL_MAX_BYTES
-    assert not small.file.file._rolled
+    assert not small.file._rolled
     assert large.size > SPOOL_MAX_BYTES
-    assert large.file.file._rolled
+    assert large.file._rolled
 
 
 @pytest.mark.parametrize(
@@ -804,7 +804,7 @@ def test_decodes_are_limited_per_process(settings, monkeypatch):
     import threading
     from concurrent.futures import ThreadPoolExecutor
 
-    from ultraminebackend.files import intake as intake_module
+    from ultraminebackend.files.processing import intake as intake_module
 
     monkeypatch.setattr(intake_module, "_slots", None)
     settings.IMAGE_INTAKE_CONCURRENCY = 1

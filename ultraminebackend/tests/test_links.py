@@ -14,8 +14,8 @@ from rest_framework import serializers
 from rest_framework.test import APIRequestFactory
 
 from testsupport.files import image_bytes
-from ultraminebackend.files.fields import FileUrlField
-from ultraminebackend.files.storages import private_storage
+from ultraminebackend.files.storage.backends import private_storage
+from ultraminebackend.files.storage.fields import FileUrlField
 
 public_field = models.FileField(name="image")
 private_field = models.FileField(name="proof", storage=private_storage)
@@ -167,7 +167,7 @@ def test_s3_custom_domain_is_used_for_public_urls_only(settings):
     ["/media/orders/a1.jpg", "/media/a%20b.jpg", "/media/./x.jpg", "//cdn/x.jpg", "media/x.jpg"],
 )
 def test_absolute_url_with_a_request_equals_build_absolute_uri(url, settings):
-    from ultraminebackend.files.links import absolute_url
+    from ultraminebackend.files.storage.links import absolute_url
 
     settings.ALLOWED_HOSTS = ["api.example.com"]
     request = APIRequestFactory().get(
@@ -201,8 +201,8 @@ def forwarded_request(settings):
 
 
 def expected_urls(storage, name, request):
-    from ultraminebackend.files.links import absolute_url
-    from ultraminebackend.files.variants import thumbnail_name
+    from ultraminebackend.files.storage.links import absolute_url
+    from ultraminebackend.files.storage.naming import thumbnail_name
 
     thumbnail = absolute_url(storage.url(thumbnail_name(name)), request)
     return absolute_url(storage.url(name), request), thumbnail
@@ -211,7 +211,7 @@ def expected_urls(storage, name, request):
 @pytest.mark.parametrize("site_url", ["", "https://shop.example.com/"])
 @pytest.mark.parametrize("name", ODD_NAMES)
 def test_local_name_urls_equal_the_storage_url_made_absolute(name, site_url, settings):
-    from ultraminebackend.files.links import name_thumbnail_url, name_url
+    from ultraminebackend.files.storage.links import name_thumbnail_url, name_url
 
     settings.SITE_URL = site_url
     request = forwarded_request(settings)
@@ -229,7 +229,7 @@ def test_local_name_urls_equal_the_storage_url_made_absolute(name, site_url, set
 @pytest.mark.parametrize("location", ["media", "", "a b", "media~v2"])
 @pytest.mark.parametrize("name", [n for n in ODD_NAMES if not n.startswith(("http:", "c:"))])
 def test_s3_name_urls_equal_the_storage_url(name, location, custom_domain, site_url, settings):
-    from ultraminebackend.files.links import name_thumbnail_url, name_url
+    from ultraminebackend.files.storage.links import name_thumbnail_url, name_url
 
     settings.SITE_URL = site_url
     storage = copy.copy(storages["default"])  # the shared one keeps its location
@@ -253,7 +253,7 @@ def test_s3_name_urls_equal_the_storage_url(name, location, custom_domain, site_
 
 @pytest.mark.parametrize("use_s3", [False, True])
 def test_private_name_urls_are_signed_per_file_and_have_no_thumbnail(use_s3, request, settings):
-    from ultraminebackend.files.links import name_thumbnail_url, name_url
+    from ultraminebackend.files.storage.links import name_thumbnail_url, name_url
 
     if use_s3:
         request.getfixturevalue("s3")

@@ -22,7 +22,7 @@ from testsupport.files import (
     moto_iam_auth,
     s3_storages,
 )
-from ultraminebackend.files.config import PUBLIC_CACHE_CONTROL
+from ultraminebackend.files.storage.config import PUBLIC_CACHE_CONTROL
 
 # urls.py mounts /media/ only when USE_S3 is off at import; import it now, in local mode, so the
 # test that flips USE_S3 cannot be the first to load it and hide /media/ from later tests.

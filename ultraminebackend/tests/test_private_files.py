@@ -5,7 +5,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import time_machine
 from django.core.files.base import ContentFile
 
-from ultraminebackend.files.storages import private_storage
+from ultraminebackend.files.storage.backends import private_storage
 
 
 def save_private(content=b"bank transfer screenshot"):

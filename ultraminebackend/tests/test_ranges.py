@@ -10,8 +10,8 @@ from django.core.files.storage import default_storage
 from django.utils.http import http_date
 
 from testsupport.files import video_bytes
-from ultraminebackend.files.ranges import SLICE_BLOCK_BYTES, Unsatisfiable, parse_range
-from ultraminebackend.files.storages import private_storage
+from ultraminebackend.files.storage.backends import private_storage
+from ultraminebackend.files.storage.ranges import SLICE_BLOCK_BYTES, Unsatisfiable, parse_range
 
 VIDEO = video_bytes("MP4", payload=200_000)  # a few slice blocks long
 SIZE = len(VIDEO)

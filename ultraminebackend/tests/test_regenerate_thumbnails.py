@@ -11,11 +11,11 @@ from PIL import Image
 
 from core.models import Category, Product, ProductImage
 from testsupport.files import image_bytes
-from ultraminebackend.files.config import S3_READ_SPOOL_BYTES
 from ultraminebackend.files.management.commands.regenerate_thumbnails import (
     public_image_fields,
 )
-from ultraminebackend.files.variants import thumbnail_name
+from ultraminebackend.files.storage.config import S3_READ_SPOOL_BYTES
+from ultraminebackend.files.storage.naming import thumbnail_name
 
 pytestmark = pytest.mark.django_db
 

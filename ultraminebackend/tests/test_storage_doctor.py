@@ -18,8 +18,8 @@ from testsupport.files import (
     s3_client,
     s3_storages,
 )
-from ultraminebackend.files.config import S3Config, build_storages
-from ultraminebackend.files.diagnoses import Where, explain
+from ultraminebackend.files.operations.diagnoses import Where, explain
+from ultraminebackend.files.storage.config import S3Config, build_storages
 
 
 def run_doctor() -> tuple[int, str]:

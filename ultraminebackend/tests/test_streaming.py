@@ -22,8 +22,8 @@ from testsupport.files import (
     image_bytes,
     photo,
 )
-from ultraminebackend.files import streaming
-from ultraminebackend.files.intake import intake_image
+from ultraminebackend.files.processing import streaming
+from ultraminebackend.files.processing.intake import intake_image
 
 
 def upload(data: bytes) -> SimpleUploadedFile:
@@ -31,8 +31,8 @@ def upload(data: bytes) -> SimpleUploadedFile:
 
 
 def reopen(result) -> Image.Image:
-    result.file.seek(0)
-    image = Image.open(io.BytesIO(result.file.read()))
+    result.seek(0)
+    image = Image.open(io.BytesIO(result.read()))
     image.load()
     return image
 

@@ -1,4 +1,4 @@
-"""The one undo scope of writes that store before their transaction (``files/undo.py``)."""
+"""The one undo scope of writes that store before their transaction (``files/storage/undo.py``)."""
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -6,7 +6,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 
-from ultraminebackend.files.undo import keep_on_commit, on_undo, undo_on_failure
+from ultraminebackend.files.storage.undo import keep_on_commit, on_undo, undo_on_failure
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

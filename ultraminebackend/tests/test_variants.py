@@ -15,13 +15,9 @@ from testsupport.files import (
     image_bytes,
     photo,
 )
-from ultraminebackend.files.intake import intake_image
-from ultraminebackend.files.variants import (
-    THUMBNAIL_SUFFIX,
-    make_thumbnail,
-    thumbnail_name,
-    thumbnail_size,
-)
+from ultraminebackend.files.processing.intake import intake_image
+from ultraminebackend.files.processing.variants import make_thumbnail, thumbnail_size
+from ultraminebackend.files.storage.naming import THUMBNAIL_SUFFIX, thumbnail_name
 
 
 def opened(data: bytes) -> Image.Image:
@@ -201,8 +197,8 @@ def test_intake_makes_the_thumbnail_from_the_same_decode(settings, fmt):
     thumbnail = opened(result.thumbnail)
     assert thumbnail.format == "WEBP"
     assert thumbnail.size == (160, 80)
-    result.file.seek(0)
-    from_stored = opened(make_thumbnail(result.file))
+    result.seek(0)
+    from_stored = opened(make_thumbnail(result))
     assert from_stored.size == thumbnail.size
     assert close_to(thumbnail.getpixel((20, 40)), (255, 0, 0))
     assert close_to(thumbnail.getpixel((140, 40)), (0, 0, 255))

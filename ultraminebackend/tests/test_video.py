@@ -8,7 +8,9 @@ from django.core.files.base import File
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from testsupport.files import image_bytes, mp4_box, video_bytes
-from ultraminebackend.files.video import intake_media, intake_video, sniff_video
+from ultraminebackend.files.processing.intake import IntakeImage
+from ultraminebackend.files.processing.sniff import sniff_video
+from ultraminebackend.files.processing.video import VideoIntake, intake_media, intake_video
 
 
 class CountingFile(io.BytesIO):
@@ -146,9 +148,9 @@ def test_a_broken_index_is_a_video_of_unknown_length():
 def test_intake_media_sends_images_through_the_image_intake():
     result = intake_media(SimpleUploadedFile("a.mp4", image_bytes("PNG", (20, 10)), "video/mp4"))
 
-    assert (result.intake.format, result.intake.width, result.name) == ("PNG", 20, "image.png")
-    assert result.intake.thumbnail  # a WebP thumbnail for the public storage
-    assert not hasattr(result, "video")
+    assert isinstance(result, IntakeImage)
+    assert (result.format, result.width, result.name) == ("PNG", 20, "image.png")
+    assert result.thumbnail  # a WebP thumbnail for the public storage
 
 
 def test_intake_media_leaves_videos_as_uploaded():
@@ -156,8 +158,8 @@ def test_intake_media_leaves_videos_as_uploaded():
 
     result = intake_media(upload)
 
-    assert result is upload and result.video.format == "WebM"
-    assert not hasattr(result, "intake")
+    assert isinstance(result, VideoIntake)
+    assert result.file is upload and result.format == "WebM"
 
 
 def test_intake_media_names_both_families_for_anything_else():

@@ -5,17 +5,17 @@ from collections import Counter
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from ultraminebackend.files.diagnoses import explain, where_of
-from ultraminebackend.files.probes import storage_reachable
-from ultraminebackend.files.transfer import (
+from ultraminebackend.files.operations.diagnoses import explain, where_of
+from ultraminebackend.files.operations.probes import storage_reachable
+from ultraminebackend.files.operations.transfer import (
     MODES,
-    ROLES,
     Outcome,
     copy_ref,
     file_refs,
     storages_for,
     unknown_storage_fields,
 )
+from ultraminebackend.files.storage.config import ROLES
 
 # What each outcome is called in the summary, in the order it is printed.
 SUMMARY_LABELS = {

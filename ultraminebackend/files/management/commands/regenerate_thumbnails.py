@@ -1,13 +1,6 @@
 """``manage.py regenerate_thumbnails``: store the missing WebP thumbnail of every public image.
 
-Walks every public image field (``PublicImageField``, and the images of ``PublicFileField``)
-of every model and, for each stored name, makes
-``thumbnail_name(name)`` from the original when it is missing (``--force``: even when present).
-Idempotent: a second run finds every thumbnail present and writes nothing. ``--dry-run`` only
-looks. A progress bar goes to stderr, one summary line to stdout; the exit status is 1 when a
-thumbnail could not be made (a missing original is counted, not an error: there is nothing to
-make it from).
-"""
+Idempotent (``--force`` remakes them, ``--dry-run`` only counts); exit status 1 when one failed."""
 
 import enum
 from collections import Counter
@@ -21,9 +14,10 @@ from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 
-from ultraminebackend.files.intake import ALLOWED_FORMATS
-from ultraminebackend.files.modelfields import PublicFileField, PublicImageField
-from ultraminebackend.files.variants import make_thumbnail, thumbnail_name
+from ultraminebackend.files.processing.intake import ALLOWED_FORMATS
+from ultraminebackend.files.processing.variants import make_thumbnail
+from ultraminebackend.files.storage.modelfields import PublicFileField, PublicImageField
+from ultraminebackend.files.storage.naming import thumbnail_name
 
 # Extensions the intake writes: the names in a media field that are images.
 IMAGE_EXTENSIONS = sorted({stored.extension for stored in ALLOWED_FORMATS.values()})

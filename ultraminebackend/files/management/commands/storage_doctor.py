@@ -3,7 +3,13 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from ultraminebackend.assets.doctor import check_imagekit, describe_imagekit
-from ultraminebackend.files.doctor import ROLES, StepFailed, describe, probe_for, run_checks
+from ultraminebackend.files.operations.doctor import (
+    StepFailed,
+    describe,
+    probe_for,
+    run_checks,
+)
+from ultraminebackend.files.storage.config import ROLES
 
 
 class Command(BaseCommand):
