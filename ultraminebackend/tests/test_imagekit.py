@@ -143,9 +143,9 @@ def test_generations_are_stored_as_jpeg_through_a_pre_transformation(imagekit_se
 
 
 def test_a_video_goes_to_imagekit_as_a_video(imagekit_server):
-    upload = intake_media(SimpleUploadedFile("clip.mp4", video_bytes(duration=2.5)))
+    video = intake_media(SimpleUploadedFile("clip.mp4", video_bytes(duration=2.5)))
     asset = Asset()
-    AssetStore().store_video(asset, upload.video, use=Use(folder="auto", resource_type="auto"))
+    AssetStore().store_video(asset, video, use=Use(folder="auto", resource_type="auto"))
 
     assert asset.storage == "imagekit" and asset.public_id.startswith("auto/")
     # ImageKit answers whole seconds; the intake's own reading is kept
