@@ -1,37 +1,124 @@
 """API shapes of the AI agent: the generate-image request and the generation record."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ultraminebackend import formdata
 from ultraminebackend.assets.delivery import asset_thumbnail_url, asset_url
 from ultraminebackend.assets.models import Storage
-from ultraminebackend.files.fields import FileUrlField, ImageUploadField, RequestUrlField
+from ultraminebackend.files.fields import (
+    URL_SCHEMA,
+    FileUrlField,
+    ImageUploadField,
+    RequestUrlField,
+)
+from ultraminebackend.files.links import file_url
 from ultraminebackend.serializers import FastReadMixin
 
 from .models import Generation
-from .providers import ASPECT_RATIOS, STYLES
+from .providers import STYLES, capabilities
 from .providers.base import PROVIDERS
 from .providers.prompting import MAX_PROMPT_CHARS
 
 
 class GenerateImageSerializer(serializers.Serializer):
+    """The enums and limits of ``aspect_ratio``, ``image_size`` and ``reference_images`` are the
+    configured model's (GEMINI_IMAGE_MODEL; ``providers/capabilities.py``), so the schema and the
+    400s list what this deployment's model takes."""
+
     prompt = serializers.CharField(max_length=MAX_PROMPT_CHARS)
     style = serializers.ChoiceField(
         choices=sorted(STYLES), required=False, allow_blank=True, default=""
     )
-    aspect_ratio = serializers.ChoiceField(
-        choices=list(ASPECT_RATIOS), required=False, allow_null=True
+    reference_image = ImageUploadField(
+        required=False,
+        private=True,
+        help_text="A reference image; it counts with reference_images towards the model's limit.",
     )
-    reference_image = ImageUploadField(required=False, private=True)
     return_base64 = formdata.BooleanField(default=False)
 
     def get_fields(self):
         fields = super().get_fields()
+        fields.update(model_fields())
         # "async" is a Python keyword, so it cannot be a class attribute.
         fields["async"] = formdata.BooleanField(
             default=False, help_text="Answer 202 at once and generate in the background."
         )
         return fields
+
+    def to_internal_value(self, data):
+        # Counted before any file is parsed: each reference costs a full decode in the intake.
+        model = capabilities.configured_model()
+        limit = capabilities.capabilities_for(model).max_references
+        count = sum(len(_values(data, name)) for name in REFERENCE_FIELDS)
+        if count > limit:
+            raise serializers.ValidationError(
+                {
+                    "reference_images": [
+                        f"{model} takes at most {limit} reference images in all "
+                        f"({' and '.join(REFERENCE_FIELDS)}); got {count}."
+                    ]
+                },
+                code="too_many_references",
+            )
+        return super().to_internal_value(data)
+
+
+# The request fields that carry reference images, in the order they are sent to the model.
+REFERENCE_FIELDS = ("reference_image", "reference_images")
+
+
+def model_fields() -> dict[str, serializers.Field]:
+    """The request fields whose choices and limits are the configured model's."""
+    model = capabilities.configured_model()
+    caps = capabilities.capabilities_for(model)
+    ratios = ", ".join(caps.ratios)
+    sizes = ", ".join(caps.image_sizes)
+    return {
+        "aspect_ratio": serializers.ChoiceField(
+            choices=list(caps.ratios),
+            required=False,
+            allow_null=True,
+            help_text=f"The ratios {model} takes. Left out: the reference's shape picks one "
+            "(AI_REFERENCE_RATIOS), else 1:1.",
+            error_messages={
+                "invalid_choice": f'"{{input}}" is not an aspect ratio {model} takes. '
+                f"Allowed: {ratios}."
+            },
+        ),
+        "image_size": serializers.ChoiceField(
+            choices=list(caps.image_sizes),
+            required=False,
+            allow_null=True,
+            help_text=(
+                f"Output size (long side: 512 px, 1K, 2K, 4K) as {model} allows; "
+                "left out: the model's default (1K)."
+                if caps.image_sizes
+                else f"{model} takes no image_size; leave it out."
+            ),
+            error_messages={
+                "invalid_choice": f'"{{input}}" is not an image size {model} takes. '
+                + (f"Allowed: {sizes}." if sizes else "It takes none: leave image_size out.")
+            },
+        ),
+        "reference_images": serializers.ListField(
+            child=ImageUploadField(private=True),
+            required=False,
+            max_length=caps.max_references,
+            help_text=f"Reference images, in order (repeat the field for each file); with "
+            f"reference_image, at most {caps.max_references} in all for {model}.",
+        ),
+    }
+
+
+def _values(data, name: str) -> list:
+    """The values a form or JSON body gives for ``name`` (a repeatable field counts each)."""
+    if hasattr(data, "getlist"):
+        return [v for v in data.getlist(name) if v not in ("", None)]
+    value = data.get(name) if isinstance(data, dict) else None
+    if isinstance(value, list):
+        return value
+    return [] if value in ("", None) else [value]
 
 
 class GenerationImageUrlField(RequestUrlField):
@@ -49,6 +136,20 @@ class GenerationThumbnailUrlField(GenerationImageUrlField):
     url_of = staticmethod(asset_thumbnail_url)
 
 
+@extend_schema_field({"type": "array", "items": {**URL_SCHEMA, "nullable": False}})
+class ReferenceUrlsField(RequestUrlField):
+    """Signed, expiring URLs of every reference image, in the order they were sent."""
+
+    @staticmethod
+    def url_of(generation, request) -> list[str]:
+        files = [generation.reference] if generation.reference else []
+        files += [extra.file for extra in generation.more_references.all()]
+        return [file_url(file, request) for file in files]
+
+    def __init__(self, **kwargs):
+        super().__init__(source="*", **kwargs)
+
+
 class GenerationSerializer(FastReadMixin, serializers.ModelSerializer):
     # Declared so the schema says "" too: DRF drops allow_blank from read-only model fields, and a
     # pending or failed record has no storage yet (schemathesis found the enum without it).
@@ -60,7 +161,14 @@ class GenerationSerializer(FastReadMixin, serializers.ModelSerializer):
     )
     # Enums, so a generated client knows the values (the model columns are plain text).
     style = serializers.ChoiceField(choices=sorted(STYLES), allow_blank=True, read_only=True)
-    aspect_ratio = serializers.ChoiceField(choices=list(ASPECT_RATIOS), read_only=True)
+    # Every ratio and size any model takes: a record keeps what its model was asked.
+    aspect_ratio = serializers.ChoiceField(choices=list(capabilities.RATIOS), read_only=True)
+    image_size = serializers.ChoiceField(
+        choices=list(capabilities.ALL_IMAGE_SIZES),
+        allow_null=True,
+        read_only=True,
+        help_text="The image_size asked for; null: the model's default (1K).",
+    )
     provider = serializers.ChoiceField(
         choices=list(PROVIDERS),
         allow_blank=True,
@@ -75,6 +183,7 @@ class GenerationSerializer(FastReadMixin, serializers.ModelSerializer):
     image_url = GenerationImageUrlField()
     image_thumbnail_url = GenerationThumbnailUrlField()
     reference_url = FileUrlField(source="reference")
+    reference_urls = ReferenceUrlsField()
 
     class Meta:
         model = Generation
@@ -86,9 +195,11 @@ class GenerationSerializer(FastReadMixin, serializers.ModelSerializer):
             "enhanced_prompt",
             "aspect_ratio",
             "aspect_ratio_source",
+            "image_size",
             "reference_width",
             "reference_height",
             "reference_url",
+            "reference_urls",
             "provider",
             "model",
             "is_async",
@@ -114,7 +225,7 @@ class GenerationSerializer(FastReadMixin, serializers.ModelSerializer):
     def to_representation(self, generation):
         data = super().to_representation(generation)
         # The contract answers null, not "", while nothing failed.
-        for name in ("error_code", "error_message"):
+        for name in ("error_code", "error_message", "image_size"):
             data[name] = data[name] or None
         return data
 

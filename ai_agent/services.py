@@ -9,6 +9,7 @@ Every failure is written on the record (status, code, message) before it is rais
 
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -27,14 +28,16 @@ from ultraminebackend.files.errors import StorageUnavailable
 from ultraminebackend.files.undo import keep_on_commit, undo_on_failure
 from ultraminebackend.worker import WorkerStopping, fail_task_rows, lost_before
 
-from .models import Generation
+from .models import Generation, GenerationReference
 from .providers import (
     DEFAULT_ASPECT_RATIO,
     ProviderBlocked,
     ProviderError,
     ProviderImage,
     ProviderNotConfigured,
+    Reference,
     build_prompt,
+    capabilities,
     get_provider,
     nearest_aspect_ratio,
 )
@@ -75,12 +78,18 @@ class AspectChoice:
 
 
 def choose_aspect_ratio(*, explicit: str | None, reference: File | None) -> AspectChoice:
-    """Explicit beats the reference's shape, which beats the default (1:1)."""
+    """Explicit beats the (first) reference's shape, which beats the default (1:1).
+
+    The reference picks among the seed's five ratios, or every ratio of the configured model
+    with AI_REFERENCE_RATIOS=model.
+    """
     if explicit:
         return AspectChoice(explicit, Generation.AspectRatioSource.EXPLICIT)
     if reference is not None:
         intake = reference.intake
-        ratio = nearest_aspect_ratio(width=intake.width, height=intake.height)
+        ratio = nearest_aspect_ratio(
+            width=intake.width, height=intake.height, among=capabilities.reference_ratios()
+        )
         return AspectChoice(ratio, Generation.AspectRatioSource.REFERENCE)
     return AspectChoice(DEFAULT_ASPECT_RATIO, Generation.AspectRatioSource.DEFAULT)
 
@@ -121,10 +130,18 @@ def generation_create(
     prompt: str,
     style: str = "",
     aspect_ratio: str | None = None,
+    image_size: str | None = None,
     reference: File | None = None,
+    references: Sequence[File] = (),
     run_async: bool = False,
 ) -> Generation:
-    """Record the request; run it now (sync) or hand it to the worker (async)."""
+    """Record the request; run it now (sync) or hand it to the worker (async).
+
+    ``reference`` and ``references`` (intake results) are sent in that order; the first one's
+    shape may pick the ratio. The caller has checked them against the model's limits.
+    """
+    all_refs = [r for r in (reference, *references) if r is not None]
+    reference = all_refs[0] if all_refs else None
     choice = choose_aspect_ratio(explicit=aspect_ratio, reference=reference)
     fields = {
         "user": user,
@@ -135,6 +152,7 @@ def generation_create(
         ),
         "aspect_ratio": choice.ratio,
         "aspect_ratio_source": choice.source,
+        "image_size": image_size or "",
         "reference_width": reference.intake.width if reference else None,
         "reference_height": reference.intake.height if reference else None,
         "is_async": run_async,
@@ -167,9 +185,13 @@ def generation_create(
     with undo_on_failure():
         if reference is not None:
             generation.reference.save(reference.name, reference, save=False)
+        more = [_stored_reference(position, ref) for position, ref in enumerate(all_refs[1:], 1)]
         with transaction.atomic():
             _take_quota(user)
             generation.save()
+            for extra in more:
+                extra.generation = generation
+            GenerationReference.objects.bulk_create(more)
             if run_async:
                 from .tasks import run_generation
 
@@ -328,14 +350,22 @@ def generation_recover_lost(now: datetime) -> dict[str, int]:
     return {"generations_failed": failed, "generation_tasks_failed": tasks_failed}
 
 
+def _stored_reference(position: int, upload: File) -> GenerationReference:
+    """A further reference, its file stored now (before the rows' transaction)."""
+    extra = GenerationReference(
+        position=position, width=upload.intake.width, height=upload.intake.height
+    )
+    extra.file.save(upload.name, upload, save=False)
+    return extra
+
+
 def _generate(generation: Generation) -> ProviderImage:
     provider = get_provider()
-    reference, mime = _read_reference(generation)
     return provider.generate(
         prompt=generation.enhanced_prompt,
         aspect_ratio=generation.aspect_ratio,
-        reference=reference,
-        reference_mime=mime,
+        image_size=generation.image_size or None,
+        references=_read_references(generation),
     )
 
 
@@ -360,12 +390,17 @@ def _fail(
     logger.info("generation %s %s: %s", generation.pk, generation.status, code)
 
 
-def _read_reference(generation: Generation) -> tuple[bytes | None, str | None]:
-    if not generation.reference:
-        return None, None
-    with generation.reference.open("rb") as handle:
+def _read_references(generation: Generation) -> list[Reference]:
+    files = [generation.reference] if generation.reference else []
+    files += [extra.file for extra in generation.more_references.all()]
+    return [_read_reference(file) for file in files]
+
+
+def _read_reference(file) -> Reference:
+    with file.open("rb") as handle:
         data = handle.read()
-    return data, _MIME_BY_EXTENSION.get(generation.reference.name.rsplit(".", 1)[-1].lower())
+    extension = file.name.rsplit(".", 1)[-1].lower()
+    return Reference(data, _MIME_BY_EXTENSION.get(extension, "image/jpeg"))
 
 
 _MIME_BY_EXTENSION = {

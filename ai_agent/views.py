@@ -14,6 +14,7 @@ from ultraminebackend.parsers import MultiPartParser
 
 from . import services
 from .models import Generation
+from .providers import capabilities
 from .serializers import (
     GenerateImageSerializer,
     GenerationSerializer,
@@ -23,7 +24,9 @@ from .serializers import (
 # Failures the generation itself records answer the Generation (error_code says why); our own
 # quota, a database or storage outage before anything was recorded answer an ErrorDetail.
 FAILED_GENERATION = {
-    422: "Blocked by the provider's safety filters; error_code says why.",
+    422: "The model withheld the image (error_code prompt_blocked_* or output_blocked_*: "
+    "safety or policy) or drew none and said why (output_image_other, output_no_image, "
+    "output_language); the same prompt would fail again.",
     502: "Provider error after retries, or an answer without an image.",
     504: "The provider did not answer within AI_TIMEOUT_S.",
 }
@@ -43,16 +46,23 @@ _GENERATION_OR_ERROR = {
 }
 
 
-class GenerateImageView(APIView):
-    """Generate an image from a prompt and an optional reference image.
+def _reference_upload_limit(request=None) -> int:
+    """The body of the most reference images the configured model takes."""
+    return UploadLimit(images=capabilities.configured().max_references)(request)
 
-    The reference's shape picks the nearest aspect ratio unless ``aspect_ratio`` is given.
-    Synchronous by default (201); ``async`` answers 202 with a pending record to poll.
+
+class GenerateImageView(APIView):
+    """Generate an image from a prompt and optional reference images.
+
+    The first reference's shape picks the nearest aspect ratio unless ``aspect_ratio`` is given.
+    Ratios, image sizes and the number of references are the configured model's (a value it does
+    not take is a 400 listing those it does). Synchronous by default (201); ``async`` answers 202
+    with a pending record to poll.
     """
 
     permission_classes = [IsAuthenticated]
     parser_classes = [MultiPartParser, FormParser, JSONParser]
-    max_body_bytes = UploadLimit(images=1)  # reference_image
+    max_body_bytes = staticmethod(_reference_upload_limit)  # reference_image(s)
 
     @extend_schema(
         request=GenerateImageSerializer,
@@ -80,7 +90,9 @@ class GenerateImageView(APIView):
                 prompt=data["prompt"],
                 style=data["style"],
                 aspect_ratio=data.get("aspect_ratio"),
+                image_size=data.get("image_size"),
                 reference=data.get("reference_image"),
+                references=data.get("reference_images", []),
                 run_async=data["async"],
             )
         except services.GenerationFailed as failure:
@@ -115,6 +127,6 @@ class GenerationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user
             return Generation.objects.none()
-        generations = Generation.objects.all()
+        generations = Generation.objects.prefetch_related("more_references")
         user = self.request.user
         return generations if user.is_staff else generations.filter(user=user)

@@ -25,7 +25,7 @@ import logging
 import math
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 import httpx2
@@ -40,13 +40,16 @@ from .base import (
     NoImage,
     ProviderBadResponse,
     ProviderBlocked,
+    ProviderDeclined,
     ProviderError,
     ProviderImage,
     ProviderNotConfigured,
     ProviderQuota,
     ProviderTimeout,
-    check_aspect_ratio,
+    Reference,
+    all_references,
 )
+from .capabilities import check_supported
 
 try:  # the SDK can be switched to plain httpx; map its exceptions too when it is installed
     import httpx
@@ -97,10 +100,15 @@ BLOCKING_FINISH_REASONS = frozenset(
         "SPII",
         "RECITATION",
         "IMAGE_RECITATION",
+        "MODEL_ARMOR",  # Vertex's Model Armor screened the answer
+        "ESCALATION",  # an escalation rule filtered the request
     }
 )
+# Finish reasons (types.FinishReason, SDK 3.6.1) where the model ran and says why it drew nothing:
+# the same prompt would do the same, so the client rephrases (422, ``output_<reason>``).
+DECLINING_FINISH_REASONS = frozenset({"IMAGE_OTHER", "NO_IMAGE", "LANGUAGE"})
 # Finish reasons after which a missing image is plain "no image" rather than a named reason.
-PLAIN_NO_IMAGE_REASONS = frozenset({"NO_IMAGE", "STOP", "FINISH_REASON_UNSPECIFIED", ""})
+PLAIN_NO_IMAGE_REASONS = frozenset({"STOP", "FINISH_REASON_UNSPECIFIED", ""})
 MAX_MESSAGE_CHARS = 300
 
 
@@ -170,18 +178,19 @@ class GeminiProvider(ImageProvider):
         *,
         prompt: str,
         aspect_ratio: str,
+        image_size: str | None = None,
+        references: Sequence[Reference] = (),
         reference: bytes | None = None,
         reference_mime: str | None = None,
     ) -> ProviderImage:
-        check_aspect_ratio(aspect_ratio)
+        check_supported(self.model, aspect_ratio=aspect_ratio, image_size=image_size)
         contents: list[str | types.Part] = [prompt]
-        if reference is not None:
-            contents.append(
-                types.Part.from_bytes(data=reference, mime_type=reference_mime or "image/jpeg")
-            )
+        for ref in all_references(references, reference, reference_mime):
+            contents.append(types.Part.from_bytes(data=ref.data, mime_type=ref.mime_type))
         config = types.GenerateContentConfig(
             response_modalities=RESPONSE_MODALITIES,
-            image_config=types.ImageConfig(aspect_ratio=aspect_ratio),
+            # image_size stays unset (None) when not asked: the SDK then leaves it out of the JSON.
+            image_config=types.ImageConfig(aspect_ratio=aspect_ratio, image_size=image_size),
             # No tools are declared; this also silences the SDK's per-call "AFC is enabled" log.
             automatic_function_calling=types.AutomaticFunctionCallingConfig(disable=True),
         )
@@ -299,6 +308,10 @@ class GeminiProvider(ImageProvider):
             and (p.inline_data.mime_type or "").startswith("image/")
             and not p.thought
         ]
+        if not images and reason in DECLINING_FINISH_REASONS:
+            raise ProviderDeclined(
+                f"output_{reason.lower()}", _join(f"Gemini drew no image ({reason}).", said)
+            )
         if not images:
             code = "no_image" if reason in PLAIN_NO_IMAGE_REASONS else f"no_image_{reason.lower()}"
             raise NoImage(code, _join(f"Gemini answered without an image ({reason}).", said))
