@@ -376,8 +376,6 @@ def test_every_finish_reason_the_sdk_names_has_its_status(gemini, reason):
     assert reason.lower() in caught.value.code or reason in _PLAIN
 
 
-
-
 def test_undecodable_image_data_is_a_bad_response(gemini):
     gemini.enqueue(gemini.image(b"\x89PNG\r\n\x1a\n truncated"))
 
