@@ -1,5 +1,6 @@
 """API shapes of the AI agent: the generate-image request and the generation record."""
 
+from drf_spectacular.drainage import set_override
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -13,6 +14,7 @@ from ultraminebackend.files.fields import (
     RequestUrlField,
 )
 from ultraminebackend.files.links import file_url
+from ultraminebackend.schema import NULL_ONLY
 from ultraminebackend.serializers import FastReadMixin
 
 from .models import Generation
@@ -74,7 +76,7 @@ def model_fields() -> dict[str, serializers.Field]:
     caps = capabilities.capabilities_for(model)
     ratios = ", ".join(caps.ratios)
     sizes = ", ".join(caps.image_sizes)
-    return {
+    fields = {
         "aspect_ratio": serializers.ChoiceField(
             choices=list(caps.ratios),
             required=False,
@@ -109,6 +111,9 @@ def model_fields() -> dict[str, serializers.Field]:
             f"reference_image, at most {caps.max_references} in all for {model}.",
         ),
     }
+    if not caps.image_sizes:  # no enum to offer: the schema says "null or left out"
+        set_override(fields["image_size"], "field", {NULL_ONLY: True})
+    return fields
 
 
 def _values(data, name: str) -> list:
@@ -162,7 +167,7 @@ class GenerationSerializer(FastReadMixin, serializers.ModelSerializer):
     # Enums, so a generated client knows the values (the model columns are plain text).
     style = serializers.ChoiceField(choices=sorted(STYLES), allow_blank=True, read_only=True)
     # Every ratio and size any model takes: a record keeps what its model was asked.
-    aspect_ratio = serializers.ChoiceField(choices=list(capabilities.RATIOS), read_only=True)
+    aspect_ratio = serializers.ChoiceField(choices=list(capabilities.ALL_RATIOS), read_only=True)
     image_size = serializers.ChoiceField(
         choices=list(capabilities.ALL_IMAGE_SIZES),
         allow_null=True,

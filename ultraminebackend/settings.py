@@ -405,6 +405,9 @@ SPECTACULAR_SETTINGS = {
         "PostStatusEnum": "content.models.Post.Status",
         "GenerationStatusEnum": "ai_agent.models.Generation.Status",
         "BlogStatusEnum": "content.models.Blog.Status",
+        # A generation answers any ratio or size a model takes; a request, its model's own.
+        "GenerationAspectRatioEnum": "ai_agent.providers.capabilities.ALL_RATIOS",
+        "GenerationImageSizeEnum": "ai_agent.providers.capabilities.ALL_IMAGE_SIZES",
     },
     # The enum hook first (it would make ``enum: [null]`` a component), then ours.
     "POSTPROCESSING_HOOKS": [

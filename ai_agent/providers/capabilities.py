@@ -61,6 +61,7 @@ MODELS: dict[str, ModelCapabilities] = {
 }
 CONSERVATIVE = ModelCapabilities(SEED_RATIOS, (), 1)
 
+ALL_RATIOS: tuple[str, ...] = tuple(RATIOS)
 ALL_IMAGE_SIZES: tuple[str, ...] = tuple(IMAGE_SIZES)
 MAX_REFERENCES = max(c.max_references for c in MODELS.values())
 
