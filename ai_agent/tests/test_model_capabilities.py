@@ -225,7 +225,8 @@ def test_more_references_than_the_model_takes_is_a_400_and_none_is_kept(
 def test_references_up_to_the_limit_are_taken(client_for, user, gemini, settings):
     settings.GEMINI_IMAGE_MODEL = FLASH_25
 
-    response = post(client_for(user), reference_image=upload(), reference_images=[upload(), upload()])
+    more = [upload(), upload()]
+    response = post(client_for(user), reference_image=upload(), reference_images=more)
 
     assert response.status_code == 201, response.json()
     assert len(inline_parts(gemini)) == 3
