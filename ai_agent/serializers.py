@@ -180,7 +180,16 @@ class GenerationSerializer(FastReadMixin, serializers.ModelSerializer):
         read_only=True,
         help_text="Empty when AI_IMAGE_PROVIDER names no provider (error_code provider_unknown).",
     )
-    error_code = serializers.CharField(read_only=True, allow_null=True)
+    error_code = serializers.CharField(
+        read_only=True,
+        allow_null=True,
+        help_text="Why it failed; null otherwise. 422: prompt_blocked_<reason>, "
+        "output_blocked_<reason> (safety or policy: image_safety, image_prohibited_content, "
+        "image_recitation, model_armor …), output_image_other, output_no_image, "
+        "output_language (the model drew nothing and said why). 502: no_image, "
+        "no_image_<reason>, provider_*. 503/504: provider_not_configured, provider_timeout, "
+        "storage_unavailable. worker_lost: its worker died.",
+    )
     error_message = serializers.CharField(read_only=True, allow_null=True)
     # The shared asset columns, under the names the API has always answered.
     cloudinary_public_id = serializers.CharField(source="public_id", read_only=True)
