@@ -390,3 +390,28 @@ def test_the_placeholder_provider_checks_the_table_itself(settings):
         PlaceholderProvider().generate(prompt="a cat", aspect_ratio="1:1", references=refs)
     with pytest.raises(ValueError, match="does not take image_size '1K'"):
         PlaceholderProvider().generate(prompt="a cat", aspect_ratio="1:1", image_size="1K")
+
+
+# --- the history ---------------------------------------------------------------------------------
+
+
+def test_the_history_answers_every_reference_without_a_query_per_row(
+    client_for, user, gemini, django_assert_max_num_queries
+):
+    client = client_for(user)
+    post(client, reference_image=upload(), reference_images=[upload(), upload()])
+    post(client)
+    with django_assert_max_num_queries(50) as captured:
+        client.get("/api/ai-agent/generations/")
+    two_rows = len(captured.captured_queries)
+    post(client, reference_images=[upload(), upload()])
+    post(client, reference_image=upload())
+
+    with django_assert_max_num_queries(two_rows):
+        response = client.get("/api/ai-agent/generations/")
+
+    results = response.json()["results"]
+    assert [len(g["reference_urls"]) for g in results] == [1, 2, 0, 3]
+    detail = client.get(f"/api/ai-agent/generations/{results[-1]['id']}/").json()
+    assert len(detail["reference_urls"]) == 3 and detail["image_size"] is None
+    assert_on_schema(response)
