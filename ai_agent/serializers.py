@@ -14,7 +14,7 @@ from ultraminebackend.files.fields import (
     RequestUrlField,
 )
 from ultraminebackend.files.links import file_url
-from ultraminebackend.schema import NULL_ONLY
+from ultraminebackend.schema import INLINE_ENUM, NULL_ONLY
 from ultraminebackend.serializers import FastReadMixin
 
 from .models import Generation
@@ -111,8 +111,14 @@ def model_fields() -> dict[str, serializers.Field]:
             f"reference_image, at most {caps.max_references} in all for {model}.",
         ),
     }
-    if not caps.image_sizes:  # no enum to offer: the schema says "null or left out"
-        set_override(fields["image_size"], "field", {NULL_ONLY: True})
+    # Inline enums: they vary with the model, and the answer has its own (every model's values).
+    ratio_schema = {INLINE_ENUM: list(caps.ratios), "nullable": True}
+    set_override(fields["aspect_ratio"], "field", ratio_schema)
+    if caps.image_sizes:
+        schema = {INLINE_ENUM: list(caps.image_sizes), "nullable": True}
+    else:  # no value to offer: the schema says "null or left out"
+        schema = {NULL_ONLY: True}
+    set_override(fields["image_size"], "field", schema)
     return fields
 
 

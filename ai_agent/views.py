@@ -47,8 +47,12 @@ _GENERATION_OR_ERROR = {
 
 
 def _reference_upload_limit(request=None) -> int:
-    """The body of the most reference images the configured model takes."""
-    return UploadLimit(images=capabilities.configured().max_references)(request)
+    """A body with ``reference_image`` and the most ``reference_images`` the schema allows.
+
+    One more than the model takes in all: such a body is read and answered 400 with the count,
+    rather than 413.
+    """
+    return UploadLimit(images=1 + capabilities.configured().max_references)(request)
 
 
 class GenerateImageView(APIView):

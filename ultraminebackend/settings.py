@@ -413,6 +413,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "ultraminebackend.schema.postprocess_null_only",
+        "ultraminebackend.schema.postprocess_inline_enums",
     ],
 }
 

@@ -260,8 +260,9 @@ def test_the_body_limit_follows_the_models_reference_limit(rf, settings):
     three = route_limit(request, view)
     settings.GEMINI_IMAGE_MODEL = PRO
 
-    assert three == 3 * settings.IMAGE_MAX_BYTES + settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-    assert route_limit(request, view) == 14 * settings.IMAGE_MAX_BYTES + (
+    # reference_image and as many reference_images as the model takes: read, then a 400
+    assert three == 4 * settings.IMAGE_MAX_BYTES + settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    assert route_limit(request, view) == 15 * settings.IMAGE_MAX_BYTES + (
         settings.DATA_UPLOAD_MAX_MEMORY_SIZE
     )
 
