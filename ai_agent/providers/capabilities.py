@@ -67,7 +67,8 @@ MAX_REFERENCES = max(c.max_references for c in MODELS.values())
 
 
 def capabilities_for(model: str) -> ModelCapabilities:
-    return MODELS.get(model.strip().lower(), CONSERVATIVE)
+    """The model's row; "models/…" (the API's resource name) is the same model."""
+    return MODELS.get(model.strip().lower().removeprefix("models/"), CONSERVATIVE)
 
 
 def configured_model() -> str:

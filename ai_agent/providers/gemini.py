@@ -12,7 +12,10 @@ What the SDK (3.6.1, checked in its sources and against the fake server) does an
   can take three times the timeout. We therefore leave SDK retries off and retry here instead,
   within one deadline of ``AI_TIMEOUT_S`` (see ``_call``).
 * A blocked prompt or a withheld image is an HTTP 200: ``prompt_feedback.block_reason`` or a
-  candidate ``finish_reason`` such as ``IMAGE_SAFETY`` with no image. We detect both.
+  candidate ``finish_reason`` such as ``IMAGE_SAFETY`` with no image. We detect both, and sort
+  every ``types.FinishReason`` into 422 (safety, policy, or the model saying why it drew
+  nothing) or 502 (the call went wrong); a test fails when the SDK names one we did not sort.
+* ``ImageConfig.image_size`` left as None is left out of the request (the model's default).
 """
 
 from __future__ import annotations

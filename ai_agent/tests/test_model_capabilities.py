@@ -69,6 +69,7 @@ def test_the_table_holds_what_googles_docs_say():
     }
     assert (pro.image_sizes, pro.max_references) == (("1K", "2K", "4K"), 14)
     assert capabilities.capabilities_for("gemini-3-pro-image-preview") == pro
+    assert capabilities.capabilities_for("models/gemini-3-pro-image") == pro
     assert set(flash.ratios) == set(pro.ratios) | {"1:4", "4:1", "1:8", "8:1"}
     assert "512" in flash.image_sizes
     assert capabilities.capabilities_for(FLASH_25).image_sizes == ()
