@@ -361,12 +361,28 @@ def _stored_reference(position: int, upload: File) -> GenerationReference:
 
 def _generate(generation: Generation) -> ProviderImage:
     provider = get_provider()
+    references = _read_references(generation)
+    _check_still_supported(generation, references=len(references))
     return provider.generate(
         prompt=generation.enhanced_prompt,
         aspect_ratio=generation.aspect_ratio,
         image_size=generation.image_size or None,
-        references=_read_references(generation),
+        references=references,
     )
+
+
+def _check_still_supported(generation: Generation, *, references: int) -> None:
+    """A pending record asked for what the model took then; GEMINI_IMAGE_MODEL may have changed."""
+    model = capabilities.configured_model()
+    try:
+        capabilities.check_supported(
+            model, aspect_ratio=generation.aspect_ratio, image_size=generation.image_size or None
+        )
+        limit = capabilities.capabilities_for(model).max_references
+        if references > limit:
+            raise ValueError(f"{model} takes at most {limit} reference images, not {references}.")
+    except ValueError as exc:
+        raise ProviderError("model_changed", f"Asked of another model: {exc}", 422) from exc
 
 
 def _fail(

@@ -417,3 +417,22 @@ def test_the_history_answers_every_reference_without_a_query_per_row(
     detail = client.get(f"/api/ai-agent/generations/{results[-1]['id']}/").json()
     assert len(detail["reference_urls"]) == 3 and detail["image_size"] is None
     assert_on_schema(response)
+
+
+def test_a_pending_generation_the_new_model_cannot_make_fails_clearly(
+    client_for, user, gemini, settings
+):
+    # given an async request the 3.1 flash model takes, then a switch to the pro model
+    settings.GEMINI_IMAGE_MODEL = FLASH_31
+    body = {"aspect_ratio": "1:8", "async": True}
+    generation_id = post(client_for(user), **body).json()["id"]
+    settings.GEMINI_IMAGE_MODEL = PRO
+
+    # when the worker runs it
+    run_generation.call(generation_id)
+
+    # then it fails with a reason, uncounted, and nothing was sent
+    generation = Generation.objects.get()
+    assert (generation.status, generation.error_code) == ("failed", "model_changed")
+    assert "1:8" in generation.error_message and not generation.billable
+    assert not gemini.generate_requests
