@@ -194,7 +194,8 @@ class GenerationSerializer(FastReadMixin, serializers.ModelSerializer):
         "image_recitation, model_armor …), output_image_other, output_no_image, "
         "output_language (the model drew nothing and said why). 502: no_image, "
         "no_image_<reason>, provider_*. 503/504: provider_not_configured, provider_timeout, "
-        "storage_unavailable. worker_lost: its worker died.",
+        "storage_unavailable. Polled: worker_lost (its worker died), model_changed (the "
+        "configured model no longer takes what it asked).",
     )
     error_message = serializers.CharField(read_only=True, allow_null=True)
     # The shared asset columns, under the names the API has always answered.
