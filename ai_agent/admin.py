@@ -5,11 +5,24 @@ from django.utils.html import format_html
 
 from ultraminebackend.assets.delivery import asset_thumbnail_url
 
-from .models import Generation
+from .models import Generation, GenerationReference
+
+
+class GenerationReferenceInline(admin.TabularInline):
+    """The second, third … reference images (private: the file field links a signed URL)."""
+
+    model = GenerationReference
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ("position", "file", "width", "height")
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Generation)
 class GenerationAdmin(admin.ModelAdmin):
+    inlines = [GenerationReferenceInline]
     list_display = (
         "id",
         "preview",
@@ -21,7 +34,16 @@ class GenerationAdmin(admin.ModelAdmin):
         "duration_ms",
         "created_at",
     )
-    list_filter = ("status", "billable", "provider", "storage", "aspect_ratio", "created_at")
+    list_filter = (
+        "status",
+        "billable",
+        "provider",
+        "model",
+        "storage",
+        "aspect_ratio",
+        "image_size",
+        "created_at",
+    )
     list_select_related = ("user",)
     search_fields = ("prompt", "user__email", "error_code")
     readonly_fields = [field.name for field in Generation._meta.fields] + ["preview"]

@@ -29,7 +29,10 @@ class Generation(StoredAsset):
     enhanced_prompt = models.TextField(help_text="The exact text sent to the provider.")
     aspect_ratio = models.CharField(max_length=8)
     aspect_ratio_source = models.CharField(max_length=16, choices=AspectRatioSource.choices)
+    # ImageConfig.image_size as asked ("1K", "2K" …); empty: not asked, the model's default.
+    image_size = models.CharField(max_length=8, blank=True)
     # The reference stays private (it is the user's upload) and lets a background job read it.
+    # With several, this is the first (its shape may pick the ratio); the rest: ``more_references``.
     reference = PrivateFileField(folder="ai-references", blank=True)
     reference_width = models.PositiveIntegerField(null=True, blank=True)
     reference_height = models.PositiveIntegerField(null=True, blank=True)
@@ -78,3 +81,26 @@ class Generation(StoredAsset):
 
     def __str__(self):
         return f"Generation #{self.pk} ({self.status})"
+
+
+class GenerationReference(models.Model):
+    """A second, third … reference image of a generation, in the order sent (private too)."""
+
+    generation = models.ForeignKey(
+        Generation, on_delete=models.CASCADE, related_name="more_references"
+    )
+    position = models.PositiveSmallIntegerField()
+    file = PrivateFileField(folder="ai-references")
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["generation", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["generation", "position"], name="generation_reference_position_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"Reference {self.position} of generation #{self.generation_id}"

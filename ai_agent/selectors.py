@@ -6,5 +6,5 @@ from .models import Generation
 
 
 def generation_list(*, user) -> QuerySet[Generation]:
-    generations = Generation.objects.all()
+    generations = Generation.objects.prefetch_related("more_references")
     return generations if user.is_staff else generations.filter(user=user)

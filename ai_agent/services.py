@@ -5,6 +5,7 @@ See docs/ai-providers.md.
 
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -23,14 +24,16 @@ from ultraminebackend.files.storage.errors import StorageUnavailable
 from ultraminebackend.files.storage.undo import keep_on_commit, undo_on_failure
 from ultraminebackend.worker import WorkerStopping, fail_task_rows, lost_before
 
-from .models import Generation
+from .models import Generation, GenerationReference
 from .providers import (
     DEFAULT_ASPECT_RATIO,
     ProviderBlocked,
     ProviderError,
     ProviderImage,
     ProviderNotConfigured,
+    Reference,
     build_prompt,
+    capabilities,
     get_provider,
     nearest_aspect_ratio,
 )
@@ -71,11 +74,17 @@ class AspectChoice:
 
 
 def choose_aspect_ratio(*, explicit: str | None, reference: IntakeImage | None) -> AspectChoice:
-    """Explicit beats the reference's shape, which beats the default (1:1)."""
+    """Explicit beats the (first) reference's shape, which beats the default (1:1).
+
+    The reference picks among the seed's five ratios, or every ratio of the configured model
+    with AI_REFERENCE_RATIOS=model.
+    """
     if explicit:
         return AspectChoice(explicit, Generation.AspectRatioSource.EXPLICIT)
     if reference is not None:
-        ratio = nearest_aspect_ratio(width=reference.width, height=reference.height)
+        ratio = nearest_aspect_ratio(
+            width=reference.width, height=reference.height, among=capabilities.reference_ratios()
+        )
         return AspectChoice(ratio, Generation.AspectRatioSource.REFERENCE)
     return AspectChoice(DEFAULT_ASPECT_RATIO, Generation.AspectRatioSource.DEFAULT)
 
@@ -116,10 +125,18 @@ def generation_create(
     prompt: str,
     style: str = "",
     aspect_ratio: str | None = None,
+    image_size: str | None = None,
     reference: IntakeImage | None = None,
+    references: Sequence[IntakeImage] = (),
     run_async: bool = False,
 ) -> Generation:
-    """Record the request; run it now (sync) or hand it to the worker (async)."""
+    """Record the request; run it now (sync) or hand it to the worker (async).
+
+    ``reference`` and ``references`` (intake results) are sent in that order; the first one's
+    shape may pick the ratio. The caller has checked them against the model's limits.
+    """
+    all_refs = [r for r in (reference, *references) if r is not None]
+    reference = all_refs[0] if all_refs else None
     choice = choose_aspect_ratio(explicit=aspect_ratio, reference=reference)
     fields = {
         "user": user,
@@ -130,6 +147,7 @@ def generation_create(
         ),
         "aspect_ratio": choice.ratio,
         "aspect_ratio_source": choice.source,
+        "image_size": image_size or "",
         "reference_width": reference.width if reference else None,
         "reference_height": reference.height if reference else None,
         "is_async": run_async,
@@ -162,9 +180,13 @@ def generation_create(
     with undo_on_failure():
         if reference is not None:
             generation.reference.save(reference.name, reference, save=False)
+        more = [_stored_reference(position, ref) for position, ref in enumerate(all_refs[1:], 1)]
         with transaction.atomic():
             _take_quota(user)
             generation.save()
+            for extra in more:
+                extra.generation = generation
+            GenerationReference.objects.bulk_create(more)
             if run_async:
                 from .tasks import run_generation
 
@@ -323,15 +345,37 @@ def generation_recover_lost(now: datetime) -> dict[str, int]:
     return {"generations_failed": failed, "generation_tasks_failed": tasks_failed}
 
 
+def _stored_reference(position: int, upload: IntakeImage) -> GenerationReference:
+    """A further reference, its file stored now (before the rows' transaction)."""
+    extra = GenerationReference(position=position, width=upload.width, height=upload.height)
+    extra.file.save(upload.name, upload, save=False)
+    return extra
+
+
 def _generate(generation: Generation) -> ProviderImage:
     provider = get_provider()
-    reference, mime = _read_reference(generation)
+    references = _read_references(generation)
+    _check_still_supported(generation, references=len(references))
     return provider.generate(
         prompt=generation.enhanced_prompt,
         aspect_ratio=generation.aspect_ratio,
-        reference=reference,
-        reference_mime=mime,
+        image_size=generation.image_size or None,
+        references=references,
     )
+
+
+def _check_still_supported(generation: Generation, *, references: int) -> None:
+    """A pending record asked for what the model took then; GEMINI_IMAGE_MODEL may have changed."""
+    model = capabilities.configured_model()
+    try:
+        capabilities.check_supported(
+            model, aspect_ratio=generation.aspect_ratio, image_size=generation.image_size or None
+        )
+        limit = capabilities.capabilities_for(model).max_references
+        if references > limit:
+            raise ValueError(f"{model} takes at most {limit} reference images, not {references}.")
+    except ValueError as exc:
+        raise ProviderError("model_changed", f"Asked of another model: {exc}", 422) from exc
 
 
 def _fail(
@@ -355,12 +399,17 @@ def _fail(
     logger.info("generation %s %s: %s", generation.pk, generation.status, code)
 
 
-def _read_reference(generation: Generation) -> tuple[bytes | None, str | None]:
-    if not generation.reference:
-        return None, None
-    with generation.reference.open("rb") as handle:
+def _read_references(generation: Generation) -> list[Reference]:
+    files = [generation.reference] if generation.reference else []
+    files += [extra.file for extra in generation.more_references.all()]
+    return [_read_reference(file) for file in files]
+
+
+def _read_reference(file) -> Reference:
+    with file.open("rb") as handle:
         data = handle.read()
-    return data, _MIME_BY_EXTENSION.get(generation.reference.name.rsplit(".", 1)[-1].lower())
+    extension = file.name.rsplit(".", 1)[-1].lower()
+    return Reference(data, _MIME_BY_EXTENSION.get(extension, "image/jpeg"))
 
 
 _MIME_BY_EXTENSION = {

@@ -15,6 +15,7 @@ from ultraminebackend.views import OwnRecordsMixin, ServiceViewMixin
 
 from . import selectors, services
 from .models import Generation
+from .providers import capabilities
 from .serializers import (
     GenerateImageSerializer,
     GenerationSerializer,
@@ -24,7 +25,9 @@ from .serializers import (
 # Failures the generation itself records answer the Generation (error_code says why); our own
 # quota, a database or storage outage before anything was recorded answer an ErrorDetail.
 FAILED_GENERATION = {
-    422: "Blocked by the provider's safety filters; error_code says why.",
+    422: "The model withheld the image (error_code prompt_blocked_* or output_blocked_*: "
+    "safety or policy) or drew none and said why (output_image_other, output_no_image, "
+    "output_language); the same prompt would fail again.",
     502: "Provider error after retries, or an answer without an image.",
     504: "The provider did not answer within AI_TIMEOUT_S.",
 }
@@ -44,16 +47,27 @@ _GENERATION_OR_ERROR = {
 }
 
 
-class GenerateImageView(ServiceViewMixin, APIView):
-    """Generate an image from a prompt and an optional reference image.
+def _reference_upload_limit(request=None) -> int:
+    """A body with ``reference_image`` and the most ``reference_images`` the schema allows.
 
-    The reference's shape picks the nearest aspect ratio unless ``aspect_ratio`` is given.
-    Synchronous by default (201); ``async`` answers 202 with a pending record to poll.
+    One more than the model takes in all: such a body is read and answered 400 with the count,
+    rather than 413.
+    """
+    return UploadLimit(images=1 + capabilities.configured().max_references)(request)
+
+
+class GenerateImageView(ServiceViewMixin, APIView):
+    """Generate an image from a prompt and optional reference images.
+
+    The first reference's shape picks the nearest aspect ratio unless ``aspect_ratio`` is given.
+    Ratios, image sizes and the number of references are the configured model's (a value it does
+    not take is a 400 listing those it does). Synchronous by default (201); ``async`` answers 202
+    with a pending record to poll.
     """
 
     permission_classes = [IsAuthenticated]
     parser_classes = [MultiPartParser, FormParser, JSONParser]
-    max_body_bytes = UploadLimit(images=1)  # reference_image
+    max_body_bytes = staticmethod(_reference_upload_limit)  # reference_image(s)
 
     @extend_schema(
         request=GenerateImageSerializer,
@@ -78,7 +92,9 @@ class GenerateImageView(ServiceViewMixin, APIView):
                 prompt=data["prompt"],
                 style=data["style"],
                 aspect_ratio=data.get("aspect_ratio"),
+                image_size=data.get("image_size"),
                 reference=data.get("reference_image"),
+                references=data.get("reference_images", []),
                 run_async=data["async"],
             )
         except services.GenerationFailed as failure:

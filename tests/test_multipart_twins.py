@@ -241,17 +241,35 @@ CREATES = {
                 "prompt": "a rig at sunrise",
                 "style": "photo",
                 "aspect_ratio": "16:9",
+                "image_size": "2K",
                 "return_base64": True,
             },
             "async": lambda w: {"prompt": "a rig at sunrise", "async": True},
         },
-        files=lambda: {"reference_image": image_file(size=(64, 36))},
-        # The reference is named in the prompt sent, and the placeholder draws it in.
+        files=lambda: {
+            "reference_image": image_file(size=(64, 36)),
+            "reference_images": [image_file(size=(40, 40)), image_file(size=(30, 60))],
+        },
+        # The references are named in the prompt sent, and the placeholder draws them in.
         from_files=frozenset(
-            {"reference_url", "reference_width", "reference_height", "enhanced_prompt", "bytes"}
+            {
+                "reference_url",
+                "reference_urls",
+                "reference_width",
+                "reference_height",
+                "enhanced_prompt",
+                "bytes",
+            }
         ),
         expect={
-            "minimal": {"status": "succeeded", "is_async": False, "aspect_ratio": "1:1"},
+            "minimal": {
+                "status": "succeeded",
+                "is_async": False,
+                "aspect_ratio": "1:1",
+                "image_size": None,
+                "reference_urls": [],
+            },
+            "full": {"image_size": "2K", "width": 2048, "height": 1152},
             "async": {"status": "pending", "is_async": True},
         },
         statuses={"async": 202},
@@ -399,7 +417,7 @@ def masked(value, key: str = ""):
         return [masked(item, key) for item in value]
     if value is None:
         return None
-    if key in GENERATED_KEYS or key == "url" or key.endswith("_url"):
+    if key in GENERATED_KEYS or key == "url" or key.endswith(("_url", "_urls")):
         return "<generated>"
     if isinstance(value, str) and STORED_NAME.fullmatch(value):
         return "<stored name>"

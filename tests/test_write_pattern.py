@@ -113,7 +113,11 @@ def _gallery_add(scene):
 
 
 def _generation(scene):
-    body = {"prompt": "a rig at dawn", "reference_image": image_file()}
+    body = {
+        "prompt": "a rig at dawn",
+        "reference_image": image_file(),
+        "reference_images": [image_file(), image_file("ref.png", "PNG")],
+    }
     return scene.client.post("/api/ai-agent/generate-image", body, format="multipart")
 
 

@@ -75,6 +75,10 @@ ERRORS = {
 # Marks a property whose only value is null; written out after drf-spectacular's enum hook,
 # which would otherwise turn ``enum: [null]`` into a component of its own.
 NULL_ONLY = "x-null-only"
+# Marks a string property whose values are listed inline (``{INLINE_ENUM: [...]}``), not as an enum
+# component: choices that depend on configuration would otherwise collide by name with another
+# set of the same field name. Null is added where the property stays nullable (not in forms).
+INLINE_ENUM = "x-inline-enum"
 RETRY_AFTER = {"schema": {"type": "integer"}, "description": "Seconds to wait before retrying."}
 
 
@@ -323,4 +327,15 @@ def postprocess_null_only(result, generator, request, public):
                     "enum": [None],
                     **prop,
                 }
+    return result
+
+
+def postprocess_inline_enums(result, generator, request, public):
+    """Write each ``INLINE_ENUM`` property as a plain string enum (after the enum hook)."""
+    for component in result.get("components", {}).get("schemas", {}).values():
+        for prop in component.get("properties", {}).values():
+            values = prop.pop(INLINE_ENUM, None)
+            if values is not None:
+                nulls = [None] if prop.get("nullable") else []
+                prop.update(type="string", enum=[*values, *nulls])
     return result

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import dj_database_url
 from corsheaders.defaults import default_headers as cors_default_headers
+from django.core.exceptions import ImproperlyConfigured
 from dotenv import load_dotenv
 
 from ultraminebackend.env import env_bool, env_int, env_list, env_str
@@ -322,6 +323,13 @@ GEMINI_IMAGE_MODEL = env_str("GEMINI_IMAGE_MODEL", "gemini-3-pro-image")
 GEMINI_BASE_URL = env_str("GEMINI_BASE_URL")  # proxies and tests only
 AI_TIMEOUT_S = env_int("AI_TIMEOUT_S", 60)
 AI_DAILY_LIMIT = env_int("AI_DAILY_LIMIT", 50)
+# Which ratios a reference image's shape may pick when no aspect_ratio is asked: "seed" (the five
+# the API always had) or "model" (every ratio GEMINI_IMAGE_MODEL takes, 21:9 and 8:1 included).
+AI_REFERENCE_RATIOS = env_str("AI_REFERENCE_RATIOS", "seed").strip().lower()
+if AI_REFERENCE_RATIOS not in ("seed", "model"):
+    raise ImproperlyConfigured(
+        f"AI_REFERENCE_RATIOS={AI_REFERENCE_RATIOS!r} is not one of: seed, model."
+    )
 # cloudinary://key:secret@cloud (query parameters such as upload_prefix pass through); empty = off.
 CLOUDINARY_URL = env_str("CLOUDINARY_URL")
 # ImageKit (the imagekitio SDK): on when the private key and the URL endpoint are set.
@@ -413,11 +421,15 @@ SPECTACULAR_SETTINGS = {
         "PostSettableStatusEnum": "content.models.POST_SETTABLE_STATUSES",
         "GenerationStatusEnum": "ai_agent.models.Generation.Status",
         "BlogStatusEnum": "content.models.Blog.Status",
+        # A generation answers any ratio or size a model takes; a request, its model's own.
+        "GenerationAspectRatioEnum": "ai_agent.providers.capabilities.ALL_RATIOS",
+        "GenerationImageSizeEnum": "ai_agent.providers.capabilities.ALL_IMAGE_SIZES",
     },
     # The enum hook first (it would make ``enum: [null]`` a component), then ours.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "ultraminebackend.schema.postprocess_null_only",
+        "ultraminebackend.schema.postprocess_inline_enums",
     ],
 }
 

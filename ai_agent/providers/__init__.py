@@ -7,14 +7,16 @@ from .base import (
     NoImage,
     ProviderBadResponse,
     ProviderBlocked,
+    ProviderDeclined,
     ProviderError,
     ProviderImage,
     ProviderNotConfigured,
     ProviderQuota,
     ProviderTimeout,
+    Reference,
     get_provider,
-    nearest_aspect_ratio,
 )
+from .capabilities import nearest_aspect_ratio
 from .prompting import STYLES, build_prompt
 
 __all__ = [
@@ -25,11 +27,13 @@ __all__ = [
     "NoImage",
     "ProviderBadResponse",
     "ProviderBlocked",
+    "ProviderDeclined",
     "ProviderError",
     "ProviderImage",
     "ProviderNotConfigured",
     "ProviderQuota",
     "ProviderTimeout",
+    "Reference",
     "build_prompt",
     "get_provider",
     "nearest_aspect_ratio",

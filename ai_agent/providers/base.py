@@ -5,20 +5,19 @@ See docs/ai-providers.md.
 
 from __future__ import annotations
 
-import math
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-# The ratios the API accepts and Gemini's ImageConfig supports: name → (width units, height units).
+from . import capabilities
+
+# The seed's ratios (every model takes them): name → (width units, height units). What each
+# model accepts beyond them is in ``capabilities.py``.
 ASPECT_RATIOS: dict[str, tuple[int, int]] = {
-    "1:1": (1, 1),
-    "16:9": (16, 9),
-    "9:16": (9, 16),
-    "4:3": (4, 3),
-    "3:4": (3, 4),
+    name: capabilities.RATIOS[name] for name in capabilities.SEED_RATIOS
 }
 DEFAULT_ASPECT_RATIO = "1:1"
 
@@ -27,6 +26,14 @@ PROVIDERS: dict[str, str] = {
     "gemini": "ai_agent.providers.gemini.GeminiProvider",
     "placeholder": "ai_agent.providers.placeholder.PlaceholderProvider",
 }
+
+
+@dataclass(frozen=True)
+class Reference:
+    """One reference image as sent to the provider."""
+
+    data: bytes
+    mime_type: str
 
 
 @dataclass(frozen=True)
@@ -85,6 +92,14 @@ class ProviderBlocked(ProviderError):
     billable = True  # the prompt was read, and an output stop means the model ran
 
 
+class ProviderDeclined(ProviderError):
+    """The model ran and said why it drew nothing (IMAGE_OTHER, NO_IMAGE …): rephrase (422)."""
+
+    http_status = 422
+    default_code = "declined"
+    billable = True
+
+
 class ProviderQuota(ProviderError):
     """The provider's quota or rate limit (429); ``retry_after`` in seconds when it said so."""
 
@@ -135,48 +150,28 @@ class ImageProvider(ABC):
     def from_settings(cls) -> ImageProvider:
         """Build from ``django.conf.settings``; ``ProviderNotConfigured`` when it cannot."""
 
+    @abstractmethod
     def generate(
         self,
         *,
         prompt: str,
         aspect_ratio: str,
+        image_size: str | None = None,
+        references: Sequence[Reference] = (),
         reference: bytes | None = None,
         reference_mime: str | None = None,
     ) -> ProviderImage:
-        """Return the image for ``prompt`` (the exact text to send) in ``aspect_ratio``."""
-        check_aspect_ratio(aspect_ratio)
-        return self._generate(prompt, aspect_ratio, reference, reference_mime)
+        """Return the image for ``prompt`` (the exact text to send) in ``aspect_ratio``.
 
-    @abstractmethod
-    def _generate(
-        self, prompt: str, aspect_ratio: str, reference: bytes | None, reference_mime: str | None
-    ) -> ProviderImage:
-        """The provider's own call, with a ratio ``generate`` has checked."""
+        ``reference``/``reference_mime`` is the one-reference form; it comes first.
+        """
 
 
-def check_aspect_ratio(aspect_ratio: str) -> None:
-    """Callers validate input; an unknown ratio reaching a provider is a programming error."""
-    if aspect_ratio not in ASPECT_RATIOS:
-        raise ValueError(
-            f"Unsupported aspect ratio {aspect_ratio!r}. Allowed: {', '.join(ASPECT_RATIOS)}."
-        )
-
-
-def nearest_aspect_ratio(*, width: int, height: int) -> str:
-    """The supported ratio closest to ``width`` by ``height``, compared on a log scale.
-
-    Log distance treats 2:1 and 1:2 as equally far from 1:1, which a plain difference of
-    ``width / height`` would not (it would pull every portrait image towards the square).
-    """
-    if width <= 0 or height <= 0:
-        raise ValueError(f"Image dimensions must be positive, got {width}x{height}.")
-    target = math.log(width / height)
-    return min(ASPECT_RATIOS, key=lambda name: abs(math.log(_ratio(name)) - target))
-
-
-def _ratio(name: str) -> float:
-    w, h = ASPECT_RATIOS[name]
-    return w / h
+def all_references(
+    references: Sequence[Reference], reference: bytes | None, reference_mime: str | None
+) -> list[Reference]:
+    single = [Reference(reference, reference_mime or "image/jpeg")] if reference else []
+    return [*single, *references]
 
 
 def get_provider() -> ImageProvider:

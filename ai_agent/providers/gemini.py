@@ -13,7 +13,7 @@ import logging
 import math
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 import httpx2
@@ -24,6 +24,7 @@ from PIL import Image
 from pydantic import ValidationError
 
 from . import base
+from .capabilities import check_supported
 
 try:  # the SDK can be switched to plain httpx; map its exceptions too when it is installed
     import httpx
@@ -63,7 +64,7 @@ STATUS_ERRORS: dict[int, tuple[type[base.ProviderError], str]] = {
 # Gemini answers a wrong key with 400 INVALID_ARGUMENT; its ErrorInfo reason tells them apart.
 AUTH_ERROR_REASONS = frozenset({"API_KEY_INVALID", "API_KEY_EXPIRED", "API_KEY_SERVICE_BLOCKED"})
 # Finish reasons that mean "withheld on policy grounds": the same prompt will fail again, so
-# they are the client's problem (422). Any other reason without an image is a 502 (NoImage).
+# they are the client's problem (422). Any other reason without an image is a 502 (base.NoImage).
 BLOCKING_FINISH_REASONS = frozenset(
     {
         "SAFETY",
@@ -74,10 +75,15 @@ BLOCKING_FINISH_REASONS = frozenset(
         "SPII",
         "RECITATION",
         "IMAGE_RECITATION",
+        "MODEL_ARMOR",  # Vertex's Model Armor screened the answer
+        "ESCALATION",  # an escalation rule filtered the request
     }
 )
+# Finish reasons (types.FinishReason, SDK 3.6.1) where the model ran and says why it drew nothing:
+# the same prompt would do the same, so the client rephrases (422, ``output_<reason>``).
+DECLINING_FINISH_REASONS = frozenset({"IMAGE_OTHER", "NO_IMAGE", "LANGUAGE"})
 # Finish reasons after which a missing image is plain "no image" rather than a named reason.
-PLAIN_NO_IMAGE_REASONS = frozenset({"NO_IMAGE", "STOP", "FINISH_REASON_UNSPECIFIED", ""})
+PLAIN_NO_IMAGE_REASONS = frozenset({"STOP", "FINISH_REASON_UNSPECIFIED", ""})
 MAX_MESSAGE_CHARS = 300
 
 
@@ -141,17 +147,24 @@ class GeminiProvider(base.ImageProvider):
         )
 
     # -- the call -----------------------------------------------------------------------------
-    def _generate(
-        self, prompt: str, aspect_ratio: str, reference: bytes | None, reference_mime: str | None
+    def generate(
+        self,
+        *,
+        prompt: str,
+        aspect_ratio: str,
+        image_size: str | None = None,
+        references: Sequence[base.Reference] = (),
+        reference: bytes | None = None,
+        reference_mime: str | None = None,
     ) -> base.ProviderImage:
+        check_supported(self.model, aspect_ratio=aspect_ratio, image_size=image_size)
         contents: list[str | types.Part] = [prompt]
-        if reference is not None:
-            contents.append(
-                types.Part.from_bytes(data=reference, mime_type=reference_mime or "image/jpeg")
-            )
+        for ref in base.all_references(references, reference, reference_mime):
+            contents.append(types.Part.from_bytes(data=ref.data, mime_type=ref.mime_type))
         config = types.GenerateContentConfig(
             response_modalities=RESPONSE_MODALITIES,
-            image_config=types.ImageConfig(aspect_ratio=aspect_ratio),
+            # image_size stays unset (None) when not asked: the SDK then leaves it out of the JSON.
+            image_config=types.ImageConfig(aspect_ratio=aspect_ratio, image_size=image_size),
             # No tools are declared; this also silences the SDK's per-call "AFC is enabled" log.
             automatic_function_calling=types.AutomaticFunctionCallingConfig(disable=True),
         )
@@ -272,6 +285,10 @@ class GeminiProvider(base.ImageProvider):
             and (p.inline_data.mime_type or "").startswith("image/")
             and not p.thought
         ]
+        if not images and reason in DECLINING_FINISH_REASONS:
+            raise base.ProviderDeclined(
+                f"output_{reason.lower()}", _join(f"Gemini drew no image ({reason}).", said)
+            )
         if not images:
             code = "no_image" if reason in PLAIN_NO_IMAGE_REASONS else f"no_image_{reason.lower()}"
             raise base.NoImage(code, _join(f"Gemini answered without an image ({reason}).", said))

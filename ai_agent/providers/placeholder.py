@@ -1,17 +1,19 @@
 """The offline provider: a Pillow-drawn PNG that shows the prompt and says plainly it is not AI.
 
-The whole generation flow works with no key, no network and no cost.
+The whole generation flow works with no key, no network and no cost; it honours the configured
+Gemini model's table (``capabilities.py``), so offline development refuses what production would.
 """
 
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 
 from PIL import Image, ImageDraw, ImageFont
 
-from .base import ASPECT_RATIOS, ImageProvider, ProviderImage
+from . import capabilities
+from .base import ImageProvider, ProviderImage, Reference, all_references
 
-LONG_SIDE = 1024
 # ASCII only: the font Pillow bundles has no em dash, and no system font is guaranteed.
 MARKING = "PLACEHOLDER - no AI provider configured"
 BACKGROUND = "#1f2933"
@@ -24,14 +26,6 @@ MARGIN = 48
 MAX_DRAWN_CHARS = 800
 
 
-def placeholder_size(aspect_ratio: str) -> tuple[int, int]:
-    """Pixel size for ``aspect_ratio`` with LONG_SIDE on the longer edge."""
-    w, h = ASPECT_RATIOS[aspect_ratio]
-    if w >= h:
-        return LONG_SIDE, round(LONG_SIDE * h / w)
-    return round(LONG_SIDE * w / h), LONG_SIDE
-
-
 class PlaceholderProvider(ImageProvider):
     """Draws the prompt on a plain background with a clear PLACEHOLDER banner."""
 
@@ -42,10 +36,23 @@ class PlaceholderProvider(ImageProvider):
     def from_settings(cls) -> PlaceholderProvider:
         return cls()
 
-    def _generate(
-        self, prompt: str, aspect_ratio: str, reference: bytes | None, reference_mime: str | None
+    def generate(
+        self,
+        *,
+        prompt: str,
+        aspect_ratio: str,
+        image_size: str | None = None,
+        references: Sequence[Reference] = (),
+        reference: bytes | None = None,
+        reference_mime: str | None = None,
     ) -> ProviderImage:
-        width, height = placeholder_size(aspect_ratio)
+        model = capabilities.configured_model()
+        capabilities.check_supported(model, aspect_ratio=aspect_ratio, image_size=image_size)
+        refs = all_references(references, reference, reference_mime)
+        limit = capabilities.capabilities_for(model).max_references
+        if len(refs) > limit:
+            raise ValueError(f"{model} takes at most {limit} reference images, got {len(refs)}.")
+        width, height = capabilities.pixel_size(aspect_ratio, image_size)
         image = Image.new("RGB", (width, height), BACKGROUND)
         draw = ImageDraw.Draw(image)
 
@@ -59,8 +66,9 @@ class PlaceholderProvider(ImageProvider):
         body_font = ImageFont.load_default(size=max(16, width // 36))
         line_height = int(body_font.size * 1.35)
         lines = _wrap(prompt[:MAX_DRAWN_CHARS], font=body_font, max_width=width - 2 * MARGIN)
-        if reference is not None:
-            lines = [f"(with a reference image, {reference_mime or 'unknown type'})", "", *lines]
+        if refs:
+            kinds = ", ".join(ref.mime_type for ref in refs)
+            lines = [f"(with {len(refs)} reference image(s): {kinds})", "", *lines]
         max_lines = max(1, (height - banner_height - 2 * MARGIN) // line_height)
         if len(lines) > max_lines:
             lines = [*lines[: max_lines - 1], lines[max_lines - 1].rstrip() + " ..."]

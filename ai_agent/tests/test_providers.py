@@ -7,6 +7,7 @@ import socket
 import time
 
 import pytest
+from google.genai import types
 from PIL import Image
 
 from ai_agent.providers import (
@@ -15,6 +16,8 @@ from ai_agent.providers import (
     NoImage,
     ProviderBadResponse,
     ProviderBlocked,
+    ProviderDeclined,
+    ProviderError,
     ProviderNotConfigured,
     ProviderQuota,
     ProviderTimeout,
@@ -279,7 +282,16 @@ def test_a_blocked_prompt_is_blocked_with_its_reason(gemini, reason):
 
 @pytest.mark.parametrize(
     "reason",
-    ["IMAGE_SAFETY", "SAFETY", "PROHIBITED_CONTENT", "IMAGE_PROHIBITED_CONTENT", "RECITATION"],
+    [
+        "IMAGE_SAFETY",
+        "SAFETY",
+        "PROHIBITED_CONTENT",
+        "IMAGE_PROHIBITED_CONTENT",
+        "RECITATION",
+        "IMAGE_RECITATION",
+        "MODEL_ARMOR",
+        "ESCALATION",
+    ],
 )
 def test_a_safety_finish_is_blocked_with_its_reason(gemini, reason):
     gemini.enqueue(gemini.finished(reason))
@@ -300,7 +312,11 @@ def test_a_safety_finish_wins_over_an_image_in_the_same_answer(gemini):
 
 @pytest.mark.parametrize(
     ("reason", "code"),
-    [("NO_IMAGE", "no_image"), ("STOP", "no_image"), ("IMAGE_OTHER", "no_image_image_other")],
+    [
+        ("STOP", "no_image"),
+        ("OTHER", "no_image_other"),
+        ("MALFORMED_RESPONSE", "no_image_malformed_response"),
+    ],
 )
 def test_an_answer_without_image_is_no_image_with_the_models_words(gemini, reason, code):
     gemini.enqueue(gemini.finished(reason, text="I can only describe it."))
@@ -310,6 +326,54 @@ def test_an_answer_without_image_is_no_image_with_the_models_words(gemini, reaso
 
     assert (caught.value.code, caught.value.http_status) == (code, 502)
     assert "I can only describe it." in caught.value.message
+
+
+@pytest.mark.parametrize("reason", ["IMAGE_OTHER", "NO_IMAGE", "LANGUAGE"])
+def test_a_finish_saying_why_no_image_was_drawn_is_declined_with_its_reason(gemini, reason):
+    gemini.enqueue(gemini.finished(reason, text="I can only describe it."))
+
+    with pytest.raises(ProviderDeclined) as caught:
+        generate()
+
+    assert (caught.value.code, caught.value.http_status) == (f"output_{reason.lower()}", 422)
+    assert caught.value.billable
+    assert "I can only describe it." in caught.value.message
+
+
+def test_an_image_finish_reason_with_an_image_is_a_success(gemini):
+    gemini.enqueue(gemini.image(png((10, 10)), finish_reason="IMAGE_OTHER"))
+
+    assert generate().width == 10
+
+
+# The SDK's finish reasons that the model gives when it drew no image for a reason of its own;
+# the rest mean the call or the answer went wrong (502).
+_PROVIDER_SIDE = {
+    "FINISH_REASON_UNSPECIFIED",
+    "STOP",
+    "MAX_TOKENS",
+    "OTHER",
+    "MALFORMED_FUNCTION_CALL",
+    "UNEXPECTED_TOOL_CALL",
+    "TOO_MANY_TOOL_CALLS",
+    "MISSING_THOUGHT_SIGNATURE",
+    "MALFORMED_RESPONSE",
+    "PUP_LIMITED_DISABLED",
+    "CONTINUATION",
+}
+_PLAIN = {"STOP", "FINISH_REASON_UNSPECIFIED"}  # plain "no_image"
+
+
+@pytest.mark.parametrize("reason", [r.value for r in types.FinishReason])
+def test_every_finish_reason_the_sdk_names_has_its_status(gemini, reason):
+    gemini.enqueue(gemini.finished(reason))
+
+    with pytest.raises(ProviderError) as caught:
+        generate()
+
+    expected = 502 if reason in _PROVIDER_SIDE else 422
+    assert caught.value.http_status == expected
+    assert reason.lower() in caught.value.code or reason in _PLAIN
 
 
 def test_undecodable_image_data_is_a_bad_response(gemini):
@@ -561,6 +625,7 @@ def test_placeholder_accepts_a_reference():
 @pytest.mark.parametrize(
     "provider", [PlaceholderProvider(), GeminiProvider(api_key="k", model="m")]
 )
-def test_an_unknown_ratio_is_a_programming_error(provider):
-    with pytest.raises(ValueError, match="Unsupported aspect ratio"):
-        provider.generate(prompt="a cat", aspect_ratio="21:9")
+def test_a_ratio_the_model_does_not_take_is_a_programming_error(provider):
+    # gemini-3-pro-image (the placeholder draws as the configured model) and an unknown model
+    with pytest.raises(ValueError, match="does not take ratio '1:8'"):
+        provider.generate(prompt="a cat", aspect_ratio="1:8")
