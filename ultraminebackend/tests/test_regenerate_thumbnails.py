@@ -11,7 +11,7 @@ from PIL import Image
 
 from core.models import Category, Product, ProductImage
 from testsupport.files import image_bytes
-from ultraminebackend.files.management.commands.regenerate_thumbnails import (
+from ultraminebackend.files.operations.thumbnails import (
     public_image_fields,
 )
 from ultraminebackend.files.storage.config import S3_READ_SPOOL_BYTES

@@ -1,2 +1,2 @@
-"""Running the storage: system checks, health probes, ``storage_doctor`` and ``migrate_media``
-(the commands themselves live in ``files/management/commands``, where Django finds them)."""
+"""Running the storage: system checks, health probes and the work of ``storage_doctor``,
+``migrate_media`` and ``regenerate_thumbnails`` (thin commands in ``files/management/commands``)."""
