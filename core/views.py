@@ -25,6 +25,8 @@ from .serializers import (
     OrderCreateSerializer,
     OrderSerializer,
     OrderStatusSerializer,
+    OwnerDepositSerializer,
+    OwnerOrderSerializer,
     ProductImageSerializer,
     ProductImagesReorderSerializer,
     ProductImageUpdateSerializer,
@@ -162,7 +164,23 @@ class ProductViewSet(viewsets.ModelViewSet):
         )
 
 
+class StaffFieldsMixin:
+    """Staff read the full serializer (``serializer_class``, the one the schema documents);
+    everyone else ``owner_serializer_class``, without the fields about other users' records."""
+
+    owner_serializer_class = None
+
+    def get_serializer_class(self):
+        if getattr(self, "swagger_fake_view", False) or self.request.user.is_staff:
+            return self.serializer_class
+        return self.owner_serializer_class
+
+    def answer(self, instance, **kwargs) -> Response:
+        return Response(self.get_serializer(instance).data, **kwargs)
+
+
 class OrderViewSet(
+    StaffFieldsMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -171,6 +189,7 @@ class OrderViewSet(
     """Customers' own orders (staff: all). Another user's order answers 404."""
 
     serializer_class = OrderSerializer
+    owner_serializer_class = OwnerOrderSerializer
     permission_classes = [IsAuthenticated]
     parser_classes = UPLOAD_PARSERS
     max_body_bytes = UploadLimit(images=2)  # image, txid_proof
@@ -189,8 +208,7 @@ class OrderViewSet(
         serializer = OrderCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         order = services.order_create(user=request.user, **serializer.validated_data)
-        data = OrderSerializer(order, context=self.get_serializer_context()).data
-        return Response(data, status=status.HTTP_201_CREATED)
+        return self.answer(order, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses=OrderSerializer)
     @action(detail=True, methods=["post"], parser_classes=JSON_ONLY)
@@ -200,7 +218,7 @@ class OrderViewSet(
         if order.user_id != request.user.pk:
             raise PermissionDenied("Only the customer who placed the order can cancel it.")
         order = services.order_cancel_by_owner(order=order)
-        return Response(OrderSerializer(order, context=self.get_serializer_context()).data)
+        return self.answer(order)
 
     @extend_schema(request=OrderStatusSerializer, responses=OrderSerializer)
     @action(
@@ -212,10 +230,11 @@ class OrderViewSet(
         serializer = OrderStatusSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         order = services.order_set_status(order=order, status=serializer.validated_data["status"])
-        return Response(OrderSerializer(order, context=self.get_serializer_context()).data)
+        return self.answer(order)
 
 
 class DepositViewSet(
+    StaffFieldsMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -224,6 +243,7 @@ class DepositViewSet(
     """Customers' own deposit proofs (staff: all); staff approve or reject each once."""
 
     serializer_class = DepositSerializer
+    owner_serializer_class = OwnerDepositSerializer
     permission_classes = [IsAuthenticated]
     parser_classes = UPLOAD_PARSERS
     max_body_bytes = UploadLimit(images=1)  # proof
@@ -242,8 +262,7 @@ class DepositViewSet(
         serializer = DepositCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         deposit = services.deposit_create(user=request.user, **serializer.validated_data)
-        data = DepositSerializer(deposit, context=self.get_serializer_context()).data
-        return Response(data, status=status.HTTP_201_CREATED)
+        return self.answer(deposit, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses=DepositSerializer)
     @action(
@@ -252,7 +271,7 @@ class DepositViewSet(
     def approve(self, request, pk=None):
         """Approve and credit the wallet exactly once; a second review answers 409."""
         deposit = services.deposit_approve(deposit=self.get_object(), reviewer=request.user)
-        return Response(DepositSerializer(deposit, context=self.get_serializer_context()).data)
+        return self.answer(deposit)
 
     @extend_schema(request=DepositRejectSerializer, responses=DepositSerializer)
     @action(
@@ -268,7 +287,7 @@ class DepositViewSet(
             reviewer=request.user,
             reason=serializer.validated_data["reason"],
         )
-        return Response(DepositSerializer(deposit, context=self.get_serializer_context()).data)
+        return self.answer(deposit)
 
 
 class WalletView(APIView):

@@ -8,14 +8,16 @@ from .intake import intake_image
 class IntakeImageFormField(forms.ImageField):
     """Validates and normalises the upload (the intake); the model field stores the result."""
 
-    def __init__(self, *, private: bool = False, **kwargs):
+    def __init__(self, *, private: bool = False, fingerprint: bool = False, **kwargs):
         self.private = private
+        self.fingerprint = fingerprint
         super().__init__(**kwargs)
 
     def to_python(self, data):
         upload = forms.FileField.to_python(self, data)
         if upload is None:
             return None
-        result = intake_image(upload, thumbnail=not self.private)  # ValidationError → form error
+        # ValidationError → form error
+        result = intake_image(upload, thumbnail=not self.private, fingerprint=self.fingerprint)
         result.file.intake = result
         return result.file

@@ -38,6 +38,7 @@ from pillow_heif import HeifImageFile
 
 from . import streaming
 from .errors import IntakeBusy
+from .fingerprint import SAMPLE_MAX_SIDE, perceptual_hash
 from .variants import THUMBNAIL_WEBP_OPTIONS, thumbnail_bytes
 
 
@@ -186,7 +187,8 @@ class IntakeResult:
     ``file`` is a temporary file (in memory up to ``SPOOL_MAX_BYTES``, on disk beyond) named
     ``image.<ext>``; the field's ``UploadTo`` turns that into ``<folder>/<random>.<ext>``. Close it
     once storage has saved it (a temporary file also disappears when garbage-collected).
-    ``thumbnail`` holds WebP bytes when ``intake_image(..., thumbnail=True)`` asked for one.
+    ``thumbnail`` holds WebP bytes when ``intake_image(..., thumbnail=True)`` asked for one, and
+    ``fingerprint`` the unsigned 64-bit perceptual hash when ``fingerprint=True`` did.
     """
 
     file: File
@@ -198,6 +200,7 @@ class IntakeResult:
     size: int
     frames: int = 1
     thumbnail: bytes | None = None
+    fingerprint: int | None = None
 
 
 def sniff_format(head: bytes) -> str | None:
@@ -269,6 +272,7 @@ def intake_image(
     max_bytes: int | None = None,
     max_pixels: int | None = None,
     thumbnail: bool = False,
+    fingerprint: bool = False,
 ) -> IntakeResult:
     """Validate and normalise an uploaded image; raise ``ValidationError`` for anything else.
 
@@ -278,7 +282,8 @@ def intake_image(
     then waits at most ``IMAGE_INTAKE_WAIT_S`` for a decode slot (``IntakeBusy``, a 503, after
     that) and may take ``IMAGE_INTAKE_TIMEOUT_S`` once it has one (``image_too_slow`` beyond).
     With ``thumbnail=True`` the result also carries a WebP thumbnail (longest side
-    ``settings.IMAGE_THUMBNAIL_SIZE``) made from the same decoded pixels: one decode for both.
+    ``settings.IMAGE_THUMBNAIL_SIZE``) made from the same decoded pixels: one decode for both;
+    ``fingerprint=True`` adds the perceptual hash (``fingerprint.perceptual_hash``) the same way.
 
     Orientation is applied, colours are converted to sRGB, CMYK and 16-bit images become 8-bit,
     all metadata is dropped and the image is re-encoded in its own format (HEIC as JPEG).
@@ -304,7 +309,13 @@ def intake_image(
     try:
         deadline = time.monotonic() + settings.IMAGE_INTAKE_TIMEOUT_S
         return _intake(
-            fp, name, codec, max_pixels=max_pixels, thumbnail=thumbnail, deadline=deadline
+            fp,
+            name,
+            codec,
+            max_pixels=max_pixels,
+            thumbnail=thumbnail,
+            fingerprint=fingerprint,
+            deadline=deadline,
         )
     except streaming.TimedOut:
         raise ValidationError(
@@ -388,12 +399,24 @@ def _open(fp: IO[bytes], name: str, codec: _Codec, *, max_pixels: int):
 
 
 def _intake(
-    fp: IO[bytes], name: str, codec: _Codec, *, max_pixels: int, thumbnail: bool, deadline: float
+    fp: IO[bytes],
+    name: str,
+    codec: _Codec,
+    *,
+    max_pixels: int,
+    thumbnail: bool,
+    fingerprint: bool,
+    deadline: float,
 ) -> IntakeResult:
     image, frame_count = _open(fp, name, codec, max_pixels=max_pixels)
     if frame_count == 1 and _streams(name, image.size):
         return _intake_streamed(
-            fp, name, max_pixels=max_pixels, thumbnail=thumbnail, deadline=deadline
+            fp,
+            name,
+            max_pixels=max_pixels,
+            thumbnail=thumbnail,
+            fingerprint=fingerprint,
+            deadline=deadline,
         )
     save_as = codec.save_as
 
@@ -434,6 +457,7 @@ def _intake(
         first.size,
         frames=len(frames),
         thumbnail=thumbnail_bytes(first) if thumbnail else None,
+        fingerprint=perceptual_hash(first) if fingerprint else None,
     )
 
 
@@ -449,7 +473,13 @@ def _streams(name: str, size: tuple[int, int]) -> bool:
 
 
 def _intake_streamed(
-    fp: IO[bytes], name: str, *, max_pixels: int, thumbnail: bool, deadline: float
+    fp: IO[bytes],
+    name: str,
+    *,
+    max_pixels: int,
+    thumbnail: bool,
+    fingerprint: bool,
+    deadline: float,
 ):
     image = streaming.StillImage(fp, name)
     # libvips parses the header itself; its reading must pass the caps as well as Pillow's.
@@ -470,8 +500,12 @@ def _intake_streamed(
             webp_options=THUMBNAIL_WEBP_OPTIONS,
             deadline=deadline,
         )
-        output.seek(0, io.SEEK_END)
-    return _result(output, name, stored_size, frames=1, thumbnail=thumb)
+    phash = None
+    if fingerprint:
+        sample = streaming.sample(output, max_side=SAMPLE_MAX_SIDE, deadline=deadline)
+        phash = perceptual_hash(sample)
+    output.seek(0, io.SEEK_END)
+    return _result(output, name, stored_size, frames=1, thumbnail=thumb, fingerprint=phash)
 
 
 def _output() -> tempfile.SpooledTemporaryFile:
@@ -485,6 +519,7 @@ def _result(
     *,
     frames: int,
     thumbnail: bytes | None,
+    fingerprint: int | None = None,
 ) -> IntakeResult:
     """Wrap the written ``output`` (positioned at its end) as the intake's result."""
     byte_count = output.tell()
@@ -502,6 +537,7 @@ def _result(
         size=byte_count,
         frames=frames,
         thumbnail=thumbnail,
+        fingerprint=fingerprint,
     )
 
 

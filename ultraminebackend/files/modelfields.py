@@ -166,6 +166,7 @@ class _ManagedField:
 
     public = True
     runs_intake = True
+    fingerprints = False  # whether the intake also computes the perceptual hash
 
     def __init__(self, *args, folder: str | None = None, **kwargs):
         if folder is not None:
@@ -177,7 +178,7 @@ class _ManagedField:
         """Run the intake unless the upload field already did (its result rides on ``.intake``)."""
         if not self.runs_intake or hasattr(content, "intake"):
             return content
-        result = intake_image(content, thumbnail=self.public)
+        result = intake_image(content, thumbnail=self.public, fingerprint=self.fingerprints)
         result.file.intake = result
         return result.file
 
@@ -187,7 +188,12 @@ class _ManagedField:
 
     def formfield(self, **kwargs):
         if self.runs_intake:
-            kwargs = {"form_class": IntakeImageFormField, "private": not self.public, **kwargs}
+            kwargs = {
+                "form_class": IntakeImageFormField,
+                "private": not self.public,
+                "fingerprint": self.fingerprints,
+                **kwargs,
+            }
         return super().formfield(**kwargs)
 
 
@@ -212,6 +218,7 @@ class PrivateFileField(_ManagedField, models.FileField):
     attr_class = ManagedFieldFile
     descriptor_class = _NotingFileDescriptor
     public = False
+    fingerprints = True  # evidence is compared for reuse (core/proofs.py)
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("storage", private_storage)

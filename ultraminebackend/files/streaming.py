@@ -22,6 +22,7 @@ import time
 from typing import IO
 
 import pyvips
+from PIL import Image
 
 # libvips caches recent operations, and with them their images (and open files); every call
 # here is one-off, so the cache would only keep memory and temporary files alive.
@@ -110,6 +111,22 @@ def thumbnail(
         return watch(image).webpsave_buffer(
             Q=webp_options["quality"], effort=webp_options["method"], keep="none"
         )
+
+
+def sample(file: IO[bytes], *, max_side: int, deadline: float | None = None) -> Image.Image:
+    """A small Pillow copy of a file ``normalise`` wrote, shrunk while decoding (as ``thumbnail``).
+
+    What the perceptual hash of a large image is computed from, never its full decode.
+    """
+    source = _source(file)  # referenced until the pixels are read (see ``_source``)
+    with _deadline(deadline) as watch:
+        image = pyvips.Image.thumbnail_source(
+            source, max_side, height=max_side, size="down", no_rotate=True
+        )
+        image = watch(image).cast("uchar")
+        pixels = image.write_to_memory()
+    mode = {1: "L", 2: "LA", 3: "RGB", 4: "RGBA"}[image.bands]
+    return Image.frombytes(mode, (image.width, image.height), pixels)
 
 
 def check_deadline(deadline: float | None) -> None:
