@@ -123,7 +123,9 @@ def sample(file: IO[bytes], *, max_side: int, deadline: float | None = None) -> 
         image = pyvips.Image.thumbnail_source(
             source, max_side, height=max_side, size="down", no_rotate=True
         )
-        image = watch(image).cast("uchar")
+        # The watched image is the one evaluated, and stays referenced while it is: libvips
+        # calls the progress handler on it (a freed handler is a crash, not an exception).
+        image = watch(image.cast("uchar"))
         pixels = image.write_to_memory()
     mode = {1: "L", 2: "LA", 3: "RGB", 4: "RGBA"}[image.bands]
     return Image.frombytes(mode, (image.width, image.height), pixels)
