@@ -11,7 +11,9 @@ import re
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import BigIntegerField, F, Func, IntegerField, Subquery, Value
+from django.db.models.functions import Coalesce
 
 from ultraminebackend.files import fingerprint
 
@@ -37,14 +39,34 @@ def proof_hash(model, field_name: str, file: File) -> tuple[File, int]:
     return prepared, fingerprint.to_signed(value)
 
 
+class _Hamming(Func):
+    """PostgreSQL: the number of bits two BIGINT hashes differ in (``#`` is XOR)."""
+
+    template = "bit_count((%(expressions)s)::bit(64))"
+    arg_joiner = " # "
+    output_field = IntegerField()
+
+
 def _earliest_close(queryset, column: str, value: int) -> int | None:
-    """Id of the earliest row whose hash is within the threshold, among the newest scanned."""
+    """Id of the earliest row whose hash is within the threshold, among the newest scanned.
+
+    A scan, not an index lookup: a Hamming ball has no B-tree order. The newest
+    ``PROOF_HASH_SCAN_LIMIT`` rows of the kind are compared, in SQL on PostgreSQL (``bit_count``,
+    PostgreSQL 14+, which Django 5.2 requires) and in Python elsewhere; bench/README.md has the
+    figures.
+    """
     threshold = settings.PROOF_HASH_THRESHOLD
-    rows = queryset.exclude(**{column: None}).order_by("-id").values_list("id", column)
+    rows = queryset.exclude(**{column: None})
+    oldest_scanned = rows.order_by("-id").values_list("id", flat=True)[
+        settings.PROOF_HASH_SCAN_LIMIT - 1 :
+    ][:1]
+    rows = rows.filter(id__gte=Coalesce(Subquery(oldest_scanned), Value(0)))
+    if connection.vendor == "postgresql":
+        hamming = _Hamming(F(column), Value(value, output_field=BigIntegerField()))
+        close = rows.annotate(hamming=hamming).filter(hamming__lte=threshold)
+        return close.order_by("id").values_list("id", flat=True).first()
     earliest = None
-    # A scan, not an index: a Hamming ball has no B-tree order. 64-bit integers compare fast
-    # enough in Python at this scale (bench/README.md); the limit bounds the cost.
-    for pk, other in rows[: settings.PROOF_HASH_SCAN_LIMIT].iterator(chunk_size=5000):
+    for pk, other in rows.order_by("-id").values_list("id", column).iterator(chunk_size=5000):
         if fingerprint.distance(value, other) <= threshold:
             earliest = pk  # newest first, so the last match is the earliest
     return earliest

@@ -306,10 +306,11 @@ IMAGE_INTAKE_WAIT_S = env_int("IMAGE_INTAKE_WAIT_S", 30)
 IMAGE_INTAKE_TIMEOUT_S = env_int("IMAGE_INTAKE_TIMEOUT_S", 30)
 VIDEO_MAX_BYTES = env_int("VIDEO_MAX_BYTES", 100 * 1024 * 1024)
 # Payment proofs (core/proofs.py): a proof whose 64-bit perceptual hash is within this many bits
-# of an earlier one is flagged for staff (0: identical hashes only; bench/proof_hashing.py has
-# the false-positive measurement behind the default), comparing with at most this many of the
-# newest proofs of each kind.
-PROOF_HASH_THRESHOLD = env_int("PROOF_HASH_THRESHOLD", 10)
+# of an earlier one is flagged for staff (0: identical hashes only). 2 catches re-saved, rescaled
+# and re-encoded copies (97-100 %) while flagging ~10 % of distinct receipts of look-alike apps
+# in a pool of 500; more bits catch crops but flag far more (bench/README.md). At most this
+# many of the newest proofs of each kind are compared.
+PROOF_HASH_THRESHOLD = env_int("PROOF_HASH_THRESHOLD", 2)
 PROOF_HASH_SCAN_LIMIT = env_int("PROOF_HASH_SCAN_LIMIT", 200_000)
 # Request bodies above this are streamed to a temporary file instead of held in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
