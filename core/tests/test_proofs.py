@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
 from drf_spectacular.generators import SchemaGenerator
 from PIL import Image
 
@@ -426,3 +427,40 @@ def test_only_the_newest_proofs_of_each_kind_are_scanned(settings, user, limit, 
     flagged = Deposit.objects.get(pk=again.pk).proof_duplicate_of_id
 
     assert flagged == (first.pk if found else None)
+
+
+# --- proofs stored before hashes existed ----------------------------------------------------------
+
+
+def test_hash_proofs_backfills_older_proofs_and_reports_missing_ones(user, order_for):
+    # given: proofs stored without a hash, one of them gone from storage
+    image = receipt(40)
+    kept = services.deposit_create(
+        user=user, amount=Decimal("5.00"), method="other", reference="", proof=upload(image)
+    )
+    order = order_for(user, txid_proof=upload(receipt(41)))
+    gone = services.deposit_create(
+        user=user, amount=Decimal("5.00"), method="other", reference="", proof=upload(image)
+    )
+    expected = Deposit.objects.get(pk=kept.pk).proof_hash
+    Deposit.objects.update(proof_hash=None)
+    Order.objects.update(txid_proof_hash=None)
+    gone.proof.storage.delete(gone.proof.name)
+    out, err = io.StringIO(), io.StringIO()
+
+    # when
+    with pytest.raises(CommandError):
+        call_command("hash_proofs", stdout=out, stderr=err)
+
+    # then: the others have their hash, and a new copy is compared with them
+    assert Deposit.objects.get(pk=kept.pk).proof_hash == expected
+    assert Order.objects.get(pk=order.pk).txid_proof_hash is not None
+    assert out.getvalue().strip() == "failed: 1, hashed: 2"
+    assert f"Deposit #{gone.pk}" in err.getvalue()
+    copy = services.deposit_create(
+        user=user, amount=Decimal("5.00"), method="other", reference="", proof=upload(image)
+    )
+    assert Deposit.objects.get(pk=copy.pk).proof_duplicate_of_id == kept.pk
+    # and a second run has only the missing one left
+    call_command("hash_proofs", "--dry-run", stdout=(again := io.StringIO()))
+    assert again.getvalue().strip() == "would hash: 1"

@@ -32,8 +32,8 @@ _REDUCING_GAP = 3.0
 def perceptual_hash(image: Image.Image) -> int:
     """The image's pHash as an unsigned 64-bit integer (first bit: the DC coefficient's).
 
-    Formatted as 16 hex digits it equals ``str(imagehash.phash(image))``, bar rounding at the
-    median on near-flat images.
+    Formatted as 16 hex digits it equals ``str(imagehash.phash(image))`` but for a bit or two
+    where the two libraries' resampling differs.
     """
     if image.mode not in {"L", "RGB", "RGBA"}:
         image = image.convert("L")  # palette and 1-bit images would be resized as nearest
@@ -43,8 +43,10 @@ def perceptual_hash(image: Image.Image) -> int:
     rows = [pixels[y * _SAMPLE_SIDE : (y + 1) * _SAMPLE_SIDE] for y in range(_SAMPLE_SIDE)]
     # DCT along each row (8 frequencies), then down each of those 8 columns.
     along = [[_dot(basis, row) for basis in _DCT] for row in rows]
+    # Rounded: on flat areas the exact coefficient is 0, and float noise around it would decide
+    # the bit (scipy's DCT in imagehash lands on 0 there too).
     low = [
-        sum(c * along[y][x] for y, c in enumerate(basis))
+        round(sum(c * along[y][x] for y, c in enumerate(basis)), 6)
         for basis in _DCT
         for x in range(_HASH_SIDE)
     ]
