@@ -36,7 +36,7 @@ from django.core.files.base import ContentFile  # noqa: E402
 from PIL import Image, ImageDraw, ImageEnhance, ImageFont  # noqa: E402
 
 from bench.harness.report import Row, report  # noqa: E402
-from ultraminebackend.files.fingerprint import distance, perceptual_hash  # noqa: E402
+from ultraminebackend.files.fingerprint import distance, perceptual_hash, to_signed  # noqa: E402
 from ultraminebackend.files.intake import intake_image  # noqa: E402
 
 RECEIPTS = int(os.environ.get("BENCH_RECEIPTS", "500"))
@@ -192,6 +192,7 @@ def decoded(data: bytes) -> Image.Image:
 
 def scan_rows(probe: int) -> list[Row]:
     """The duplicate scan over ``SCAN_ROWS`` stored hashes: Python, and SQL on PostgreSQL."""
+    probe = to_signed(probe)  # as the column holds it
     rng = random.Random(5)
     stored = [rng.getrandbits(64) - (1 << 63) for _ in range(SCAN_ROWS)]
     start = time.perf_counter()
