@@ -1,6 +1,6 @@
 """Run every benchmark in ``bench/`` and print one table with all their figures and ratios.
 
-Run: .venv/bin/python bench/run_all.py [NAME …]   (no arguments: every script; about 6 minutes)
+Run: .venv/bin/python bench/run_all.py [NAME …]   (no arguments: every script; about 7 minutes)
 
 Every ``bench/*.py`` script (this one, ``__init__.py`` and ``_*.py`` aside) runs in its own
 process with no arguments, one after another so they do not compete for the two cores, and its
