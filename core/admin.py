@@ -221,7 +221,12 @@ class RejectForm(forms.Form):
 @admin.register(Deposit)
 class DepositAdmin(DuplicateBadgeMixin, ImagePreviewMixin, admin.ModelAdmin):
     """Reviews go through the actions (``deposit_approve``/``deposit_reject``). A reviewed
-    deposit is a record of what was credited or refused: view only, every field, no delete."""
+    deposit is a record of what was credited or refused: view only, every field, no delete.
+
+    Deposits are submitted through the API (``deposit_create`` hashes the proof and claims a
+    crypto txid), so there is no add page, and what the customer sent as evidence (method,
+    reference, proof) stays as sent; staff may correct the amount of a pending one.
+    """
 
     preview_fields = ("proof",)
     duplicate_links = (
@@ -246,8 +251,12 @@ class DepositAdmin(DuplicateBadgeMixin, ImagePreviewMixin, admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         fields = super().get_readonly_fields(request, obj)
-        # Whose money it is never changes once the deposit exists.
-        return fields if obj is None else (*fields, "user")
+        # Whose money it is never changes once the deposit exists, nor the evidence: a swapped
+        # proof would keep the old one's hash, a changed reference would skip the txid claim.
+        return fields if obj is None else (*fields, "user", "method", "reference", "proof")
+
+    def has_add_permission(self, request):
+        return False
 
     def has_change_permission(self, request, obj=None):
         if obj is not None and obj.status != Deposit.Status.PENDING:

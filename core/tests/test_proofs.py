@@ -464,3 +464,33 @@ def test_hash_proofs_backfills_older_proofs_and_reports_missing_ones(user, order
     # and a second run has only the missing one left
     call_command("hash_proofs", "--dry-run", stdout=(again := io.StringIO()))
     assert again.getvalue().strip() == "would hash: 1"
+
+
+def test_the_admin_neither_adds_deposits_nor_swaps_their_evidence(admin_client, user):
+    deposit = services.deposit_create(
+        user=user,
+        amount=Decimal("5.00"),
+        method="crypto",
+        reference="tx-adm",
+        proof=upload(receipt(50)),
+    )
+    url = f"/admin/core/deposit/{deposit.pk}/change/"
+    body = {
+        "amount": "6.00",
+        "method": "bank_transfer",
+        "reference": "other",
+        "proof": upload(receipt(51)),
+    }
+
+    saved = admin_client.post(url, body)
+
+    assert admin_client.get("/admin/core/deposit/add/").status_code == 403
+    assert saved.status_code == 302
+    stored = Deposit.objects.get(pk=deposit.pk)
+    assert stored.amount == Decimal("6.00")
+    assert (stored.method, stored.reference, stored.proof.name) == (
+        "crypto",
+        "tx-adm",
+        deposit.proof.name,
+    )
+    assert UsedTxid.objects.get(deposit=deposit).key == "tx-adm"
