@@ -45,7 +45,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-## bench: every benchmark in bench/, one combined table (about 6 minutes; figures, not assertions)
+## bench: every benchmark in bench/, one combined table (about 7 minutes; figures, not assertions)
 bench: install
 	$(BIN)/python bench/run_all.py
 

@@ -3,7 +3,10 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 
 from ultraminebackend.exceptions import Conflict
 from ultraminebackend.files.storage.admin import ImagePreviewMixin
@@ -82,19 +85,91 @@ class ProductAdmin(SlugFromNameMixin, ImagePreviewMixin, admin.ModelAdmin):
         services.product_gallery_settle(product=form.instance)
 
 
+class DuplicateProofFilter(admin.SimpleListFilter):
+    """Yes: the proof looks like an earlier order's or deposit's (``core/proofs.py``)."""
+
+    title = "duplicate proof"
+    parameter_name = "duplicate_proof"
+    duplicate_fields: tuple[str, ...] = ()
+
+    def lookups(self, request, model_admin):
+        return (("yes", "Yes"), ("no", "No"))
+
+    def queryset(self, request, queryset):
+        flagged = Q()
+        for name in self.duplicate_fields:
+            flagged |= Q(**{f"{name}__isnull": False})
+        if self.value() == "yes":
+            return queryset.filter(flagged)
+        if self.value() == "no":
+            return queryset.exclude(flagged)
+        return queryset
+
+
+class OrderDuplicateProofFilter(DuplicateProofFilter):
+    duplicate_fields = ("txid_proof_duplicate_of", "txid_proof_duplicate_of_deposit")
+
+
+class DepositDuplicateProofFilter(DuplicateProofFilter):
+    duplicate_fields = ("proof_duplicate_of", "proof_duplicate_of_order")
+
+
+class DuplicateBadgeMixin:
+    """A red badge beside the proof's preview (and a list column) naming the earlier records
+    whose proof looks the same, each linking to its page."""
+
+    # (foreign key attname, admin URL name of the record it names, label)
+    duplicate_links: tuple[tuple[str, str, str], ...] = ()
+
+    @admin.display(description="duplicate proof")
+    def duplicate_badge(self, obj):
+        links = [
+            (reverse(url_name, args=[pk]), label, pk)
+            for attname, url_name, label in self.duplicate_links
+            if (pk := getattr(obj, attname)) is not None
+        ]
+        if not links:
+            return "-"
+        return format_html_join(
+            " ",
+            '<a class="duplicate-proof" href="{}" style="background:#ba2121;color:#fff;'
+            'padding:2px 6px;border-radius:4px">looks like {} #{}</a>',
+            links,
+        )
+
+    @admin.display(description="preview")
+    def previews(self, obj):
+        badge = self.duplicate_badge(obj)
+        preview = super().previews(obj)
+        return preview if badge == "-" else format_html("{} {}", preview, badge)
+
+
 class OrderStatusForm(forms.Form):
     status = forms.ChoiceField(choices=Order.Status.choices)
 
 
 @admin.register(Order)
-class OrderAdmin(ImagePreviewMixin, admin.ModelAdmin):
+class OrderAdmin(DuplicateBadgeMixin, ImagePreviewMixin, admin.ModelAdmin):
     """Orders are placed through the API (``order_create`` prices them and takes stock), so
     there is no add page; what the customer bought, paid and proved stays as placed. Staff edit
     the delivery details and move the status with the actions (``ORDER_TRANSITIONS``)."""
 
     preview_fields = ("image", "txid_proof")
-    list_display = ("id", "user", "product", "quantity", "total_price", "status", "payment_method")
-    list_filter = ("status", "payment_method", "created_at")
+    duplicate_links = (
+        ("txid_proof_duplicate_of_id", "admin:core_order_change", "order"),
+        ("txid_proof_duplicate_of_deposit_id", "admin:core_deposit_change", "deposit"),
+    )
+    list_display = (
+        "id",
+        "user",
+        "product",
+        "quantity",
+        "total_price",
+        "status",
+        "payment_method",
+        "duplicate_badge",
+    )
+    list_filter = ("status", "payment_method", OrderDuplicateProofFilter, "created_at")
     list_select_related = ("user", "product")
     search_fields = ("id", "user__email", "customer_name", "email", "txid")
     readonly_fields = (
@@ -144,13 +219,31 @@ class RejectForm(forms.Form):
 
 
 @admin.register(Deposit)
-class DepositAdmin(ImagePreviewMixin, admin.ModelAdmin):
+class DepositAdmin(DuplicateBadgeMixin, ImagePreviewMixin, admin.ModelAdmin):
     """Reviews go through the actions (``deposit_approve``/``deposit_reject``). A reviewed
-    deposit is a record of what was credited or refused: view only, every field, no delete."""
+    deposit is a record of what was credited or refused: view only, every field, no delete.
+
+    Deposits are submitted through the API (``deposit_create`` hashes the proof and claims a
+    crypto txid), so there is no add page, and what the customer sent as evidence (method,
+    reference, proof) stays as sent; staff may correct the amount of a pending one.
+    """
 
     preview_fields = ("proof",)
-    list_display = ("id", "user", "amount", "method", "status", "reviewed_by", "created_at")
-    list_filter = ("status", "method", "created_at")
+    duplicate_links = (
+        ("proof_duplicate_of_id", "admin:core_deposit_change", "deposit"),
+        ("proof_duplicate_of_order_id", "admin:core_order_change", "order"),
+    )
+    list_display = (
+        "id",
+        "user",
+        "amount",
+        "method",
+        "status",
+        "duplicate_badge",
+        "reviewed_by",
+        "created_at",
+    )
+    list_filter = ("status", "method", DepositDuplicateProofFilter, "created_at")
     list_select_related = ("user", "reviewed_by")
     search_fields = ("id", "user__email", "reference")
     readonly_fields = ("status", "reviewed_by", "reviewed_at", "rejection_reason")
@@ -158,8 +251,12 @@ class DepositAdmin(ImagePreviewMixin, admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         fields = super().get_readonly_fields(request, obj)
-        # Whose money it is never changes once the deposit exists.
-        return fields if obj is None else (*fields, "user")
+        # Whose money it is never changes once the deposit exists, nor the evidence: a swapped
+        # proof would keep the old one's hash, a changed reference would skip the txid claim.
+        return fields if obj is None else (*fields, "user", "method", "reference", "proof")
+
+    def has_add_permission(self, request):
+        return False
 
     def has_change_permission(self, request, obj=None):
         if obj is not None and obj.status != Deposit.Status.PENDING:

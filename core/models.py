@@ -17,6 +17,28 @@ PRODUCT_NAME_ATTR = "listed_product_name"  # where order_list puts each order's 
 CATEGORY_NAME_ATTR = "listed_category_name"  # where product_list puts each category name
 
 
+def _proof_hash_field():
+    return models.BigIntegerField(
+        null=True,
+        blank=True,
+        editable=False,
+        db_index=True,
+        help_text="64-bit perceptual hash of the proof (pHash), stored signed",
+    )
+
+
+def _duplicate_field(to, kind: str):
+    return models.ForeignKey(
+        to,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        help_text=f"The earliest {kind} whose proof looked the same when this one arrived",
+    )
+
+
 class Category(models.Model):
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=140, unique=True)
@@ -135,6 +157,11 @@ class Order(models.Model):
     image = PublicImageField(folder="orders", blank=True)
     txid = models.CharField("transaction id", max_length=200, blank=True)
     txid_proof = PrivateFileField(folder="txid_proofs", blank=True)
+    # The proof's perceptual hash and the earliest records whose proof looks the same
+    # (core/proofs.py); staff read them, owners never do.
+    txid_proof_hash = _proof_hash_field()
+    txid_proof_duplicate_of = _duplicate_field("self", "earlier order")
+    txid_proof_duplicate_of_deposit = _duplicate_field("Deposit", "deposit")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -179,6 +206,9 @@ class Deposit(models.Model):
     method = models.CharField(max_length=16, choices=Method.choices)
     reference = models.CharField(max_length=200, blank=True, help_text="txid or bank reference")
     proof = PrivateFileField(folder="deposit_proofs")
+    proof_hash = _proof_hash_field()
+    proof_duplicate_of = _duplicate_field("self", "earlier deposit")
+    proof_duplicate_of_order = _duplicate_field(Order, "order")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -215,6 +245,38 @@ class Deposit(models.Model):
 
     def __str__(self):
         return f"Deposit #{self.pk} ({self.amount})"
+
+
+class UsedTxid(models.Model):
+    """A transaction id claimed by a live order or deposit: unique across both tables.
+
+    A partial unique index cannot span two tables, so the claim is its own row; cancelling the
+    order or rejecting the deposit deletes it (``core/proofs.py``).
+    """
+
+    key = models.CharField(max_length=200, unique=True, help_text="the normalised txid")
+    order = models.OneToOneField(
+        Order, on_delete=models.CASCADE, null=True, blank=True, related_name="used_txid"
+    )
+    deposit = models.OneToOneField(
+        Deposit, on_delete=models.CASCADE, null=True, blank=True, related_name="used_txid"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "used txid"
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(order__isnull=False, deposit__isnull=True)
+                    | Q(order__isnull=True, deposit__isnull=False)
+                ),
+                name="used_txid_one_owner",
+            )
+        ]
+
+    def __str__(self):
+        return self.key
 
 
 class WalletEntry(models.Model):

@@ -176,7 +176,28 @@ class OrderCreateSerializer(UploadRefsMixin, serializers.Serializer):
     txid_proof_upload = UploadRefField("orders.txid_proof", source="txid_proof")
 
 
-class OrderSerializer(FastReadMixin, serializers.ModelSerializer):
+def _staff_only(help_text: str) -> serializers.PrimaryKeyRelatedField:
+    """A duplicate-proof id: answered to staff only, so the schema marks it optional."""
+    return serializers.PrimaryKeyRelatedField(
+        read_only=True,
+        required=False,
+        allow_null=True,
+        help_text=f"Staff only (absent for everyone else). {help_text}",
+    )
+
+
+DUPLICATE_HELP = (
+    "The id of the earliest earlier {kind} whose proof looks the same (perceptual hash within "
+    "`PROOF_HASH_THRESHOLD` bits, any user), or null. A hint for review: the proof was accepted."
+)
+CROSS_KIND_HELP = (
+    "The same for {kind}s: the id of the earliest {kind} whose proof looks like this one, or null."
+)
+
+
+class OwnerOrderSerializer(FastReadMixin, serializers.ModelSerializer):
+    """What a customer reads of an order (``OrderSerializer`` without the staff-only fields)."""
+
     product_name = serializers.CharField(read_only=True)  # Order.product_name
     image_url = FileUrlField(source="image")
     image_thumbnail_url = ThumbnailUrlField(source="image")
@@ -212,6 +233,21 @@ class OrderSerializer(FastReadMixin, serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class OrderSerializer(OwnerOrderSerializer):
+    """An order. Staff also read which earlier proofs its ``txid_proof`` looks like."""
+
+    txid_proof_duplicate_of = _staff_only(DUPLICATE_HELP.format(kind="order"))
+    txid_proof_duplicate_of_deposit = _staff_only(CROSS_KIND_HELP.format(kind="deposit"))
+
+    class Meta(OwnerOrderSerializer.Meta):
+        fields = [
+            *OwnerOrderSerializer.Meta.fields,
+            "txid_proof_duplicate_of",
+            "txid_proof_duplicate_of_deposit",
+        ]
+        read_only_fields = fields
+
+
 class OrderStatusSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Order.Status.choices)
 
@@ -224,7 +260,9 @@ class DepositCreateSerializer(UploadRefsMixin, serializers.Serializer):
     proof_upload = UploadRefField("deposits.proof", source="proof", file_required=True)
 
 
-class DepositSerializer(FastReadMixin, serializers.ModelSerializer):
+class OwnerDepositSerializer(FastReadMixin, serializers.ModelSerializer):
+    """What a customer reads of a deposit (``DepositSerializer`` without the staff-only fields)."""
+
     proof_url = FileUrlField(source="proof")
     amount = money_serializer_field(read_only=True)
 
@@ -244,6 +282,21 @@ class DepositSerializer(FastReadMixin, serializers.ModelSerializer):
             "rejection_reason",
             "created_at",
             "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class DepositSerializer(OwnerDepositSerializer):
+    """A deposit. Staff also read which earlier proofs its ``proof`` looks like."""
+
+    proof_duplicate_of = _staff_only(DUPLICATE_HELP.format(kind="deposit"))
+    proof_duplicate_of_order = _staff_only(CROSS_KIND_HELP.format(kind="order"))
+
+    class Meta(OwnerDepositSerializer.Meta):
+        fields = [
+            *OwnerDepositSerializer.Meta.fields,
+            "proof_duplicate_of",
+            "proof_duplicate_of_order",
         ]
         read_only_fields = fields
 

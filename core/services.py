@@ -19,6 +19,7 @@ from ultraminebackend.files.storage.modelfields import store_assigned_files
 from ultraminebackend.files.storage.undo import undo_on_failure
 from ultraminebackend.slugs import SlugRule
 
+from . import proofs
 from .models import (
     CATEGORY_NAME_ATTR,
     Category,
@@ -120,14 +121,16 @@ def order_create(
     Stock is taken with one conditional UPDATE (``stock >= quantity``), which the database
     serialises per row: concurrent orders can never oversell. The files are stored before that,
     so the row lock lasts a few statements, never an upload; an order refused afterwards (stock
-    taken meanwhile, the wallet) rolls the stock back and deletes them. The quantity cap here and
-    the price cap in the database keep every total within ``ORDER_TOTAL_MAX``.
+    taken meanwhile, the wallet, its txid claimed meanwhile) rolls the stock back and deletes
+    them. The quantity cap here and the price cap in the database keep every total within
+    ``ORDER_TOTAL_MAX``. A ``txid_proof`` like an earlier proof is flagged (``core/proofs.py``).
     """
     if quantity > QUANTITY_MAX:  # the API's serializer says so too; this holds for every caller
         raise field_error("quantity", f"At most {QUANTITY_MAX} items per order.", "max_value")
     current = _availability(product.pk)  # refused early, before anything is stored
     if not current or not current["is_active"] or current["stock"] < quantity:
         raise _unavailable(current)
+    proofs.check_txid_free(txid, field="txid")
     order = Order(
         user=user,
         product_id=product.pk,
@@ -142,14 +145,19 @@ def order_create(
     if image is not None:
         order.image = image
     if txid_proof is not None:
-        order.txid_proof = txid_proof
+        order.txid_proof, order.txid_proof_hash = proofs.proof_hash(Order, "txid_proof", txid_proof)
     with undo_on_failure():
         store_assigned_files(order)
+        if order.txid_proof_hash is not None:
+            lookalikes = proofs.earlier_lookalikes(order.txid_proof_hash)
+            order.txid_proof_duplicate_of_id = lookalikes["order"]
+            order.txid_proof_duplicate_of_deposit_id = lookalikes["deposit"]
         with transaction.atomic():
             _take_stock(product.pk, quantity)
             order.unit_price = Product.objects.values_list("price", flat=True).get(pk=product.pk)
             order.total_price = order.unit_price * quantity
             order.save()
+            proofs.claim_txid(txid, field="txid", order=order)
             if payment_method == Order.PaymentMethod.WALLET:
                 _wallet_debit_for_order(order=order)
                 Order.objects.filter(pk=order.pk).update(status=Order.Status.PAID)
@@ -192,6 +200,7 @@ def order_set_status(*, order: Order, status: str) -> Order:
         )
     if status == Order.Status.CANCELLED:
         _restock_and_refund(order)
+        proofs.release_txid(order=order)
     previous, order.status = order.status, status
     order.save(update_fields=["status", "updated_at"])
     logger.info(
@@ -226,11 +235,23 @@ def order_cancel_by_owner(*, order: Order) -> Order:
 
 
 def deposit_create(*, user, amount: Decimal, method: str, reference: str, proof: File) -> Deposit:
-    """A pending deposit; its proof is stored first, and deleted if the row cannot be written."""
-    deposit = Deposit(user=user, amount=amount, method=method, reference=reference, proof=proof)
+    """A pending deposit; its proof is stored first, and deleted if the row cannot be written.
+
+    A crypto deposit's ``reference`` is its txid, used once (400 naming ``reference``); a proof
+    like an earlier one is flagged (``core/proofs.py``).
+    """
+    txid = proofs.deposit_txid(method=method, reference=reference)
+    proofs.check_txid_free(txid, field="reference")
+    deposit = Deposit(user=user, amount=amount, method=method, reference=reference)
+    deposit.proof, deposit.proof_hash = proofs.proof_hash(Deposit, "proof", proof)
     with undo_on_failure():
         store_assigned_files(deposit)
-        deposit.save()
+        lookalikes = proofs.earlier_lookalikes(deposit.proof_hash)
+        deposit.proof_duplicate_of_id = lookalikes["deposit"]
+        deposit.proof_duplicate_of_order_id = lookalikes["order"]
+        with transaction.atomic():
+            deposit.save()
+            proofs.claim_txid(txid, field="reference", deposit=deposit)
     return deposit
 
 
@@ -296,6 +317,7 @@ def deposit_reject(*, deposit: Deposit, reviewer, reason: str) -> Deposit:
     deposit.save(
         update_fields=["status", "reviewed_by", "reviewed_at", "rejection_reason", "updated_at"]
     )
+    proofs.release_txid(deposit=deposit)  # the txid may be submitted again, with a better proof
     logger.info(
         "deposit rejected",
         extra={"deposit_id": deposit.pk, "reviewer_id": reviewer.pk, "user_id": deposit.user_id},

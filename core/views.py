@@ -26,6 +26,8 @@ from .serializers import (
     OrderCreateSerializer,
     OrderSerializer,
     OrderStatusSerializer,
+    OwnerDepositSerializer,
+    OwnerOrderSerializer,
     ProductImageSerializer,
     ProductImagesReorderSerializer,
     ProductImageUpdateSerializer,
@@ -143,8 +145,21 @@ class ProductViewSet(ServiceViewMixin, viewsets.ModelViewSet):
         return self.answer(images, ProductImageSerializer, many=True)
 
 
+class StaffFieldsMixin:
+    """Staff read the full serializer (``serializer_class``, the one the schema documents);
+    everyone else ``owner_serializer_class``, without the fields about other users' records."""
+
+    owner_serializer_class = None
+
+    def get_serializer_class(self):
+        if getattr(self, "swagger_fake_view", False) or self.request.user.is_staff:
+            return self.serializer_class
+        return self.owner_serializer_class
+
+
 class _CustomerRecordsViewSet(
     ServiceViewMixin,
+    StaffFieldsMixin,
     OwnRecordsMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -163,6 +178,7 @@ class OrderViewSet(_CustomerRecordsViewSet):
     serializer_class = OrderSerializer
     queryset_model = Order
     select = staticmethod(selectors.order_list)
+    owner_serializer_class = OwnerOrderSerializer
     max_body_bytes = UploadLimit(images=2)  # image, txid_proof
     filterset_class = OrderFilter
     ordering_fields = ["created_at", "total_price", "id"]
@@ -198,6 +214,7 @@ class DepositViewSet(_CustomerRecordsViewSet):
     serializer_class = DepositSerializer
     queryset_model = Deposit
     select = staticmethod(selectors.deposit_list)
+    owner_serializer_class = OwnerDepositSerializer
     max_body_bytes = UploadLimit(images=1)  # proof
     filterset_class = DepositFilter
     ordering_fields = ["created_at", "amount", "id"]

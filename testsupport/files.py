@@ -5,6 +5,7 @@ Images and videos are built on demand: the repository carries no binary fixtures
 
 import io
 import json
+import random
 import struct
 import urllib.request
 import zlib
@@ -75,6 +76,27 @@ def photo(size: tuple[int, int] = (4000, 3000), *, noise: float = 18) -> Image.I
         draw.ellipse((x - radius, y - radius, x + radius, y + radius), fill=shade)
     grain = Image.effect_noise(size, noise)
     return Image.merge("RGB", [ImageChops.add(band, grain, offset=-128) for band in base.split()])
+
+
+def receipt(seed: int, size: tuple[int, int] = (360, 640)) -> Image.Image:
+    """A receipt-like image: a coloured header and blocks of "text" laid out from ``seed``.
+
+    Different seeds give different layouts (distinct proofs); one seed always the same image.
+    """
+    rng = random.Random(seed)  # noqa: S311 - a layout, not a secret
+    width, height = size
+    image = Image.new("RGB", size, "white")
+    draw = ImageDraw.Draw(image)
+    header = rng.randint(height // 10, height // 4)
+    draw.rectangle((0, 0, width, header), fill=tuple(rng.randint(0, 200) for _ in range(3)))
+    y = header + rng.randint(10, 60)
+    while y < height - 30:
+        left = rng.randint(10, width // 2)
+        right = rng.randint(left + 20, width - 10)
+        line = rng.randint(8, 40)
+        draw.rectangle((left, y, right, y + line), fill=(rng.randint(0, 120),) * 3)
+        y += line + rng.randint(6, 50)
+    return image
 
 
 def animated_bytes(

@@ -310,6 +310,11 @@ VIDEO_MAX_BYTES = env_int("VIDEO_MAX_BYTES", 100 * 1024 * 1024)
 # URL) stays valid, and seconds an upload may wait to be attached before the worker removes it.
 UPLOAD_URL_TTL = env_int("UPLOAD_URL_TTL", 600)
 UPLOAD_TTL_S = env_int("UPLOAD_TTL_S", 86400)
+# Payment proofs (core/proofs.py): a proof whose 64-bit perceptual hash is within this many bits
+# of an earlier one is flagged for staff (0: identical hashes only); at most this many of the
+# newest proofs of each kind are compared. How the default was chosen: bench/README.md.
+PROOF_HASH_THRESHOLD = env_int("PROOF_HASH_THRESHOLD", 2)
+PROOF_HASH_SCAN_LIMIT = env_int("PROOF_HASH_SCAN_LIMIT", 200_000)
 # Request bodies above this are streamed to a temporary file instead of held in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024

@@ -16,6 +16,7 @@ from rest_framework import status
 from rest_framework.exceptions import APIException
 
 from . import encoding, streaming
+from .fingerprint import SAMPLE_MAX_SIDE, perceptual_hash
 from .guards import CODECS, Codec, check_dimensions, codec_for, open_header
 from .sniff import StoredAs, check_upload_size
 from .variants import thumbnail_bytes
@@ -98,7 +99,8 @@ class IntakeImage(File):
 
     Named ``image.<ext>`` (the field's ``UploadTo`` makes ``<folder>/<random>.<ext>`` of it), held
     in memory up to ``SPOOL_MAX_BYTES`` and on disk beyond. ``thumbnail`` holds WebP bytes when
-    ``intake_image(..., thumbnail=True)`` asked for one. Storing it closes it.
+    ``intake_image(..., thumbnail=True)`` asked for one, ``fingerprint`` the unsigned 64-bit
+    perceptual hash when ``fingerprint=True`` did. Storing it closes it.
     """
 
     format: str
@@ -108,6 +110,7 @@ class IntakeImage(File):
     height: int
     frames: int
     thumbnail: bytes | None
+    fingerprint: int | None
 
     def __init__(
         self,
@@ -119,13 +122,14 @@ class IntakeImage(File):
         size: int,
         frames: int = 1,
         thumbnail: bytes | None = None,
+        fingerprint: int | None = None,
     ):
         stored = OUTPUTS[format]
         super().__init__(file, name=f"image{stored.extension}")
         self.size = size
         facts = {"format": format, "extension": stored.extension}
         facts |= {"content_type": stored.content_type, "width": width, "height": height}
-        self.__dict__.update(facts, frames=frames, thumbnail=thumbnail)
+        self.__dict__.update(facts, frames=frames, thumbnail=thumbnail, fingerprint=fingerprint)
 
     def __setattr__(self, name, value):
         # What the intake found is read-only; the file's own state (name, position) is not.
@@ -143,6 +147,7 @@ def intake_image(
     max_bytes: int | None = None,
     max_pixels: int | None = None,
     thumbnail: bool = False,
+    fingerprint: bool = False,
 ) -> IntakeImage:
     """Validate and normalise an uploaded image; raise ``ValidationError`` for anything else.
 
@@ -152,7 +157,8 @@ def intake_image(
     then waits at most ``IMAGE_INTAKE_WAIT_S`` for a decode slot (``IntakeBusy``, a 503, after
     that) and may take ``IMAGE_INTAKE_TIMEOUT_S`` once it has one (``image_too_slow`` beyond).
     With ``thumbnail=True`` the result also carries a WebP thumbnail (longest side
-    ``settings.IMAGE_THUMBNAIL_SIZE``) made from the same decoded pixels: one decode for both.
+    ``settings.IMAGE_THUMBNAIL_SIZE``) made from the same decoded pixels: one decode for both;
+    ``fingerprint=True`` adds the perceptual hash (``fingerprint.perceptual_hash``) the same way.
 
     Orientation is applied, colours are converted to sRGB, CMYK and 16-bit images become 8-bit,
     all metadata is dropped and the image is re-encoded in its own format (HEIC as JPEG).
@@ -178,7 +184,13 @@ def intake_image(
     try:
         deadline = time.monotonic() + settings.IMAGE_INTAKE_TIMEOUT_S
         return _intake(
-            fp, name, codec, max_pixels=max_pixels, thumbnail=thumbnail, deadline=deadline
+            fp,
+            name,
+            codec,
+            max_pixels=max_pixels,
+            thumbnail=thumbnail,
+            fingerprint=fingerprint,
+            deadline=deadline,
         )
     except streaming.TimedOut:
         raise ValidationError(
@@ -220,12 +232,24 @@ def _decode_slots() -> threading.BoundedSemaphore:
 
 
 def _intake(
-    fp: IO[bytes], name: str, codec: Codec, *, max_pixels: int, thumbnail: bool, deadline: float
+    fp: IO[bytes],
+    name: str,
+    codec: Codec,
+    *,
+    max_pixels: int,
+    thumbnail: bool,
+    fingerprint: bool,
+    deadline: float,
 ) -> IntakeImage:
     image, frame_count = open_header(fp, name, codec, max_pixels=max_pixels)
     if frame_count == 1 and _streams(name, image.size):
         return _intake_streamed(
-            fp, name, max_pixels=max_pixels, thumbnail=thumbnail, deadline=deadline
+            fp,
+            name,
+            max_pixels=max_pixels,
+            thumbnail=thumbnail,
+            fingerprint=fingerprint,
+            deadline=deadline,
         )
     save_as = codec.save_as
 
@@ -266,6 +290,7 @@ def _intake(
         first.size,
         frames=len(frames),
         thumbnail=thumbnail_bytes(first) if thumbnail else None,
+        fingerprint=perceptual_hash(first) if fingerprint else None,
     )
 
 
@@ -280,7 +305,13 @@ def _streams(name: str, size: tuple[int, int]) -> bool:
 
 
 def _intake_streamed(
-    fp: IO[bytes], name: str, *, max_pixels: int, thumbnail: bool, deadline: float
+    fp: IO[bytes],
+    name: str,
+    *,
+    max_pixels: int,
+    thumbnail: bool,
+    fingerprint: bool,
+    deadline: float,
 ):
     image = streaming.StillImage(fp, name)
     # libvips parses the header itself; its reading must pass the caps as well as Pillow's.
@@ -292,8 +323,12 @@ def _intake_streamed(
         thumb = streaming.thumbnail(
             output, max_side=settings.IMAGE_THUMBNAIL_SIZE, deadline=deadline
         )
-        output.seek(0, io.SEEK_END)
-    return _result(output, name, stored_size, frames=1, thumbnail=thumb)
+    phash = None
+    if fingerprint:
+        sample = streaming.sample(output, max_side=SAMPLE_MAX_SIDE, deadline=deadline)
+        phash = perceptual_hash(sample)
+    output.seek(0, io.SEEK_END)
+    return _result(output, name, stored_size, frames=1, thumbnail=thumb, fingerprint=phash)
 
 
 def _output() -> tempfile.SpooledTemporaryFile:
@@ -307,6 +342,7 @@ def _result(
     *,
     frames: int,
     thumbnail: bytes | None,
+    fingerprint: int | None = None,
 ) -> IntakeImage:
     """Wrap the written ``output`` (positioned at its end) as the intake's result."""
     byte_count = output.tell()
@@ -319,6 +355,7 @@ def _result(
         size=byte_count,
         frames=frames,
         thumbnail=thumbnail,
+        fingerprint=fingerprint,
     )
 
 

@@ -8,6 +8,7 @@ import time
 from typing import IO
 
 import pyvips
+from PIL import Image
 
 from . import encoding
 
@@ -93,6 +94,24 @@ def thumbnail(file: IO[bytes], *, max_side: int, deadline: float | None = None) 
             source, max_side, height=max_side, size="down", no_rotate=True
         )
         return watch(image).webpsave_buffer(**encoding.THUMBNAIL_VIPS_OPTIONS, keep="none")
+
+
+def sample(file: IO[bytes], *, max_side: int, deadline: float | None = None) -> Image.Image:
+    """A small Pillow copy of a file ``normalise`` wrote, shrunk while decoding (as ``thumbnail``).
+
+    What the perceptual hash of a large image is computed from, never its full decode.
+    """
+    source = _source(file)  # referenced until the pixels are read (see ``_source``)
+    with _deadline(deadline) as watch:
+        image = pyvips.Image.thumbnail_source(
+            source, max_side, height=max_side, size="down", no_rotate=True
+        )
+        # The watched image is the one evaluated, and stays referenced while it is: libvips
+        # calls the progress handler on it (a freed handler is a crash, not an exception).
+        image = watch(image.cast("uchar"))
+        pixels = image.write_to_memory()
+    mode = {1: "L", 2: "LA", 3: "RGB", 4: "RGBA"}[image.bands]
+    return Image.frombytes(mode, (image.width, image.height), pixels)
 
 
 def check_deadline(deadline: float | None) -> None:

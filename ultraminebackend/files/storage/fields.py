@@ -59,7 +59,8 @@ class ImageUploadField(serializers.ImageField):
 
     The value handed to the service is the re-encoded ``IntakeImage`` (named
     ``image.<real ext>``); the model field stores its thumbnail beside it. ``private=True``
-    (payment evidence) skips the public thumbnail.
+    (payment evidence) skips the public thumbnail and computes the perceptual hash instead
+    (``IntakeImage.fingerprint``), from the same decode.
     """
 
     def __init__(self, *, private: bool = False, **kwargs):
@@ -69,7 +70,7 @@ class ImageUploadField(serializers.ImageField):
     def to_internal_value(self, data):
         upload = serializers.FileField.to_internal_value(self, data)  # presence, name, size
         try:
-            return intake_image(upload, thumbnail=not self.private)
+            return intake_image(upload, thumbnail=not self.private, fingerprint=self.private)
         except DjangoValidationError as exc:
             raise serializers.ValidationError(exc.messages, code=exc.code) from None
 

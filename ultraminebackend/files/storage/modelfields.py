@@ -155,6 +155,7 @@ class _ManagedField:
 
     public = True
     runs_intake = True
+    fingerprints = False  # whether the intake also computes the perceptual hash
 
     def __init__(self, *args, folder: str | None = None, **kwargs):
         if folder is not None:
@@ -166,7 +167,7 @@ class _ManagedField:
         """Run the intake unless the upload field already did (it hands over an ``IntakeImage``)."""
         if not self.runs_intake or isinstance(content, IntakeImage):
             return content
-        return intake_image(content, thumbnail=self.public)
+        return intake_image(content, thumbnail=self.public, fingerprint=self.fingerprints)
 
     def stored_names(self, name: str) -> list[str]:
         """The original and every variant stored beside it (deleted and copied together)."""
@@ -174,7 +175,12 @@ class _ManagedField:
 
     def formfield(self, **kwargs):
         if self.runs_intake:
-            kwargs = {"form_class": IntakeImageFormField, "private": not self.public, **kwargs}
+            kwargs = {
+                "form_class": IntakeImageFormField,
+                "private": not self.public,
+                "fingerprint": self.fingerprints,
+                **kwargs,
+            }
         return super().formfield(**kwargs)
 
 
@@ -199,6 +205,7 @@ class PrivateFileField(_ManagedField, models.FileField):
     attr_class = ManagedFieldFile
     descriptor_class = _NotingFileDescriptor
     public = False
+    fingerprints = True  # evidence is compared for reuse (core/proofs.py)
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("storage", private_storage)

@@ -14,7 +14,6 @@ ORDER = {
     "shipping_address": "1 Mine Road",
     "quantity": 1,
     "payment_method": "bank_transfer",
-    "txid": "0xabc",
 }
 
 
