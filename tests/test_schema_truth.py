@@ -162,6 +162,15 @@ def test_filtering_by_an_id_no_row_has_is_an_empty_list(client_for, user, path):
     assert_on_schema(response)
 
 
+@pytest.mark.parametrize("value", [" 1", "+1", "1.0", "\u0661", "1e0", "x"])
+def test_an_id_filter_takes_only_what_the_schema_calls_an_integer(client_for, user, value):
+    response = client_for(user).get("/api/blogs/", {"author": value})
+
+    assert response.status_code == 400
+    assert "author" in response.json()
+    assert_on_schema(response)
+
+
 def test_a_negative_amount_is_refused_and_the_schema_forbids_it(client_for, user, schema):
     pattern = schema["components"]["schemas"]["DepositCreateRequest"]["properties"]["amount"]
     response = client_for(user).post(

@@ -14,6 +14,7 @@ class ProjectConfig(AppConfig):
 
     def ready(self):
         from . import (
+            formdata,
             jsontypes,
             throttling,  # noqa: F401  (registers its system check)
         )
@@ -22,6 +23,7 @@ class ProjectConfig(AppConfig):
         request_started.connect(bind_request_id, dispatch_uid="logs-bind-request-id")
         request_finished.connect(unbind_request_id, dispatch_uid="logs-unbind-request-id")
         jsontypes.install()  # a JSON body's values have the schema's types
+        formdata.install()  # a form sends a single-valued field once
 
 
 class AdminConfig(admin_apps.AdminConfig):

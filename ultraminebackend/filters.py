@@ -36,6 +36,17 @@ def _filter_names(view) -> tuple[str, ...] | None:
 MAX_ID = 2**63 - 1  # BigAutoField
 
 
+class DigitsField(forms.IntegerField):
+    """ASCII digits only: Django's IntegerField also takes " 1", "+1", "1.0" and other scripts'
+    digits, which the schema's integer does not."""
+
+    def to_python(self, value):
+        text = str(value).strip() if value is not None else ""
+        if text and not (str(value).isascii() and str(value).isdigit()):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+
 @extend_schema_field(OpenApiTypes.INT)  # NumberFilter alone reads as "number"
 class IdFilter(django_filters.NumberFilter):
     """``?brand=7``: rows pointing at that id; an id no row has answers an empty list.
@@ -45,7 +56,7 @@ class IdFilter(django_filters.NumberFilter):
     "an integer" (schemathesis found it). Not an integer is still a 400.
     """
 
-    field_class = forms.IntegerField
+    field_class = DigitsField
 
     def filter(self, queryset, value):
         if value is not None and not 1 <= value <= MAX_ID:
