@@ -10,6 +10,7 @@ from accounts.models import owner
 from ultraminebackend.assets.models import StoredAsset
 from ultraminebackend.files.storage.modelfields import PublicFileField, PublicImageField
 from ultraminebackend.files.storage.naming import UploadToByAttribute
+from ultraminebackend.models import Timestamped
 
 
 class Brand(models.Model):
@@ -29,7 +30,7 @@ class Brand(models.Model):
         return self.name
 
 
-class Post(models.Model):
+class Post(Timestamped):
     """A social post; ``scheduled`` ones are published by the task worker at ``scheduled_at``
     (``content.publishing``), or end ``failed`` with ``publish_error`` when that is impossible."""
 
@@ -52,11 +53,8 @@ class Post(models.Model):
     publish_error = models.TextField(
         blank=True, help_text="Why a scheduled publication failed; set while failed only."
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
-    class Meta:
-        ordering = ["-created_at", "-id"]
+    class Meta(Timestamped.Meta):
         indexes = [
             models.Index(fields=["user", "-created_at"]),
             # The publishing sweep's question: which scheduled posts are due?
@@ -147,7 +145,7 @@ class Media(ContentAsset):
         return self.type == self.Type.IMAGE
 
 
-class Blog(models.Model):
+class Blog(Timestamped):
     class Status(models.TextChoices):
         DRAFT = "draft"
         PUBLISHED = "published"
@@ -159,11 +157,8 @@ class Blog(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
     published_at = models.DateTimeField(null=True, blank=True)
     image_alt = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
-    class Meta:
-        ordering = ["-created_at", "-id"]
+    class Meta(Timestamped.Meta):
         indexes = [
             models.Index(fields=["status", "-published_at"]),
             models.Index(fields=["author", "-created_at"]),

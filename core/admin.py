@@ -90,7 +90,10 @@ class DuplicateProofFilter(admin.SimpleListFilter):
 
     title = "duplicate proof"
     parameter_name = "duplicate_proof"
-    duplicate_fields: tuple[str, ...] = ()
+
+    def __init__(self, request, params, model, model_admin):
+        self.duplicate_fields = model_admin.duplicate_fields
+        super().__init__(request, params, model, model_admin)
 
     def lookups(self, request, model_admin):
         return (("yes", "Yes"), ("no", "No"))
@@ -106,28 +109,22 @@ class DuplicateProofFilter(admin.SimpleListFilter):
         return queryset
 
 
-class OrderDuplicateProofFilter(DuplicateProofFilter):
-    duplicate_fields = ("txid_proof_duplicate_of", "txid_proof_duplicate_of_deposit")
-
-
-class DepositDuplicateProofFilter(DuplicateProofFilter):
-    duplicate_fields = ("proof_duplicate_of", "proof_duplicate_of_order")
-
-
 class DuplicateBadgeMixin:
     """A red badge beside the proof's preview (and a list column) naming the earlier records
     whose proof looks the same, each linking to its page."""
 
-    # (foreign key attname, admin URL name of the record it names, label)
-    duplicate_links: tuple[tuple[str, str, str], ...] = ()
+    # The model's duplicate-proof foreign keys (also what DuplicateProofFilter filters on).
+    duplicate_fields: tuple[str, ...] = ()
 
     @admin.display(description="duplicate proof")
     def duplicate_badge(self, obj):
-        links = [
-            (reverse(url_name, args=[pk]), label, pk)
-            for attname, url_name, label in self.duplicate_links
-            if (pk := getattr(obj, attname)) is not None
-        ]
+        links = []
+        for name in self.duplicate_fields:
+            field = obj._meta.get_field(name)
+            if (pk := getattr(obj, field.attname)) is not None:
+                meta = field.related_model._meta
+                url = reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[pk])
+                links.append((url, meta.model_name, pk))
         if not links:
             return "-"
         return format_html_join(
@@ -155,10 +152,7 @@ class OrderAdmin(DuplicateBadgeMixin, ImagePreviewMixin, admin.ModelAdmin):
     the delivery details and move the status with the actions (``ORDER_TRANSITIONS``)."""
 
     preview_fields = ("image", "txid_proof")
-    duplicate_links = (
-        ("txid_proof_duplicate_of_id", "admin:core_order_change", "order"),
-        ("txid_proof_duplicate_of_deposit_id", "admin:core_deposit_change", "deposit"),
-    )
+    duplicate_fields = ("txid_proof_duplicate_of", "txid_proof_duplicate_of_deposit")
     list_display = (
         "id",
         "user",
@@ -169,7 +163,7 @@ class OrderAdmin(DuplicateBadgeMixin, ImagePreviewMixin, admin.ModelAdmin):
         "payment_method",
         "duplicate_badge",
     )
-    list_filter = ("status", "payment_method", OrderDuplicateProofFilter, "created_at")
+    list_filter = ("status", "payment_method", DuplicateProofFilter, "created_at")
     list_select_related = ("user", "product")
     search_fields = ("id", "user__email", "customer_name", "email", "txid")
     readonly_fields = (
@@ -229,10 +223,7 @@ class DepositAdmin(DuplicateBadgeMixin, ImagePreviewMixin, admin.ModelAdmin):
     """
 
     preview_fields = ("proof",)
-    duplicate_links = (
-        ("proof_duplicate_of_id", "admin:core_deposit_change", "deposit"),
-        ("proof_duplicate_of_order_id", "admin:core_order_change", "order"),
-    )
+    duplicate_fields = ("proof_duplicate_of", "proof_duplicate_of_order")
     list_display = (
         "id",
         "user",
@@ -243,7 +234,7 @@ class DepositAdmin(DuplicateBadgeMixin, ImagePreviewMixin, admin.ModelAdmin):
         "reviewed_by",
         "created_at",
     )
-    list_filter = ("status", "method", DepositDuplicateProofFilter, "created_at")
+    list_filter = ("status", "method", DuplicateProofFilter, "created_at")
     list_select_related = ("user", "reviewed_by")
     search_fields = ("id", "user__email", "reference")
     readonly_fields = ("status", "reviewed_by", "reviewed_at", "rejection_reason")

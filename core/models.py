@@ -9,6 +9,7 @@ from django.db.models import F, Q
 
 from accounts.models import owner
 from ultraminebackend.files.storage.modelfields import PrivateFileField, PublicImageField
+from ultraminebackend.models import Timestamped
 
 from .money import CENT, DEPOSIT_MAX, PRICE_MAX, ZERO, MoneyField
 
@@ -53,7 +54,7 @@ class Category(models.Model):
         return self.name
 
 
-class Product(models.Model):
+class Product(Timestamped):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=220, unique=True)
     description = models.TextField(blank=True)
@@ -62,11 +63,8 @@ class Product(models.Model):
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products")
     is_active = models.BooleanField(default=True)
     image = PublicImageField(folder="products", blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
-    class Meta:
-        ordering = ["-created_at", "-id"]
+    class Meta(Timestamped.Meta):
         constraints = [
             models.CheckConstraint(condition=Q(price__gte=0), name="product_price_not_negative"),
             # The limit every total is computed from (core/money.py), held here so no price the
@@ -128,7 +126,7 @@ class ProductImage(models.Model):
         return f"{self.product} #{self.position}"
 
 
-class Order(models.Model):
+class Order(Timestamped):
     class Status(models.TextChoices):
         PENDING = "pending"
         PAID = "paid"
@@ -162,11 +160,8 @@ class Order(models.Model):
     txid_proof_hash = _proof_hash_field()
     txid_proof_duplicate_of = _duplicate_field("self", "earlier order")
     txid_proof_duplicate_of_deposit = _duplicate_field("Deposit", "deposit")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
-    class Meta:
-        ordering = ["-created_at", "-id"]
+    class Meta(Timestamped.Meta):
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gte=1), name="order_quantity_positive"),
             models.CheckConstraint(
@@ -190,7 +185,7 @@ class Order(models.Model):
         return self.product.name
 
 
-class Deposit(models.Model):
+class Deposit(Timestamped):
     class Status(models.TextChoices):
         PENDING = "pending"
         APPROVED = "approved"
@@ -219,11 +214,8 @@ class Deposit(models.Model):
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     rejection_reason = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
-    class Meta:
-        ordering = ["-created_at", "-id"]
+    class Meta(Timestamped.Meta):
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="deposit_amount_positive"),
             models.CheckConstraint(

@@ -195,6 +195,21 @@ CROSS_KIND_HELP = (
 )
 
 
+def with_duplicate_proofs(owner, proof: str, *, kind: str, other: str):
+    """``owner`` plus the ids of earlier look-alike proofs, answered to staff only."""
+    fields = {
+        f"{proof}_duplicate_of": _staff_only(DUPLICATE_HELP.format(kind=kind)),
+        f"{proof}_duplicate_of_{other}": _staff_only(CROSS_KIND_HELP.format(kind=other)),
+    }
+    names = [*owner.Meta.fields, *fields]
+    meta = type("Meta", (owner.Meta,), {"fields": names, "read_only_fields": names})
+    name = owner.__name__.removeprefix("Owner")
+    article = "An" if kind[0] in "aeiou" else "A"
+    doc = f"{article} {kind}. Staff also read which earlier proofs its ``{proof}`` looks like."
+    attrs = {"__module__": owner.__module__, "__qualname__": name, "__doc__": doc, "Meta": meta}
+    return type(owner)(name, (owner,), {**attrs, **fields})
+
+
 class OwnerOrderSerializer(FastReadMixin, serializers.ModelSerializer):
     """What a customer reads of an order (``OrderSerializer`` without the staff-only fields)."""
 
@@ -233,19 +248,9 @@ class OwnerOrderSerializer(FastReadMixin, serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class OrderSerializer(OwnerOrderSerializer):
-    """An order. Staff also read which earlier proofs its ``txid_proof`` looks like."""
-
-    txid_proof_duplicate_of = _staff_only(DUPLICATE_HELP.format(kind="order"))
-    txid_proof_duplicate_of_deposit = _staff_only(CROSS_KIND_HELP.format(kind="deposit"))
-
-    class Meta(OwnerOrderSerializer.Meta):
-        fields = [
-            *OwnerOrderSerializer.Meta.fields,
-            "txid_proof_duplicate_of",
-            "txid_proof_duplicate_of_deposit",
-        ]
-        read_only_fields = fields
+OrderSerializer = with_duplicate_proofs(
+    OwnerOrderSerializer, "txid_proof", kind="order", other="deposit"
+)
 
 
 class OrderStatusSerializer(serializers.Serializer):
@@ -286,19 +291,9 @@ class OwnerDepositSerializer(FastReadMixin, serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class DepositSerializer(OwnerDepositSerializer):
-    """A deposit. Staff also read which earlier proofs its ``proof`` looks like."""
-
-    proof_duplicate_of = _staff_only(DUPLICATE_HELP.format(kind="deposit"))
-    proof_duplicate_of_order = _staff_only(CROSS_KIND_HELP.format(kind="order"))
-
-    class Meta(OwnerDepositSerializer.Meta):
-        fields = [
-            *OwnerDepositSerializer.Meta.fields,
-            "proof_duplicate_of",
-            "proof_duplicate_of_order",
-        ]
-        read_only_fields = fields
+DepositSerializer = with_duplicate_proofs(
+    OwnerDepositSerializer, "proof", kind="deposit", other="order"
+)
 
 
 class DepositRejectSerializer(serializers.Serializer):

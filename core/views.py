@@ -40,6 +40,15 @@ UPLOAD_PARSERS = [MultiPartParser, FormParser, JSONParser]
 JSON_ONLY = [JSONParser]
 
 
+def staff_action(request, responses):
+    """A staff-only JSON POST on one record (the reviews and status moves of orders, deposits)."""
+    schema = extend_schema(request=request, responses=responses)
+    route = action(
+        detail=True, methods=["post"], permission_classes=[IsAdminUser], parser_classes=JSON_ONLY
+    )
+    return lambda method: schema(route(method))
+
+
 class CategoryViewSet(viewsets.ModelViewSet):
     serializer_class = CategorySerializer
     permission_classes = [IsStaffOrReadOnly]
@@ -197,10 +206,7 @@ class OrderViewSet(_CustomerRecordsViewSet):
             raise PermissionDenied("Only the customer who placed the order can cancel it.")
         return self.answer(services.order_cancel_by_owner(order=order))
 
-    @extend_schema(request=OrderStatusSerializer, responses=OrderSerializer)
-    @action(
-        detail=True, methods=["post"], permission_classes=[IsAdminUser], parser_classes=JSON_ONLY
-    )
+    @staff_action(OrderStatusSerializer, OrderSerializer)
     def status(self, request, pk=None):
         """Staff move the order along pending → paid → shipped → delivered, or cancel it."""
         order = self.get_object()  # a missing order is a 404 whatever the body
@@ -225,20 +231,14 @@ class DepositViewSet(_CustomerRecordsViewSet):
         deposit = services.deposit_create(user=request.user, **data)
         return self.answer(deposit, code=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses=DepositSerializer)
-    @action(
-        detail=True, methods=["post"], permission_classes=[IsAdminUser], parser_classes=JSON_ONLY
-    )
+    @staff_action(None, DepositSerializer)
     def approve(self, request, pk=None):
         """Approve and credit the wallet exactly once; a second review answers 409."""
         return self.answer(
             services.deposit_approve(deposit=self.get_object(), reviewer=request.user)
         )
 
-    @extend_schema(request=DepositRejectSerializer, responses=DepositSerializer)
-    @action(
-        detail=True, methods=["post"], permission_classes=[IsAdminUser], parser_classes=JSON_ONLY
-    )
+    @staff_action(DepositRejectSerializer, DepositSerializer)
     def reject(self, request, pk=None):
         """Reject with a ``reason``; a second review answers 409."""
         deposit = self.get_object()  # a missing deposit is a 404 whatever the body

@@ -183,6 +183,40 @@ _UNSIGNED = {"file", "api_key", "signature", "resource_type", "cloud_name"}
 _VIDEO_CONTENT_TYPES = {"mp4": "video/mp4", "mov": "video/quicktime", "webm": "video/webm"}
 
 
+class _CdnFake(FakeServer):
+    """What the CDN fakes share: scripted upload failures and hangs in the CDN's error JSON."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._uploads_before_failing: int | None = None
+        self._failure = FakeResponse()
+
+    @staticmethod
+    def error_body(message: str) -> dict:
+        raise NotImplementedError
+
+    def fail_uploads(self, *, after: int = 0, status: int = 500, message: str = "Server error"):
+        """Uploads fail from now on, once ``after`` more have started (deletes keep working).
+
+        Counted per upload, not per request: the chunks of an upload under way still pass.
+        """
+        with self._lock:
+            self._uploads_before_failing = after
+            self._failure = FakeResponse(status=status, body=self.error_body(message))
+
+    def hang_next(self, seconds: float) -> None:
+        self.enqueue(FakeResponse(status=500, body=self.error_body("late"), delay_s=seconds))
+
+    def _upload_fails(self) -> bool:
+        with self._lock:
+            if self._uploads_before_failing is None:
+                return False
+            if self._uploads_before_failing > 0:
+                self._uploads_before_failing -= 1
+                return False
+            return True
+
+
 @dataclass
 class StoredAsset:
     public_id: str
@@ -207,7 +241,7 @@ class _Media:
     duration: float | None = None
 
 
-class FakeCloudinaryServer(FakeServer):
+class FakeCloudinaryServer(_CdnFake):
     """Cloudinary's Upload API (``upload``/``destroy`` per resource type) plus delivery.
 
     Uploads are checked against the signature Cloudinary expects and stored: images (converted to
@@ -219,6 +253,10 @@ class FakeCloudinaryServer(FakeServer):
     ``fail_next``, ``fail_uploads`` and ``hang_next`` script failures; ``assets`` holds what is
     stored and ``destroyed`` what was deleted (``(resource_type, public_id)``).
     """
+
+    @staticmethod
+    def error_body(message: str) -> dict:
+        return {"error": {"message": message}}
 
     def __init__(
         self,
@@ -234,8 +272,6 @@ class FakeCloudinaryServer(FakeServer):
         self.assets: dict[str, StoredAsset] = {}
         self.destroyed: list[tuple[str, str]] = []
         self._chunks: dict[str, tuple[bytearray, int]] = {}  # upload id → (bytes so far, count)
-        self._uploads_before_failing: int | None = None
-        self._failure = FakeResponse()
 
     @property
     def cloudinary_url(self) -> str:
@@ -258,18 +294,6 @@ class FakeCloudinaryServer(FakeServer):
         """The next API call answers ``status`` with Cloudinary's error JSON (or ``raw`` bytes)."""
         body = raw if raw is not None else {"error": {"message": message}}
         self.enqueue(FakeResponse(status=status, body=body))
-
-    def fail_uploads(self, *, after: int = 0, status: int = 500, message: str = "Server error"):
-        """Uploads fail from now on, once ``after`` more have started (destroy keeps working).
-
-        Counted per upload, not per request: the chunks of an upload under way still pass.
-        """
-        with self._lock:
-            self._uploads_before_failing = after
-            self._failure = FakeResponse(status=status, body={"error": {"message": message}})
-
-    def hang_next(self, seconds: float) -> None:
-        self.enqueue(FakeResponse(status=500, body={"error": {"message": "late"}}, delay_s=seconds))
 
     def fetch(self, url: str) -> bytes:
         """GET an asset's URL from this server (what a browser loading ``secure_url`` gets)."""
@@ -303,15 +327,6 @@ class FakeCloudinaryServer(FakeServer):
         if starts_an_upload and self._upload_fails():
             return self._failure
         return self._receive(match["rtype"], params, file, content_range, request.headers)
-
-    def _upload_fails(self) -> bool:
-        with self._lock:
-            if self._uploads_before_failing is None:
-                return False
-            if self._uploads_before_failing > 0:
-                self._uploads_before_failing -= 1
-                return False
-            return True
 
     def _signature(self, params: dict[str, str]) -> str:
         from cloudinary.utils import api_sign_request
@@ -526,7 +541,7 @@ class ImageKitFile:
     height: int | None = None
 
 
-class FakeImageKitServer(FakeServer):
+class FakeImageKitServer(_CdnFake):
     """ImageKit's upload and file APIs (``POST /api/v1/files/upload``, ``DELETE /v1/files/{id}``)
     plus delivery under ``url_endpoint``, for the real ``imagekitio`` SDK.
 
@@ -537,6 +552,10 @@ class FakeImageKitServer(FakeServer):
     ``fail_next``, ``fail_uploads`` and ``hang_next`` script failures; ``files`` holds what is
     stored (by file path) and ``deleted`` the ``fileId`` of every delete.
     """
+
+    @staticmethod
+    def error_body(message: str) -> dict:
+        return _imagekit_error(message)
 
     def __init__(
         self,
@@ -549,8 +568,6 @@ class FakeImageKitServer(FakeServer):
         self.endpoint_id = endpoint_id
         self.files: dict[str, ImageKitFile] = {}
         self.deleted: list[str] = []
-        self._uploads_before_failing: int | None = None
-        self._failure = FakeResponse()
 
     @property
     def url_endpoint(self) -> str:
@@ -573,15 +590,6 @@ class FakeImageKitServer(FakeServer):
     def fail_next(self, status: int = 500, message: str = "Internal server error") -> None:
         """The next API call answers ``status`` with ImageKit's error JSON."""
         self.enqueue(FakeResponse(status=status, body=_imagekit_error(message)))
-
-    def fail_uploads(self, *, after: int = 0, status: int = 500, message: str = "Server error"):
-        """Uploads fail from now on, once ``after`` more have passed (deletes keep working)."""
-        with self._lock:
-            self._uploads_before_failing = after
-            self._failure = FakeResponse(status=status, body=_imagekit_error(message))
-
-    def hang_next(self, seconds: float) -> None:
-        self.enqueue(FakeResponse(status=500, body=_imagekit_error("late"), delay_s=seconds))
 
     def fetch(self, url: str) -> tuple[bytes, str]:
         """GET a delivery URL from this server: its bytes and content type."""
@@ -620,15 +628,6 @@ class FakeImageKitServer(FakeServer):
             return False
         user = base64.b64decode(encoded).decode(errors="replace").partition(":")[0]
         return user == self.private_key
-
-    def _upload_fails(self) -> bool:
-        with self._lock:
-            if self._uploads_before_failing is None:
-                return False
-            if self._uploads_before_failing > 0:
-                self._uploads_before_failing -= 1
-                return False
-            return True
 
     def _upload(self, params: dict[str, str], file: bytes | str | None) -> FakeResponse:
         if file is None or not params.get("fileName"):

@@ -150,7 +150,10 @@ class ImageProvider(ABC):
     def from_settings(cls) -> ImageProvider:
         """Build from ``django.conf.settings``; ``ProviderNotConfigured`` when it cannot."""
 
-    @abstractmethod
+    def capability_model(self) -> str:
+        """The model whose row in ``capabilities.py`` the input must fit."""
+        return self.model
+
     def generate(
         self,
         *,
@@ -163,8 +166,24 @@ class ImageProvider(ABC):
     ) -> ProviderImage:
         """Return the image for ``prompt`` (the exact text to send) in ``aspect_ratio``.
 
-        ``reference``/``reference_mime`` is the one-reference form; it comes first.
+        ``reference``/``reference_mime`` is the one-reference form; it comes first. Input the
+        model does not take is a caller's bug (``ValueError``), checked here for every provider.
         """
+        model = self.capability_model()
+        capabilities.check_supported(model, aspect_ratio=aspect_ratio, image_size=image_size)
+        refs = all_references(references, reference, reference_mime)
+        limit = capabilities.capabilities_for(model).max_references
+        if len(refs) > limit:
+            raise ValueError(f"{model} takes at most {limit} reference images, got {len(refs)}.")
+        return self._generate(
+            prompt=prompt, aspect_ratio=aspect_ratio, image_size=image_size, references=refs
+        )
+
+    @abstractmethod
+    def _generate(
+        self, *, prompt: str, aspect_ratio: str, image_size: str | None, references: list[Reference]
+    ) -> ProviderImage:
+        """Draw the checked request; ``references`` in order, the one-reference form first."""
 
 
 def all_references(

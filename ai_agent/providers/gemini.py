@@ -13,7 +13,7 @@ import logging
 import math
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import httpx2
@@ -24,7 +24,6 @@ from PIL import Image
 from pydantic import ValidationError
 
 from . import base
-from .capabilities import check_supported
 
 try:  # the SDK can be switched to plain httpx; map its exceptions too when it is installed
     import httpx
@@ -147,19 +146,16 @@ class GeminiProvider(base.ImageProvider):
         )
 
     # -- the call -----------------------------------------------------------------------------
-    def generate(
+    def _generate(
         self,
         *,
         prompt: str,
         aspect_ratio: str,
-        image_size: str | None = None,
-        references: Sequence[base.Reference] = (),
-        reference: bytes | None = None,
-        reference_mime: str | None = None,
+        image_size: str | None,
+        references: list[base.Reference],
     ) -> base.ProviderImage:
-        check_supported(self.model, aspect_ratio=aspect_ratio, image_size=image_size)
         contents: list[str | types.Part] = [prompt]
-        for ref in base.all_references(references, reference, reference_mime):
+        for ref in references:
             contents.append(types.Part.from_bytes(data=ref.data, mime_type=ref.mime_type))
         config = types.GenerateContentConfig(
             response_modalities=RESPONSE_MODALITIES,

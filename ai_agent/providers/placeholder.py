@@ -7,12 +7,11 @@ Gemini model's table (``capabilities.py``), so offline development refuses what 
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
 
 from PIL import Image, ImageDraw, ImageFont
 
 from . import capabilities
-from .base import ImageProvider, ProviderImage, Reference, all_references
+from .base import ImageProvider, ProviderImage, Reference
 
 # ASCII only: the font Pillow bundles has no em dash, and no system font is guaranteed.
 MARKING = "PLACEHOLDER - no AI provider configured"
@@ -36,22 +35,12 @@ class PlaceholderProvider(ImageProvider):
     def from_settings(cls) -> PlaceholderProvider:
         return cls()
 
-    def generate(
-        self,
-        *,
-        prompt: str,
-        aspect_ratio: str,
-        image_size: str | None = None,
-        references: Sequence[Reference] = (),
-        reference: bytes | None = None,
-        reference_mime: str | None = None,
+    def capability_model(self) -> str:
+        return capabilities.configured_model()
+
+    def _generate(
+        self, *, prompt: str, aspect_ratio: str, image_size: str | None, references: list[Reference]
     ) -> ProviderImage:
-        model = capabilities.configured_model()
-        capabilities.check_supported(model, aspect_ratio=aspect_ratio, image_size=image_size)
-        refs = all_references(references, reference, reference_mime)
-        limit = capabilities.capabilities_for(model).max_references
-        if len(refs) > limit:
-            raise ValueError(f"{model} takes at most {limit} reference images, got {len(refs)}.")
         width, height = capabilities.pixel_size(aspect_ratio, image_size)
         image = Image.new("RGB", (width, height), BACKGROUND)
         draw = ImageDraw.Draw(image)
@@ -66,9 +55,9 @@ class PlaceholderProvider(ImageProvider):
         body_font = ImageFont.load_default(size=max(16, width // 36))
         line_height = int(body_font.size * 1.35)
         lines = _wrap(prompt[:MAX_DRAWN_CHARS], font=body_font, max_width=width - 2 * MARGIN)
-        if refs:
-            kinds = ", ".join(ref.mime_type for ref in refs)
-            lines = [f"(with {len(refs)} reference image(s): {kinds})", "", *lines]
+        if references:
+            kinds = ", ".join(ref.mime_type for ref in references)
+            lines = [f"(with {len(references)} reference image(s): {kinds})", "", *lines]
         max_lines = max(1, (height - banner_height - 2 * MARGIN) // line_height)
         if len(lines) > max_lines:
             lines = [*lines[: max_lines - 1], lines[max_lines - 1].rstrip() + " ..."]

@@ -3,28 +3,19 @@
 A failed destroy is logged, never raised: the row is already gone.
 """
 
-from functools import partial
-
 from django.db import transaction
 from django.db.models.signals import post_delete
 
 from .models import StoredAsset
-from .providers import destroy_quietly, provider_of
+from .providers import destroyer, provider_of
 
 
 def destroy_cdn_asset_of_deleted_row(sender, instance: StoredAsset, **kwargs) -> None:
     """post_delete of every stored-asset model (cascades included)."""
     if provider_of(instance.storage) is None or not instance.public_id:
         return
-    transaction.on_commit(
-        partial(
-            destroy_quietly,
-            instance.storage,
-            public_id=instance.public_id,
-            asset_id=instance.asset_id,
-            resource_type=instance.cdn_resource_type,
-        )
-    )
+    resource_type = instance.cdn_resource_type
+    transaction.on_commit(destroyer(instance.storage, instance, resource_type=resource_type))
 
 
 def connect_signals() -> None:

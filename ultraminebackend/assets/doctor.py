@@ -10,11 +10,11 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import suppress
-from dataclasses import dataclass
 
 from django.conf import settings
 from PIL import Image
 
+from ultraminebackend.files.operations.doctor import Result, StepFailed
 from ultraminebackend.integrations import imagekit
 
 PROBE_FOLDER = "storage-doctor"
@@ -32,25 +32,12 @@ FIXES = {
 }
 
 
-@dataclass(frozen=True)
-class CdnResult:
-    role: str
-    step: str
-    status: str  # "ok", "FAIL" or "skip"
-    detail: str = ""
-    extra: tuple[str, ...] = ()
-
-
-class _StepFailed(Exception):
-    pass
-
-
 def describe_imagekit() -> str:
     base = settings.IMAGEKIT_API_BASE_URL or "the ImageKit API"
     return f"ImageKit at {settings.IMAGEKIT_URL_ENDPOINT} (uploads through {base})"
 
 
-def check_imagekit(*, timeout: float) -> Iterator[CdnResult]:
+def check_imagekit(*, timeout: float) -> Iterator[Result]:
     """Every step in order; after a failed upload the rest is skipped. Nothing when unconfigured."""
     if not imagekit.is_configured():
         return
@@ -64,14 +51,14 @@ def check_imagekit(*, timeout: float) -> Iterator[CdnResult]:
     try:
         for step, run in steps:
             if probe.stored is None and step != "upload":
-                yield CdnResult("imagekit", step, "skip")
+                yield Result("imagekit", step, "skip")
                 continue
             try:
-                yield CdnResult("imagekit", step, "ok", run())
-            except _StepFailed as exc:
-                yield CdnResult("imagekit", step, "FAIL", str(exc))
+                yield Result("imagekit", step, "ok", run())
+            except StepFailed as exc:
+                yield Result("imagekit", step, "FAIL", str(exc))
             except imagekit.ImageKitError as exc:
-                yield CdnResult("imagekit", step, "FAIL", _explain(exc))
+                yield Result("imagekit", step, "FAIL", _explain(exc))
     finally:
         probe.remove_leftover()
 
@@ -113,14 +100,14 @@ class _Probe:
             with urllib.request.urlopen(url, timeout=self.timeout) as answer:  # noqa: S310
                 content_type = answer.headers.get("Content-Type", "")
         except urllib.error.HTTPError as exc:
-            raise _StepFailed(
+            raise StepFailed(
                 f"{what} {url} answered {exc.code}: IMAGEKIT_URL_ENDPOINT must be this "
                 "account's URL endpoint (ImageKit dashboard, URL endpoints)"
             ) from exc
         except OSError as exc:
-            raise _StepFailed(f"cannot load {url}: {exc}") from exc
+            raise StepFailed(f"cannot load {url}: {exc}") from exc
         if not content_type.startswith("image/"):
-            raise _StepFailed(
+            raise StepFailed(
                 f"{what} {url} serves {content_type or 'no content type'}, not an image"
             )
         return f"{url} ({content_type})"

@@ -8,7 +8,9 @@ from __future__ import annotations
 import io
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import IO
 
 from django.conf import settings
@@ -249,3 +251,14 @@ def destroy_quietly(storage: str, *, public_id: str, asset_id: str, resource_typ
         provider.destroy(public_id=public_id, asset_id=asset_id, resource_type=resource_type)
     except (CdnError, ValueError) as exc:
         logger.warning("orphan %s asset %s (%s) left: %s", storage, public_id, resource_type, exc)
+
+
+def destroyer(storage: str, asset, *, resource_type: str) -> Callable[[], None]:
+    """A later ``destroy_quietly`` of what ``asset`` (a row or an upload answer) names now."""
+    return partial(
+        destroy_quietly,
+        storage,
+        public_id=asset.public_id,
+        asset_id=asset.asset_id,
+        resource_type=resource_type,
+    )

@@ -6,7 +6,6 @@ A CDN that fails once is skipped for the rest of the request; see docs/writes-an
 import logging
 from contextlib import closing
 from dataclasses import dataclass
-from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -21,7 +20,7 @@ from ultraminebackend.files.storage.undo import on_undo
 
 from .errors import CdnError
 from .models import Storage, StoredAsset
-from .providers import CdnProvider, Uploaded, configured_providers, destroy_quietly, provider_of
+from .providers import CdnProvider, Uploaded, configured_providers, destroyer, provider_of
 
 logger = logging.getLogger(__name__)
 
@@ -135,15 +134,7 @@ class AssetStore:
 
 
 def _record_upload(asset: StoredAsset, cdn: CdnProvider, uploaded: Uploaded) -> None:
-    on_undo(
-        partial(
-            destroy_quietly,
-            cdn.name,
-            public_id=uploaded.public_id,
-            asset_id=uploaded.asset_id,
-            resource_type=uploaded.resource_type,
-        )
-    )
+    on_undo(destroyer(cdn.name, uploaded, resource_type=uploaded.resource_type))
     asset.storage = cdn.name
     asset.public_id, asset.asset_id = uploaded.public_id, uploaded.asset_id
     asset.secure_url = uploaded.secure_url

@@ -17,6 +17,7 @@ from django.conf import settings
 
 from ultraminebackend.assets.errors import CdnError
 
+from .borrowed import BorrowedFile
 from .delivery import fetch_delivery
 
 # Per-call values that override whatever the SDK's global config picked up from the environment.
@@ -187,36 +188,10 @@ def upload_file(*, file: IO[bytes], folder: str, resource_type: str = "auto") ->
     file.seek(0)
     response = _call(
         cloudinary.uploader.upload_large,
-        _Borrowed(file),
+        BorrowedFile(file),
         **{**options, "folder": folder, "resource_type": resource_type},
     )
     return CloudinaryAsset.from_response(response)
-
-
-class _Borrowed:
-    """A file object the SDK may "close": ``upload_large`` wraps its stream in ``with``, which
-    would close (and for a temporary upload, delete) a file the caller still needs, e.g. to store
-    it on our own storage when Cloudinary fails."""
-
-    name = "upload"  # what Cloudinary records as the original file name (never a local path)
-
-    def __init__(self, file: IO[bytes]) -> None:
-        self._file = file
-
-    def read(self, size: int = -1) -> bytes:
-        return self._file.read(size)
-
-    def seek(self, offset: int, whence: int = 0) -> int:
-        return self._file.seek(offset, whence)
-
-    def tell(self) -> int:
-        return self._file.tell()
-
-    def __enter__(self) -> _Borrowed:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        return None
 
 
 def fetch(url: str, *, max_bytes: int, timeout: float = DEFAULT_TIMEOUT_S) -> bytes:

@@ -22,6 +22,7 @@ from django.conf import settings
 
 from ultraminebackend.assets.errors import CdnError
 
+from .borrowed import BorrowedFile
 from .delivery import fetch_delivery
 
 T = TypeVar("T")
@@ -145,7 +146,7 @@ def upload(
         options["transformation"] = {"pre": pre}
     response = _call(
         lambda sdk: sdk.files.upload(
-            file=(file_name, _Reader(file)),
+            file=(file_name, BorrowedFile(file, from_start=True)),
             file_name=file_name,
             use_unique_file_name=False,  # our names are random already: the path is ours
             **options,
@@ -153,24 +154,6 @@ def upload(
         timeout=timeout,
     )
     return ImageKitFile.from_response(response)
-
-
-class _Reader:
-    """A file object as the SDK's multipart body reads it (httpx streams it in chunks); the
-    caller's file stays open for the next storage when ImageKit fails."""
-
-    def __init__(self, file: IO[bytes]) -> None:
-        self._file = file
-        file.seek(0)
-
-    def read(self, size: int = -1) -> bytes:
-        return self._file.read(size)
-
-    def seek(self, offset: int, whence: int = 0) -> int:
-        return self._file.seek(offset, whence)
-
-    def tell(self) -> int:
-        return self._file.tell()
 
 
 def destroy(*, file_id: str, timeout: float | None = None) -> bool:
