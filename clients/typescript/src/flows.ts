@@ -57,6 +57,66 @@ export interface CheckoutForm {
   image: File;
 }
 
+type UploadPurpose = Schemas["PurposeEnum"];
+type UploadType = Schemas["ContentTypeEnum"];
+const UPLOAD_TYPES: readonly UploadType[] = [
+  "image/jpeg",
+  "image/png",
+  "image/webp",
+  "image/gif",
+  "image/heic",
+  "image/heif",
+  "video/mp4",
+  "video/quicktime",
+  "video/webm",
+];
+
+/**
+ * A large file goes straight to storage (S3, or the server's own upload URL locally): announce
+ * it, post it to the URL answered with the fields answered, then name its id in the form.
+ */
+export async function directUpload(api: Api, purpose: UploadPurpose, file: File): Promise<string> {
+  const contentType = UPLOAD_TYPES.find((type) => type === file.type);
+  if (!contentType) throw new Error(`${file.name}: ${file.type} cannot be uploaded`);
+  const { data, error, response } = await api.POST("/api/uploads/", {
+    body: { purpose, content_type: contentType, size: file.size },
+  });
+  if (error) throw new ApiError(response, error);
+  const form = new FormData();
+  for (const [name, value] of Object.entries(data.fields)) form.append(name, value);
+  form.append("file", file, file.name);
+  const posted = await fetch(data.url, { method: "POST", body: form });
+  if (!posted.ok) throw new Error(`POST ${data.url} answered ${posted.status}`);
+  return data.id;
+}
+
+/** The same checkout with its files uploaded first: the order itself is a small JSON body. */
+export async function placeOrderFromUploads(
+  api: Api,
+  form: Omit<CheckoutForm, "image" | "txidProof">,
+  uploads: { image: string; txidProof: string },
+) {
+  const { data, error, response } = await api.POST("/api/core/orders/", {
+    body: {
+      product: form.product.id,
+      quantity: form.quantity,
+      payment_method: "crypto",
+      customer_name: form.customerName,
+      phone: form.phone,
+      email: form.email,
+      shipping_address: form.address,
+      txid: form.txid,
+      image_upload: uploads.image,
+      txid_proof_upload: uploads.txidProof,
+    },
+  });
+  if (error) {
+    if (response.status === 400) return { order: null, problems: new ApiError(response, error) };
+    throw new ApiError(response, error);
+  }
+  return { order: data, problems: null };
+}
+
 /** Checkout with crypto: the order form, its evidence as files, sent as multipart. */
 export async function placeOrder(api: Api, form: CheckoutForm) {
   const { data, error, response } = await api.POST("/api/core/orders/", {

@@ -136,6 +136,24 @@ async function main(configPath: string): Promise<void> {
     return order;
   });
 
+  await step("an order from direct uploads (JSON), each upload used once", async () => {
+    const uploads = {
+      image: await flows.directUpload(api, "orders.image", photo),
+      txidProof: await flows.directUpload(api, "orders.txid_proof", screenshot),
+    };
+    const form = { ...checkout, txid: "0xdef456" };
+    const { order, problems } = await flows.placeOrderFromUploads(api, form, uploads);
+    assert.equal(problems, null, problems?.message);
+    assert.ok(order);
+    assert.equal(order.txid, "0xdef456");
+    await assertImageLoads(order.image_url, "uploaded order image_url");
+    await assertImageLoads(order.txid_proof_url, "uploaded order txid_proof_url (signed)");
+    const again = await flows.placeOrderFromUploads(api, { ...form, txid: "0x0fed789" }, uploads);
+    assert.equal(again.order, null, "a used upload is refused");
+    assert.equal(again.problems?.status, 400);
+    assert.ok((again.problems?.fieldErrors()["image_upload"] ?? []).length > 0, "image_upload named");
+  });
+
   await step("my orders, by status", async () => {
     const pending = await flows.myOrders(api, "pending");
     assert.ok(pending.some((o) => o.id === order.id), "the new order is pending");
