@@ -153,7 +153,9 @@ def test_a_large_page_size_is_capped_not_refused(client_for, user):
     assert_on_schema(response)
 
 
-@pytest.mark.parametrize("path", ["/api/posts/?brand=999999", "/api/blogs/?author=999999"])
+@pytest.mark.parametrize(
+    "path", ["/api/posts/?brand=999999", "/api/blogs/?author=999999", "/api/blogs/?author=-3"]
+)
 def test_filtering_by_an_id_no_row_has_is_an_empty_list(client_for, user, path):
     response = client_for(user).get(path)
 

@@ -3,6 +3,8 @@
 It builds and validates a FilterSet on every list request even when that changes nothing.
 """
 
+import re
+
 import django_filters
 from django import forms
 from django_filters.rest_framework import DjangoFilterBackend
@@ -36,13 +38,15 @@ def _filter_names(view) -> tuple[str, ...] | None:
 MAX_ID = 2**63 - 1  # BigAutoField
 
 
+_INTEGER = re.compile(r"-?[0-9]+")
+
+
 class DigitsField(forms.IntegerField):
-    """ASCII digits only: Django's IntegerField also takes " 1", "+1", "1.0" and other scripts'
-    digits, which the schema's integer does not."""
+    """An integer as the schema writes one: Django's IntegerField also takes " 1", "+1", "1.0"
+    and other scripts' digits."""
 
     def to_python(self, value):
-        text = str(value).strip() if value is not None else ""
-        if text and not (str(value).isascii() and str(value).isdigit()):
+        if value not in self.empty_values and not _INTEGER.fullmatch(str(value)):
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         return super().to_python(value)
 
