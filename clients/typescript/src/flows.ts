@@ -2,7 +2,15 @@
  * The React frontend's flows, written as its components call the API: typed by the generated
  * schema, no casts. Browser-safe (no Node imports); run-flows.ts drives them against a server.
  */
-import { ApiError, type Api, type Schemas, type Session, detailOf, formData } from "./api.js";
+import {
+  ApiError,
+  type Api,
+  type ErrorBody,
+  type Schemas,
+  type Session,
+  detailOf,
+  formData,
+} from "./api.js";
 
 type Product = Schemas["Product"];
 type Order = Schemas["Order"];
@@ -90,6 +98,31 @@ export async function directUpload(api: Api, purpose: UploadPurpose, file: File)
   return data.id;
 }
 
+/** The checkout form's fields, as both order bodies (files or upload ids) carry them. */
+function orderFields(form: Omit<CheckoutForm, "image" | "txidProof">) {
+  const crypto: Schemas["PaymentMethodEnum"] = "crypto";
+  return {
+    product: form.product.id,
+    quantity: form.quantity,
+    payment_method: crypto,
+    customer_name: form.customerName,
+    phone: form.phone,
+    email: form.email,
+    shipping_address: form.address,
+    txid: form.txid,
+  };
+}
+
+/** Checkout with crypto: the order form, its evidence as files, sent as multipart. */
+export async function placeOrder(api: Api, form: CheckoutForm) {
+  const { data, error, response } = await api.POST("/api/core/orders/", {
+    body: { ...orderFields(form), txid_proof: form.txidProof, image: form.image },
+    bodySerializer: formData,
+  });
+  // 400: the form shows each message beside its field.
+  return orderOrProblems(data, error, response);
+}
+
 /** The same checkout with its files uploaded first: the order itself is a small JSON body. */
 export async function placeOrderFromUploads(
   api: Api,
@@ -98,48 +131,18 @@ export async function placeOrderFromUploads(
 ) {
   const { data, error, response } = await api.POST("/api/core/orders/", {
     body: {
-      product: form.product.id,
-      quantity: form.quantity,
-      payment_method: "crypto",
-      customer_name: form.customerName,
-      phone: form.phone,
-      email: form.email,
-      shipping_address: form.address,
-      txid: form.txid,
+      ...orderFields(form),
       image_upload: uploads.image,
       txid_proof_upload: uploads.txidProof,
     },
   });
-  if (error) {
-    if (response.status === 400) return { order: null, problems: new ApiError(response, error) };
-    throw new ApiError(response, error);
-  }
-  return { order: data, problems: null };
+  return orderOrProblems(data, error, response);
 }
 
-/** Checkout with crypto: the order form, its evidence as files, sent as multipart. */
-export async function placeOrder(api: Api, form: CheckoutForm) {
-  const { data, error, response } = await api.POST("/api/core/orders/", {
-    body: {
-      product: form.product.id,
-      quantity: form.quantity,
-      payment_method: "crypto",
-      customer_name: form.customerName,
-      phone: form.phone,
-      email: form.email,
-      shipping_address: form.address,
-      txid: form.txid,
-      txid_proof: form.txidProof,
-      image: form.image,
-    },
-    bodySerializer: formData,
-  });
-  if (error) {
-    // 400: the form shows each message beside its field.
-    if (response.status === 400) return { order: null, problems: new ApiError(response, error) };
-    throw new ApiError(response, error);
-  }
-  return { order: data, problems: null };
+function orderOrProblems(data: Order | undefined, error: ErrorBody | undefined, response: Response) {
+  if (data) return { order: data, problems: null };
+  if (response.status === 400) return { order: null, problems: new ApiError(response, error ?? {}) };
+  throw new ApiError(response, error ?? {});
 }
 
 /** "My orders", filtered by one status as the tabs do. */
