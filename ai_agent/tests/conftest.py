@@ -1,6 +1,9 @@
 """Fixtures for ai_agent: the AI settings tests expect, and fake Gemini/Cloudinary servers."""
 
+import contextlib
+
 import pytest
+from django.db import OperationalError, connection
 
 from testsupport.fakes import FakeCloudinaryServer, FakeGeminiServer
 
@@ -35,3 +38,16 @@ def cloudinary_server(settings):
     with FakeCloudinaryServer() as fake:
         settings.CLOUDINARY_URL = fake.cloudinary_url
         yield fake
+
+
+@contextlib.contextmanager
+def result_write_refused():
+    """The database refuses the write that records a generation's stored result."""
+
+    def refuse_result(execute, sql, params, many, context):
+        if sql.startswith('UPDATE "ai_agent_generation"') and "succeeded" in (params or ()):
+            raise OperationalError("disk full")
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(refuse_result):
+        yield

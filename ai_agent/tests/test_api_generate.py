@@ -9,7 +9,7 @@ import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
-from django.db import OperationalError, connection, transaction
+from django.db import connection, transaction
 from PIL import Image
 
 from ai_agent import services
@@ -18,6 +18,8 @@ from ai_agent.tasks import run_generation
 from tests.openapi import assert_on_schema
 from testsupport.files import image_bytes
 from ultraminebackend.worker import WorkerStopping
+
+from .conftest import result_write_refused
 
 pytestmark = pytest.mark.django_db
 
@@ -243,13 +245,8 @@ def test_a_result_whose_record_cannot_be_written_is_removed_and_the_record_says_
     # given the database refuses the write that records the stored result
     cloudinary_server = request.getfixturevalue("cloudinary_server") if cdn else None
 
-    def refuse_result(execute, sql, params, many, context):
-        if sql.startswith('UPDATE "ai_agent_generation"') and "succeeded" in (params or ()):
-            raise OperationalError("disk full")
-        return execute(sql, params, many, context)
-
     # when
-    with connection.execute_wrapper(refuse_result):
+    with result_write_refused():
         response = generate(client_for(user))
 
     # then the client hears "try again"; no asset, no file, and a failed record without a result

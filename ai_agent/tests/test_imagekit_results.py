@@ -5,11 +5,12 @@ import io
 
 import pytest
 from django.core.files.storage import default_storage
-from django.db import OperationalError, connection
 from PIL import Image
 
 from ai_agent.models import Generation
 from tests.openapi import assert_on_schema
+
+from .conftest import result_write_refused
 
 pytestmark = pytest.mark.django_db
 
@@ -73,12 +74,7 @@ def test_a_result_whose_record_cannot_be_written_is_deleted_from_imagekit(
 ):
     cloudinary_server.fail_uploads()
 
-    def refuse_result(execute, sql, params, many, context):
-        if sql.startswith('UPDATE "ai_agent_generation"') and "succeeded" in (params or ()):
-            raise OperationalError("disk full")
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(refuse_result):
+    with result_write_refused():
         response = generate(client_for(user))
 
     assert response.status_code == 503

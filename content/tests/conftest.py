@@ -4,6 +4,7 @@ import pytest
 
 from ai_agent import services as ai_services
 from testsupport.fakes import FakeCloudinaryServer
+from ultraminebackend.files.storage.config import build_storages
 
 
 @pytest.fixture
@@ -26,3 +27,16 @@ def generation_for(db):
         return ai_services.generation_create(user=user, prompt=prompt)
 
     return make
+
+
+@pytest.fixture
+def our_storage_unwritable(settings, tmp_path):
+    """Our public storage cannot write: its root lies beneath a regular file."""
+    (tmp_path / "not-a-folder").write_text("")
+    settings.STORAGES = build_storages(
+        use_s3=False,
+        media_root=tmp_path / "not-a-folder" / "media",
+        private_media_root=settings.PRIVATE_MEDIA_ROOT,
+        private_url_ttl=900,
+        static_backend="django.contrib.staticfiles.storage.StaticFilesStorage",
+    )

@@ -14,7 +14,6 @@ from django.utils import timezone
 from ai_agent.models import Generation
 from content.models import Brand, Media, Post
 from testsupport.files import image_bytes, image_file, video_bytes, video_file
-from ultraminebackend.files.storage.config import build_storages
 
 from .helpers import content_files
 
@@ -264,19 +263,10 @@ def test_a_third_item_that_fails_after_two_uploads_destroys_them(
 
 
 def test_a_cdn_error_with_our_storage_down_is_a_503_and_destroys_what_went_up(
-    client_for, user, settings, cloudinary_server, tmp_path
+    client_for, user, settings, cloudinary_server, our_storage_unwritable
 ):
-    # given Cloudinary takes one upload then fails, and our storage cannot write (its root
-    # is beneath a regular file)
+    # given Cloudinary takes one upload then fails, and our storage cannot write
     cloudinary_server.fail_uploads(after=1)
-    (tmp_path / "not-a-folder").write_text("")
-    settings.STORAGES = build_storages(
-        use_s3=False,
-        media_root=tmp_path / "not-a-folder" / "media",
-        private_media_root=settings.PRIVATE_MEDIA_ROOT,
-        private_url_ttl=900,
-        static_backend="django.contrib.staticfiles.storage.StaticFilesStorage",
-    )
 
     # when
     response = create(client_for(user), caption="x", media=[video_file(), image_file()])

@@ -7,7 +7,6 @@ from django.core.files.storage import default_storage
 
 from content.models import Blog, BlogImage, Media, Post
 from testsupport.files import image_file, video_bytes, video_file
-from ultraminebackend.files.storage.config import build_storages
 
 from .helpers import content_files
 
@@ -198,19 +197,11 @@ def test_a_cloudinary_generation_is_copied_to_imagekit_when_cloudinary_fails_the
 
 
 def test_an_imagekit_failure_with_our_storage_down_is_a_503_and_deletes_what_went_up(
-    client_for, user, settings, cloudinary_down, tmp_path
+    client_for, user, settings, cloudinary_down, our_storage_unwritable
 ):
     # given Cloudinary down, ImageKit taking one upload then failing, and our storage unwritable
     _, imagekit_server = cloudinary_down
     imagekit_server.fail_uploads(after=1)
-    (tmp_path / "not-a-folder").write_text("")
-    settings.STORAGES = build_storages(
-        use_s3=False,
-        media_root=tmp_path / "not-a-folder" / "media",
-        private_media_root=settings.PRIVATE_MEDIA_ROOT,
-        private_url_ttl=900,
-        static_backend="django.contrib.staticfiles.storage.StaticFilesStorage",
-    )
 
     # when
     response = create_post(client_for(user), caption="x", media=[video_file(), image_file()])

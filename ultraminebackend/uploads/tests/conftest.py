@@ -14,6 +14,16 @@ from tests.openapi import assert_on_schema
 
 LOCAL_HOST = "http://testserver"
 
+# An order body the flows attach uploads to.
+ORDER = {
+    "customer_name": "Ann Buyer",
+    "phone": "+15550100",
+    "email": "ann@example.com",
+    "shipping_address": "1 Mine Road",
+    "quantity": 1,
+    "payment_method": "cod",
+}
+
 
 @pytest.fixture
 def product(db):

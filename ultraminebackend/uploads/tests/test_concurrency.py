@@ -5,16 +5,9 @@ from testsupport.db import POSTGRES_ONLY, run_concurrently
 from testsupport.files import image_bytes
 from ultraminebackend.uploads.models import Upload
 
-pytestmark = POSTGRES_ONLY
+from .conftest import ORDER
 
-ORDER = {
-    "customer_name": "Ann Buyer",
-    "phone": "+15550100",
-    "email": "ann@example.com",
-    "shipping_address": "1 Mine Road",
-    "quantity": 1,
-    "payment_method": "cod",
-}
+pytestmark = POSTGRES_ONLY
 
 
 def test_eight_requests_naming_one_upload_attach_it_once(user, client_for, product, direct_upload):

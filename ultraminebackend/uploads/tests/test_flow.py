@@ -16,18 +16,10 @@ from tests.openapi import assert_on_schema
 from testsupport.files import image_bytes, video_bytes
 from ultraminebackend.uploads.models import Upload
 
-from .conftest import announce, policy_conditions, post_file
+from .conftest import ORDER, announce, policy_conditions, post_file
 
 pytestmark = pytest.mark.django_db
 
-ORDER = {
-    "customer_name": "Ann Buyer",
-    "phone": "+15550100",
-    "email": "ann@example.com",
-    "shipping_address": "1 Mine Road",
-    "quantity": 1,
-    "payment_method": "cod",
-}
 HTML = b"<!doctype html><html><script>alert(1)</script></html>" + b" " * 200
 
 
