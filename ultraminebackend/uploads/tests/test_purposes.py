@@ -5,20 +5,15 @@ import pytest
 from tests.test_multipart_twins import masked
 from testsupport.files import image_bytes
 
+from .conftest import ORDER
+
 pytestmark = pytest.mark.django_db
 
-ORDER = {
-    "customer_name": "Ann Buyer",
-    "phone": "+15550100",
-    "email": "ann@example.com",
-    "shipping_address": "1 Mine Road",
-    "quantity": 1,
-    "payment_method": "bank_transfer",
-}
+BANK_ORDER = {**ORDER, "payment_method": "bank_transfer"}
 
 
 def _order(w, field, upload):
-    return "/api/core/orders/", {**ORDER, "product": w["product"].pk, field: upload}
+    return "/api/core/orders/", {**BANK_ORDER, "product": w["product"].pk, field: upload}
 
 
 # purpose -> (who, field, request(world, field, upload id) -> (path, body), answer -> stored name)
